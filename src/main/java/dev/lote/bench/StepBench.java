@@ -1,0 +1,48 @@
+package dev.lote.bench;
+
+import dev.lote.data.Batch;
+import dev.lote.nn.Presets;
+import dev.lote.nn.Sequential;
+import dev.lote.nn.Shape;
+import dev.lote.torch.Network;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+
+/** Times training steps of a model on batches already in memory: the compute cost alone, no decoding. */
+public final class StepBench {
+    /** Milliseconds per step (median and mean over the timed steps), images per second and peak RSS. */
+    public record Result(double medianMs, double meanMs, double imagesPerSecond, long peakRssBytes, int steps) {}
+
+    private StepBench() {}
+
+    public static Result run(Sequential spec, int batchSize, int warmup, int steps, long seed) {
+        Shape s = spec.inputShape();
+        Random r = new Random(seed);
+        float[] pixels = new float[Math.toIntExact(batchSize * s.size())];
+        for (int i = 0; i < pixels.length; i++) pixels[i] = r.nextFloat();
+        int[] labels = IntStream.range(0, batchSize).map(i -> i % spec.classes()).toArray();
+        Batch batch = new Batch(pixels, labels, s, Collections.nCopies(batchSize, null));
+        double[] ms = new double[steps];
+        try (Network net = Network.build(spec, seed)) {
+            for (int i = 0; i < warmup; i++) net.trainStep(batch);
+            for (int i = 0; i < steps; i++) {
+                long t = System.nanoTime();
+                net.trainStep(batch);
+                ms[i] = (System.nanoTime() - t) / 1e6;
+            }
+        }
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        double median = sorted[steps / 2], mean = Arrays.stream(ms).average().orElse(0);
+        return new Result(median, mean, batchSize * 1000.0 / median, Rss.peakBytes(), steps);
+    }
+
+    public static Result seedCnn(Shape input, int classes, int batchSize, int warmup, int steps) {
+        return run(Presets.seedCnn(input, classes), batchSize, warmup, steps, 42);
+    }
+
+    static List<String> header() { return List.of("ms/step (median)", "ms/step (mean)", "images/s", "peak RSS"); }
+}

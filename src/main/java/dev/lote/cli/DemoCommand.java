@@ -1,0 +1,29 @@
+package dev.lote.cli;
+
+import dev.lote.sample.SampleImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Make a small sample set and train the notebook's model on it, end to end.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--dir", description = "Where to write the sample images (default: a temporary folder).")
+    Path dir;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Override public Integer call() throws Exception {
+        Path data = dir != null ? dir : Files.createTempDirectory("lote-demo-");
+        int classes = 6, perClass = 40, height = 384, width = 512;
+        System.out.printf("Lote demo: the notebook's job (seed-cnn, Adam, batch 5) on %d synthetic classes x %d images"
+                + " of %dx%d in %s%n", classes, perClass, height, width, data);
+        SampleImages.write(data, classes, perClass, height, width, 42);
+        int code = Main.commandLine().execute("train", data.toString(), "--epochs", Integer.toString(epochs));
+        if (code == ExitCodes.OK) System.out.println("Next: 'lote train YOUR_FOLDER' trains on your own photos (DIR/<class>/*.jpg).");
+        return code;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.lote.cli;
+
+import dev.lote.data.DataException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code lote} command: subcommands, and the one place where errors become messages and exit codes. */
+@Command(name = "lote", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Train, evaluate and run image classifiers from folders of images.",
+        subcommands = {TrainCommand.class, SummaryCommand.class, SampleDataCommand.class, DemoCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
+
+    public static void main(String[] args) { System.exit(run(args)); }
+
+    /** Runs the CLI in-process (tests call this) and returns the exit code. */
+    public static int run(String... args) { return commandLine().execute(args); }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("lote: " + e.getMessage().lines().findFirst().orElse("invalid arguments")
+                    + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return ExitCodes.INVALID_INPUT;
+        });
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (e instanceof DataException || e instanceof IllegalArgumentException) {
+                err.println("lote: " + e.getMessage());
+                return ExitCodes.INVALID_INPUT;
+            }
+            if (e instanceof BadDataException) {
+                err.println("lote: " + e.getMessage());
+                return ExitCodes.BAD_DATA;
+            }
+            err.println("lote: failed: " + e);
+            e.printStackTrace(err);
+            return ExitCodes.FAILURE;
+        });
+        return cli;
+    }
+
+    /** Data that was found bad while a command ran (exit code 3). */
+    static final class BadDataException extends RuntimeException {
+        BadDataException(String message, Throwable cause) { super(message, cause); }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"lote " + (v == null ? "dev" : v) + " (libtorch " + dev.lote.torch.Engine.version() + ")"};
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.lote.cli;
+
+import dev.lote.nn.Shape;
+import picocli.CommandLine;
+
+/** Converters shared by commands. */
+final class Options {
+    private Options() {}
+
+    /** Parses {@code 768x1024} or {@code 768x1024x3}. */
+    static final class ShapeConverter implements CommandLine.ITypeConverter<Shape> {
+        @Override public Shape convert(String value) {
+            try {
+                return Shape.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static int positive(CommandLine.Model.CommandSpec spec, String option, int value) {
+        if (value <= 0) throw new CommandLine.ParameterException(spec.commandLine(), option + " must be positive, got " + value + ".");
+        return value;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.lote.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes image files to 8-bit RGB with the JDK's ImageIO. Reads from the raster, never {@code getRGB()}
+ * (which brightens greyscale), and treats any decoder warning as a failure, because ImageIO silently fills a
+ * truncated JPEG with grey and a grey image poisons training.
+ */
+public final class ImageDecoder {
+    private ImageDecoder() {}
+
+    public static Pixels decode(Path file) throws BadImageException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new BadImageException(file, "cannot read: " + e.getMessage());
+        }
+        if (bytes.length == 0) throw new BadImageException(file, "empty file");
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) throw new BadImageException(file, "not an image this decoder knows");
+            ImageReader reader = readers.next();
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            try {
+                reader.setInput(in, true, true);
+                BufferedImage image = reader.read(0);
+                if (!warnings.isEmpty()) throw new BadImageException(file, "corrupt data (" + warnings.get(0) + ")");
+                return toRgb(image);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new BadImageException(file, "corrupt or unsupported (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Converts any ImageIO result to interleaved RGB; alpha is flattened on white, grey copied to three channels. */
+    static Pixels toRgb(BufferedImage image) {
+        int w = image.getWidth(), h = image.getHeight();
+        byte[] rgb = new byte[w * h * 3];
+        Raster raster = image.getRaster();
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR) { // the common JPEG case: swap in place, no per-pixel calls
+            byte[] bgr = ((DataBufferByte) raster.getDataBuffer()).getData();
+            for (int i = 0; i < rgb.length; i += 3) {
+                rgb[i] = bgr[i + 2];
+                rgb[i + 1] = bgr[i + 1];
+                rgb[i + 2] = bgr[i];
+            }
+            return new Pixels(w, h, rgb);
+        }
+        boolean plainComponents = image.getColorModel() instanceof ComponentColorModel;
+        int bands = raster.getNumBands();
+        int bits = image.getColorModel().getComponentSize(0);
+        int max = (1 << bits) - 1;
+        if (!plainComponents || bands == 2 && !image.getColorModel().hasAlpha() || bands > 4) {
+            // palette and packed images: ImageIO's sRGB conversion is right for them
+            int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+            for (int p = 0; p < argb.length; p++) {
+                int a = argb[p] >>> 24;
+                for (int c = 0; c < 3; c++) {
+                    int v = (argb[p] >> (16 - 8 * c)) & 0xff;
+                    rgb[p * 3 + c] = (byte) ((v * a + 255 * (255 - a) + 127) / 255);
+                }
+            }
+            return new Pixels(w, h, rgb);
+        }
+        boolean alpha = image.getColorModel().hasAlpha();
+        int colour = alpha ? bands - 1 : bands;
+        int[] row = new int[w * bands];
+        for (int y = 0; y < h; y++) {
+            raster.getPixels(0, y, w, 1, row);
+            for (int x = 0; x < w; x++) {
+                int base = x * bands;
+                double a = alpha ? row[base + bands - 1] / (double) max : 1.0;
+                for (int c = 0; c < 3; c++) {
+                    int v = row[base + (colour == 1 ? 0 : c)];
+                    double v8 = v * 255.0 / max;
+                    rgb[(y * w + x) * 3 + c] = (byte) Math.round(v8 * a + 255 * (1 - a));
+                }
+            }
+        }
+        return new Pixels(w, h, rgb);
+    }
+
+    /** Width and height from the header, without decoding pixels. */
+    public static int[] size(Path file) throws BadImageException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) throw new BadImageException(file, "cannot open");
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) throw new BadImageException(file, "not an image this decoder knows");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return new int[] {reader.getWidth(0), reader.getHeight(0)};
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new BadImageException(file, "unreadable header (" + e.getMessage() + ")");
+        }
+    }
+}

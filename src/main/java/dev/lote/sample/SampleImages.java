@@ -1,0 +1,177 @@
+package dev.lote.sample;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.Polygon;
+import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.geom.AffineTransform;
+import java.awt.geom.Area;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+
+/**
+ * Synthetic, class-dependent photos for tests, the demo and benchmarks. A class is a shape (7 kinds) with a
+ * surface (solid, striped, dotted, outlined); colour, size, position, rotation, background and clutter are random
+ * within every class, so the class is learnable but not from a single pixel or colour.
+ */
+public final class SampleImages {
+    public static final int MAX_CLASSES = 28;
+    private static final int SHAPES = 7;
+
+    private SampleImages() {}
+
+    /** Writes {@code OUT/<class>/<class>_<i>.jpg} for classes {@code 0..classes-1}; same seed, same files. */
+    public static void write(Path out, int classes, int perClass, int height, int width, long seed) {
+        if (classes < 2 || classes > MAX_CLASSES) throw new IllegalArgumentException("classes must be between 2 and "
+                + MAX_CLASSES + ", got " + classes + ".");
+        if (perClass < 1) throw new IllegalArgumentException("per-class must be positive, got " + perClass + ".");
+        if (height < 8 || width < 8) throw new IllegalArgumentException("Images must be at least 8x8, got " + height + "x" + width + ".");
+        try {
+            for (int c = 0; c < classes; c++) Files.createDirectories(out.resolve(Integer.toString(c)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create " + out + ": " + e.getMessage(), e);
+        }
+        IntStream.range(0, classes * perClass).parallel().forEach(k -> {
+            int c = k / perClass, i = k % perClass;
+            BufferedImage img = render(c, height, width, new SplittableRandom(seed * 1_000_003L + k));
+            writeJpeg(img, out.resolve(Integer.toString(c)).resolve(c + "_" + i + ".jpg"));
+        });
+    }
+
+    /** One image of class {@code c}. */
+    public static BufferedImage render(int c, int h, int w, SplittableRandom r) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setPaint(new GradientPaint(0, 0, randomColour(r, 0.15f, 0.85f), w, h, randomColour(r, 0.15f, 0.85f)));
+        g.fillRect(0, 0, w, h);
+        int s = Math.min(w, h);
+        for (int k = 0; k < 6; k++) { // clutter: thin lines and faint blobs that belong to no class
+            g.setColor(withAlpha(randomColour(r, 0.2f, 0.9f), 90));
+            g.setStroke(new BasicStroke(Math.max(1f, s / 120f)));
+            g.drawLine(r.nextInt(w), r.nextInt(h), r.nextInt(w), r.nextInt(h));
+        }
+        double size = s * (0.35 + 0.3 * r.nextDouble());
+        double cx = size / 2 + r.nextDouble() * Math.max(1, w - size), cy = size / 2 + r.nextDouble() * Math.max(1, h - size);
+        Shape shape = AffineTransform.getTranslateInstance(cx, cy).createTransformedShape(
+                AffineTransform.getRotateInstance(r.nextDouble() * 2 * Math.PI).createTransformedShape(
+                        outline(c % SHAPES, size / 2)));
+        Color colour = randomColour(r, 0.05f, 0.95f);
+        Color contrast = new Color(255 - colour.getRed(), 255 - colour.getGreen(), 255 - colour.getBlue());
+        float stroke = (float) Math.max(1, size / 14);
+        switch (c / SHAPES) {
+            case 0 -> { g.setColor(colour); g.fill(shape); }
+            case 1 -> { // stripes
+                g.setColor(colour);
+                g.fill(shape);
+                g.setClip(shape);
+                g.setColor(contrast);
+                g.setStroke(new BasicStroke(stroke * 0.6f));
+                for (double x = -s; x < w + s; x += stroke * 2) g.drawLine((int) x, 0, (int) (x + h * 0.5), h);
+                g.setClip(null);
+            }
+            case 2 -> { // dots
+                g.setColor(colour);
+                g.fill(shape);
+                g.setClip(shape);
+                g.setColor(contrast);
+                double step = stroke * 1.8;
+                for (double y = 0; y < h; y += step) for (double x = 0; x < w; x += step) g.fill(new Ellipse2D.Double(x, y, stroke * 0.8, stroke * 0.8));
+                g.setClip(null);
+            }
+            default -> { g.setColor(colour); g.setStroke(new BasicStroke(stroke)); g.draw(shape); }
+        }
+        g.dispose();
+        addNoise(img, r, 10);
+        return img;
+    }
+
+    /** A shape of radius {@code rad} centred on the origin. */
+    static Shape outline(int kind, double rad) {
+        return switch (kind) {
+            case 0 -> new Ellipse2D.Double(-rad, -rad, 2 * rad, 2 * rad);
+            case 1 -> new Rectangle2D.Double(-rad * 0.8, -rad * 0.8, rad * 1.6, rad * 1.6);
+            case 2 -> polygon(3, rad, 0);
+            case 3 -> { // cross
+                Area a = new Area(new Rectangle2D.Double(-rad, -rad * 0.3, 2 * rad, rad * 0.6));
+                a.add(new Area(new Rectangle2D.Double(-rad * 0.3, -rad, rad * 0.6, 2 * rad)));
+                yield a;
+            }
+            case 4 -> { // ring
+                Area a = new Area(new Ellipse2D.Double(-rad, -rad, 2 * rad, 2 * rad));
+                a.subtract(new Area(new Ellipse2D.Double(-rad * 0.55, -rad * 0.55, rad * 1.1, rad * 1.1)));
+                yield a;
+            }
+            case 5 -> star(rad);
+            default -> new Rectangle2D.Double(-rad, -rad * 0.35, 2 * rad, rad * 0.7); // bar
+        };
+    }
+
+    private static Polygon polygon(int n, double rad, double phase) {
+        Polygon p = new Polygon();
+        for (int i = 0; i < n; i++) {
+            double a = phase + 2 * Math.PI * i / n;
+            p.addPoint((int) Math.round(rad * Math.cos(a)), (int) Math.round(rad * Math.sin(a)));
+        }
+        return p;
+    }
+
+    private static Polygon star(double rad) {
+        Polygon p = new Polygon();
+        for (int i = 0; i < 10; i++) {
+            double a = Math.PI * i / 5, r = i % 2 == 0 ? rad : rad * 0.45;
+            p.addPoint((int) Math.round(r * Math.cos(a)), (int) Math.round(r * Math.sin(a)));
+        }
+        return p;
+    }
+
+    private static Color randomColour(SplittableRandom r, float minBright, float maxBright) {
+        return Color.getHSBColor(r.nextFloat(), 0.3f + 0.7f * r.nextFloat(), minBright + (maxBright - minBright) * r.nextFloat());
+    }
+
+    private static Color withAlpha(Color c, int a) { return new Color(c.getRed(), c.getGreen(), c.getBlue(), a); }
+
+    private static void addNoise(BufferedImage img, SplittableRandom r, int amplitude) {
+        byte[] px = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < px.length; i++) {
+            int v = (px[i] & 0xff) + r.nextInt(2 * amplitude + 1) - amplitude;
+            px[i] = (byte) Math.max(0, Math.min(255, v));
+        }
+    }
+
+    private static void writeJpeg(BufferedImage img, Path file) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+        param.setCompressionQuality(0.9f);
+        try {
+            Files.deleteIfExists(file); // the stream below writes in place and would keep a longer old file's tail
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot replace " + file + ": " + e.getMessage(), e);
+        }
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(img, null, null), param);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + file + ": " + e.getMessage(), e);
+        } finally {
+            writer.dispose();
+        }
+    }
+}

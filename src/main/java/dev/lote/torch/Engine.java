@@ -1,0 +1,65 @@
+package dev.lote.torch;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Loads libtorch from the JavaCPP jars (offline: the natives unpack to JavaCPP's cache folder) and sets its
+ * thread pools once per process. Matrix multiply also reads {@code OMP_NUM_THREADS} when the library loads, which
+ * is why the launcher sets it before the JVM starts.
+ */
+public final class Engine {
+    private static int threads;
+
+    private Engine() {}
+
+    /** Loads the natives and uses {@code n} intra-op threads (0 = all cores); safe to call again. */
+    public static synchronized void start(int n) {
+        int wanted = n > 0 ? n : Runtime.getRuntime().availableProcessors();
+        if (threads == 0) {
+            unpackNatives();
+            Loader.load(torch.class);
+            torch.set_num_interop_threads(1); // one step at a time: inter-op threads only add contention here
+        }
+        if (threads != wanted) {
+            torch.set_num_threads(wanted);
+            threads = wanted;
+        }
+    }
+
+    /**
+     * Unpacks every native library into JavaCPP's cache before loading any. Loading while unpacking (JavaCPP's
+     * default) crashed libtorch's first start here, in pthread_mutex_lock, every time; later starts were fine.
+     */
+    private static void unpackNatives() {
+        String platform = Loader.getPlatform();
+        for (String dir : new String[] {"/org/bytedeco/javacpp/", "/org/bytedeco/openblas/", "/org/bytedeco/pytorch/"}) {
+            try {
+                Loader.cacheResources(Engine.class, dir + platform + "/");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("Cannot unpack libtorch's native libraries into JavaCPP's cache: "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    public static int threads() { return threads; }
+
+    /** libtorch's version, e.g. {@code 2.10.0}, from the presets' jar. */
+    public static String version() {
+        String v = torch.class.getPackage().getImplementationVersion();
+        return v == null ? "2.10.0" : v.replaceAll("-1\\.5.*$", "");
+    }
+
+    /** Loads the natives and prints libtorch's version and threads: a quick check of an installation. */
+    public static void main(String[] args) {
+        start(0);
+        System.out.println("libtorch " + version() + " loaded; " + torch.get_parallel_info().getString().lines()
+                .filter(l -> l.contains("threads")).findFirst().orElse("").trim());
+    }
+
+    public static void seed(long seed) {
+        start(0);
+        torch.manual_seed(seed);
+    }
+}

@@ -1,0 +1,250 @@
+package dev.lote.torch;
+
+import dev.lote.data.Batch;
+import dev.lote.nn.Activation;
+import dev.lote.nn.Adam;
+import dev.lote.nn.Conv2D;
+import dev.lote.nn.Dense;
+import dev.lote.nn.DepthwiseConv2D;
+import dev.lote.nn.Dropout;
+import dev.lote.nn.Flatten;
+import dev.lote.nn.Layer;
+import dev.lote.nn.MaxPooling2D;
+import dev.lote.nn.Padding;
+import dev.lote.nn.Sequential;
+import dev.lote.nn.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.MemoryFormat;
+
+/**
+ * A {@link Sequential} spec made real: weights in libtorch, a forward pass, and Keras' Adam. Convolutions run in
+ * channels_last memory format (measured ~23 % faster here): the NHWC batch from Java is already channels_last
+ * once permuted to NCHW, so no copy is made. Every step runs in its own {@link PointerScope}, so the native memory
+ * of intermediate tensors is freed when the step ends; weights and optimizer state live until {@link #close()}.
+ */
+public final class Network implements AutoCloseable {
+    /** Loss summed over the batch, correct predictions and the number of samples of one step. */
+    public record StepResult(double lossSum, int correct, int samples) {}
+
+    private final Sequential spec;
+    private final List<Op> ops = new ArrayList<>();
+    private final List<Tensor> weights = new ArrayList<>();
+    private final List<Tensor> moments = new ArrayList<>();   // Adam's m, one per weight
+    private final List<Tensor> velocities = new ArrayList<>(); // Adam's v
+    private final boolean logitsOut;
+    private Adam adam = new Adam();
+    private long steps;
+
+    private Network(Sequential spec) {
+        this.spec = spec;
+        Layer last = spec.layers().get(spec.layers().size() - 1);
+        logitsOut = ((Dense) last).activation() == Activation.SOFTMAX;
+    }
+
+    /** Builds the weights with Keras' initialisers (Glorot-uniform kernels, zero biases) from {@code seed}. */
+    public static Network build(Sequential spec, long seed) {
+        Engine.seed(seed);
+        Network net = new Network(spec);
+        for (Sequential.Node node : spec.nodes()) net.ops.add(net.opFor(node.layer(), node.input()));
+        for (Tensor w : net.weights) {
+            Tensor m = torch.empty_like(w).zero_();
+            Tensor v = torch.empty_like(w).zero_();
+            net.moments.add(m);
+            net.velocities.add(v);
+        }
+        return net;
+    }
+
+    public Sequential spec() { return spec; }
+
+    public Network optimizer(Adam a) {
+        this.adam = a;
+        return this;
+    }
+
+    public Adam optimizer() { return adam; }
+
+    /** Trainable parameters actually allocated (equals {@code spec().parameterCount()}). */
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor w : weights) n += w.numel();
+        return n;
+    }
+
+    /** One Adam step on a batch: forward, categorical cross-entropy, backward, update. */
+    public StepResult trainStep(Batch batch) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor logits = forward(input(batch), true);
+            Tensor loss = torch.cross_entropy_loss(logits, labels(batch));
+            loss.backward();
+            StepResult r = result(logits, loss, batch);
+            update();
+            return r;
+        }
+    }
+
+    /** Loss and accuracy on a batch without changing weights (dropout off, no autograd). */
+    public StepResult test(Batch batch) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            Tensor logits = forward(input(batch), false);
+            return result(logits, torch.cross_entropy_loss(logits, labels(batch)), batch);
+        }
+    }
+
+    /** Class probabilities, one row per sample. */
+    public float[][] predict(Batch batch) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            Tensor out = forward(input(batch), false);
+            Tensor p = (logitsOut ? torch.softmax(out, 1) : out).contiguous();
+            int n = batch.size(), k = (int) p.size(1);
+            float[] flat = new float[n * k];
+            p.data_ptr_float().get(flat);
+            float[][] rows = new float[n][k];
+            for (int i = 0; i < n; i++) System.arraycopy(flat, i * k, rows[i], 0, k);
+            return rows;
+        }
+    }
+
+    private StepResult result(Tensor logits, Tensor loss, Batch batch) {
+        long correct = logits.argmax(new LongOptional(1), false).eq(labels(batch)).sum().item().toLong();
+        return new StepResult(loss.item_float() * (double) batch.size(), (int) correct, batch.size());
+    }
+
+    private void update() {
+        steps++;
+        double b1 = adam.beta1(), b2 = adam.beta2();
+        double alpha = adam.learningRate() * Math.sqrt(1 - Math.pow(b2, steps)) / (1 - Math.pow(b1, steps));
+        try (NoGradGuard guard = new NoGradGuard()) {
+            Scalar oneMinusB1 = new Scalar(1 - b1), b2s = new Scalar(b2), oneMinusB2 = new Scalar(1 - b2);
+            Scalar eps = new Scalar(adam.epsilon()), minusAlpha = new Scalar(-alpha);
+            for (int i = 0; i < weights.size(); i++) {
+                Tensor w = weights.get(i), g = w.grad(), m = moments.get(i), v = velocities.get(i);
+                m.lerp_(g, oneMinusB1);
+                v.mul_(b2s).addcmul_(g, g, oneMinusB2);
+                w.addcdiv_(m, v.sqrt().add_(eps), minusAlpha);
+                g.zero_();
+            }
+        }
+    }
+
+    private Tensor input(Batch batch) {
+        Shape s = batch.sampleShape();
+        Tensor x = torch.empty(batch.size(), s.height(), s.width(), s.channels());
+        x.data_ptr_float().put(batch.pixels(), 0, batch.pixels().length);
+        return x.permute(0, 3, 1, 2); // NHWC memory viewed as NCHW = channels_last, no copy
+    }
+
+    private static Tensor labels(Batch batch) {
+        long[] y = new long[batch.size()];
+        for (int i = 0; i < y.length; i++) y[i] = batch.labels()[i];
+        return torch.tensor(y);
+    }
+
+    private Tensor forward(Tensor x, boolean training) {
+        for (int i = 0; i < ops.size(); i++) x = ops.get(i).apply(x, training, i == ops.size() - 1 && logitsOut);
+        return x;
+    }
+
+    @Override public void close() {
+        for (List<Tensor> list : List.of(weights, moments, velocities)) {
+            for (Tensor t : list) t.close();
+            list.clear();
+        }
+    }
+
+    // ---- layers -------------------------------------------------------------------------------------------
+
+    private interface Op {
+        /** {@code logits}: skip a final softmax, which the loss applies itself. */
+        Tensor apply(Tensor x, boolean training, boolean logits);
+    }
+
+    private Op opFor(Layer layer, Shape in) {
+        if (layer instanceof DepthwiseConv2D d) {
+            int c = in.channels(), out = c * d.depthMultiplier(), k = d.kernelSize();
+            // Keras' fans for (k, k, C, M) and torch's for (C·M, 1, k, k) sum to the same k²·(C + M): same limit
+            Tensor w = kernel(new long[] {out, 1, k, k}, k * k * (c + d.depthMultiplier()));
+            return conv(w, d.useBias() ? bias(out) : null, d.strides(), d.padding(), k, in, c, d.activation());
+        }
+        if (layer instanceof Conv2D cv) {
+            int k = cv.kernelSize();
+            Tensor w = kernel(new long[] {cv.filters(), in.channels(), k, k}, k * k * (in.channels() + cv.filters()));
+            return conv(w, cv.useBias() ? bias(cv.filters()) : null, cv.strides(), cv.padding(), k, in, 1, cv.activation());
+        }
+        if (layer instanceof MaxPooling2D p) {
+            int[] ph = p.padding().amounts(in.height(), p.poolSize(), p.strides());
+            int[] pw = p.padding().amounts(in.width(), p.poolSize(), p.strides());
+            long[] pads = {pw[0], pw[1], ph[0], ph[1]};
+            boolean padded = p.padding() == Padding.SAME && (ph[1] > 0 || pw[1] > 0);
+            return (x, training, logits) -> {
+                Tensor y = padded ? torch.constant_pad_nd(x, pads, new Scalar(Float.NEGATIVE_INFINITY)) : x;
+                return torch.max_pool2d(y, new long[] {p.poolSize(), p.poolSize()}, new long[] {p.strides(), p.strides()},
+                        new long[] {0, 0}, new long[] {1, 1}, false);
+            };
+        }
+        if (layer instanceof Flatten) {
+            // Keras flattens (H, W, C); permuting a channels_last tensor to NHWC is free
+            return (x, training, logits) -> x.dim() == 4 ? x.permute(0, 2, 3, 1).reshape(x.size(0), -1) : x;
+        }
+        if (layer instanceof Dense d) {
+            int fanIn = in.dims()[0];
+            Tensor w = kernel(new long[] {d.units(), fanIn}, fanIn + d.units());
+            Tensor b = d.useBias() ? bias(d.units()) : null;
+            return (x, training, logits) -> activate(torch.linear(x, w, b == null ? new TensorOptional() : new TensorOptional(b)),
+                    logits ? Activation.LINEAR : d.activation());
+        }
+        if (layer instanceof Dropout d) {
+            return (x, training, logits) -> training && d.rate() > 0 ? torch.dropout(x, d.rate(), true) : x;
+        }
+        throw new IllegalArgumentException("No engine support for layer " + layer.type() + ".");
+    }
+
+    private Op conv(Tensor w, Tensor b, int stride, Padding padding, int k, Shape in, int groups, Activation act) {
+        int[] ph = padding.amounts(in.height(), k, stride), pw = padding.amounts(in.width(), k, stride);
+        boolean symmetric = ph[0] == ph[1] && pw[0] == pw[1];
+        long[] explicit = {pw[0], pw[1], ph[0], ph[1]};
+        long[] convPad = symmetric ? new long[] {ph[0], pw[0]} : new long[] {0, 0};
+        long[] strides = {stride, stride}, dilation = {1, 1};
+        return (x, training, logits) -> {
+            Tensor y = symmetric ? x : torch.constant_pad_nd(x, explicit); // Keras pads the odd pixel after
+            return activate(torch.conv2d(y, w, b == null ? new TensorOptional() : new TensorOptional(b), strides, convPad,
+                    dilation, groups), act);
+        };
+    }
+
+    private static Tensor activate(Tensor x, Activation a) {
+        return switch (a) {
+            case LINEAR -> x;
+            case RELU -> torch.relu(x);
+            case SOFTMAX -> torch.softmax(x, 1);
+            case SIGMOID -> x.sigmoid();
+            case TANH -> x.tanh();
+        };
+    }
+
+    /** Glorot-uniform: U(−l, l) with l = √(6 / (fanIn + fanOut)); 4-D kernels stored channels_last. */
+    private Tensor kernel(long[] shape, long fanSum) {
+        double limit = Math.sqrt(6.0 / fanSum);
+        Tensor w = torch.empty(shape).uniform_(-limit, limit, new GeneratorOptional());
+        if (shape.length == 4) w = w.contiguous(MemoryFormat.ChannelsLast);
+        w.set_requires_grad(true);
+        weights.add(w);
+        return w;
+    }
+
+    private Tensor bias(long n) {
+        Tensor b = torch.empty(n).zero_();
+        b.set_requires_grad(true);
+        weights.add(b);
+        return b;
+    }
+}

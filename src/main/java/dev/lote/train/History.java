@@ -1,0 +1,31 @@
+package dev.lote.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What {@link Trainer#fit} returns: every metric per epoch, as Keras' {@code History.history}. */
+public final class History {
+    private final Map<String, List<Double>> history = new LinkedHashMap<>();
+
+    void record(Logs logs) {
+        logs.asMap().forEach((k, v) -> history.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+    }
+
+    public List<Double> get(String key) {
+        List<Double> values = history.get(key);
+        if (values == null) throw new IllegalArgumentException("No metric '" + key + "' in the history. Available metrics are: " + history.keySet() + ".");
+        return List.copyOf(values);
+    }
+
+    /** The last epoch's value of {@code key}. */
+    public double last(String key) {
+        List<Double> values = get(key);
+        return values.get(values.size() - 1);
+    }
+
+    public int epochs() { return history.isEmpty() ? 0 : history.values().iterator().next().size(); }
+
+    public Map<String, List<Double>> asMap() { return java.util.Collections.unmodifiableMap(history); }
+}
