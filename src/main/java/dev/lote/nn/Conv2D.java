@@ -1,12 +1,14 @@
 package dev.lote.nn;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** 2-D convolution. (H, W, C) → (H', W', filters). {@code new Conv2D(32, 3).padding(Padding.SAME).activation(Activation.RELU)} */
 public record Conv2D(int filters, int kernelSize, int strides, Padding padding, Activation activation, boolean useBias)
         implements Layer {
-    @JsonCreator public Conv2D(int filters, int kernelSize, Integer strides, Padding padding, Activation activation,
-                               Boolean useBias) {
+    @JsonCreator public Conv2D(@JsonProperty("filters") int filters, @JsonProperty("kernel_size") int kernelSize,
+                               @JsonProperty("strides") Integer strides, @JsonProperty("padding") Padding padding,
+                               @JsonProperty("activation") Activation activation, @JsonProperty("use_bias") Boolean useBias) {
         this(filters, kernelSize, strides == null ? 1 : strides, padding == null ? Padding.VALID : padding,
                 activation == null ? Activation.LINEAR : activation, useBias == null || useBias);
     }

@@ -1,10 +1,12 @@
 package dev.lote.nn;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** Fully connected layer: (features) → (units). {@code new Dense(60).activation(Activation.RELU)} */
 public record Dense(int units, Activation activation, boolean useBias) implements Layer {
-    @JsonCreator public Dense(int units, Activation activation, Boolean useBias) {
+    @JsonCreator public Dense(@JsonProperty("units") int units, @JsonProperty("activation") Activation activation,
+                              @JsonProperty("use_bias") Boolean useBias) {
         this(units, activation == null ? Activation.LINEAR : activation, useBias == null || useBias);
     }
 

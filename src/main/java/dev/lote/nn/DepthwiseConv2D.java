@@ -1,6 +1,7 @@
 package dev.lote.nn;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * Depthwise 2-D convolution: each input channel has its own kernel; channels are not mixed.
@@ -8,8 +9,11 @@ import com.fasterxml.jackson.annotation.JsonCreator;
  */
 public record DepthwiseConv2D(int kernelSize, int depthMultiplier, int strides, Padding padding,
                               Activation activation, boolean useBias) implements Layer {
-    @JsonCreator public DepthwiseConv2D(int kernelSize, Integer depthMultiplier, Integer strides, Padding padding,
-                                        Activation activation, Boolean useBias) {
+    @JsonCreator public DepthwiseConv2D(@JsonProperty("kernel_size") int kernelSize,
+                                        @JsonProperty("depth_multiplier") Integer depthMultiplier,
+                                        @JsonProperty("strides") Integer strides, @JsonProperty("padding") Padding padding,
+                                        @JsonProperty("activation") Activation activation,
+                                        @JsonProperty("use_bias") Boolean useBias) {
         this(kernelSize, depthMultiplier == null ? 1 : depthMultiplier, strides == null ? 1 : strides,
                 padding == null ? Padding.VALID : padding, activation == null ? Activation.LINEAR : activation,
                 useBias == null || useBias);

@@ -1,10 +1,12 @@
 package dev.lote.nn;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** Max pooling; as in Keras, the stride defaults to the pool size and {@code valid} padding floors. */
 public record MaxPooling2D(int poolSize, int strides, Padding padding) implements Layer {
-    @JsonCreator public MaxPooling2D(Integer poolSize, Integer strides, Padding padding) {
+    @JsonCreator public MaxPooling2D(@JsonProperty("pool_size") Integer poolSize, @JsonProperty("strides") Integer strides,
+                                     @JsonProperty("padding") Padding padding) {
         this(poolSize == null ? 2 : poolSize, strides == null ? (poolSize == null ? 2 : poolSize) : strides,
                 padding == null ? Padding.VALID : padding);
     }

@@ -80,6 +80,19 @@ public final class Network implements AutoCloseable {
         return n;
     }
 
+    /** A copy of every weight tensor's values, in layer order (kernel then bias), in libtorch's layout. */
+    public List<float[]> weightValues() {
+        List<float[]> out = new ArrayList<>();
+        try (PointerScope scope = new PointerScope()) {
+            for (Tensor w : weights) {
+                float[] v = new float[Math.toIntExact(w.numel())];
+                w.detach().contiguous().data_ptr_float().get(v);
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
     /** One Adam step on a batch: forward, categorical cross-entropy, backward, update. */
     public StepResult trainStep(Batch batch) {
         try (PointerScope scope = new PointerScope()) {

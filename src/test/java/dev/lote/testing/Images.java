@@ -1,0 +1,28 @@
+package dev.lote.testing;
+
+import dev.lote.sample.SampleImages;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/** Small generated image folders for tests. */
+public final class Images {
+    private Images() {}
+
+    /** {@code root/<class>/...jpg} with the project's sample generator. */
+    public static Path sampleFolder(Path root, int classes, int perClass, int height, int width) {
+        SampleImages.write(root, classes, perClass, height, width, 7);
+        return root;
+    }
+
+    /** A plain image file of one colour. */
+    public static Path write(Path file, int height, int width, int rgb, String format) throws IOException {
+        Files.createDirectories(file.getParent());
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < height; y++) for (int x = 0; x < width; x++) img.setRGB(x, y, rgb);
+        if (!ImageIO.write(img, format, file.toFile())) throw new IOException("no writer for " + format);
+        return file;
+    }
+}
