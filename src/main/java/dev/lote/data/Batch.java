@@ -6,11 +6,12 @@ import java.util.List;
 
 /**
  * One batch: pixels as floats in [0, 1], laid out (size, height, width, channels) like Keras' arrays, and the
- * class index of each sample.
+ * class index of each sample. {@code pixels} may be a reused buffer longer than {@code size × sample}: only the
+ * first {@code size()} samples are valid.
  */
 public record Batch(float[] pixels, int[] labels, Shape sampleShape, List<Path> files) {
     public Batch {
-        if (pixels.length != labels.length * sampleShape.size()) throw new IllegalArgumentException(
+        if (pixels.length < labels.length * sampleShape.size()) throw new IllegalArgumentException(
                 "Batch of " + labels.length + " samples of " + sampleShape + " needs " + labels.length * sampleShape.size()
                         + " floats, got " + pixels.length + ".");
     }

@@ -1,11 +1,13 @@
 package dev.lote.data;
 
 import dev.lote.image.BadImageException;
-import dev.lote.image.ImageDecoder;
+import dev.lote.image.Decoder;
 import dev.lote.image.Pixels;
+import dev.lote.image.Resize;
 import dev.lote.nn.Shape;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -13,13 +15,21 @@ import java.util.Random;
  * The notebook's batch generator ({@code keras.utils.Sequence}): random access to batches that are decoded only
  * when asked for. {@code size()} is floor(N / batchSize), or ceil when the last partial batch is kept.
  * {@code forEpoch(e)} gives the same samples in the order for epoch e, derived from the seed alone.
+ * A bad file fails fast naming it, or with {@link #skipBadFiles} is reported once and left out of its batch.
  * {@code new BatchSequence(folder.files(), folder.labels(), 5, Shape.image(768, 1024, 3)).forEpoch(0).get(7)}
  */
 public final class BatchSequence {
-    /** Reads one image; the default decodes it from disk. Tests pass a counting one. */
+    /** Reads one image at the sequence's input size. Tests pass a counting one; the cache wraps another. */
     @FunctionalInterface
     public interface ImageSource {
         Pixels read(Path file) throws BadImageException;
+    }
+
+    /** Pixel byte → float in [0, 1], as numpy's {@code pixels / 255} then float32. */
+    private static final float[] SCALE = new float[256];
+
+    static {
+        for (int v = 0; v < 256; v++) SCALE[v] = (float) (v / 255.0);
     }
 
     private final List<Path> files;
@@ -29,14 +39,16 @@ public final class BatchSequence {
     private final boolean keepLast;
     private final long seed;
     private final ImageSource source;
+    private final SkippedFiles skipped; // null: strict
     private final int[] order;
 
+    /** Decodes with OpenCV, resizing to {@code shape} by stretching (Keras' default). */
     public BatchSequence(List<Path> files, int[] labels, int batchSize, Shape shape) {
-        this(files, labels, batchSize, shape, false, 42L, ImageDecoder::decode, null);
+        this(files, labels, batchSize, shape, false, 42L, decoding(new Decoder(), shape, Resize.STRETCH), null, null);
     }
 
     private BatchSequence(List<Path> files, int[] labels, int batchSize, Shape shape, boolean keepLast, long seed,
-                          ImageSource source, int[] order) {
+                          ImageSource source, SkippedFiles skipped, int[] order) {
         if (files.size() != labels.length) throw new IllegalArgumentException(files.size() + " files but " + labels.length + " labels.");
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize + ".");
         if (!shape.isImage() || shape.channels() != 3) throw new IllegalArgumentException("Expected an RGB image shape, got " + shape + ".");
@@ -47,21 +59,30 @@ public final class BatchSequence {
         this.keepLast = keepLast;
         this.seed = seed;
         this.source = source;
+        this.skipped = skipped;
         this.order = order != null ? order : identity(files.size());
         if (size() == 0) throw new IllegalArgumentException("No complete batch: " + files.size() + " images with batch size "
                 + batchSize + ". Use a smaller batch size or keep the last partial batch.");
     }
 
-    /** Keeps the last partial batch instead of dropping it (Keras' default drops nothing; the notebook floors). */
-    public BatchSequence keepLast(boolean keep) { return new BatchSequence(files, labels, batchSize, shape, keep, seed, source, order); }
+    /** A source that decodes files and brings them to {@code shape} with {@code policy}. */
+    public static ImageSource decoding(Decoder decoder, Shape shape, Resize policy) {
+        return file -> decoder.read(file, shape.height(), shape.width(), policy);
+    }
 
-    public BatchSequence seed(long s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, s, source, order); }
+    /** Keeps the last partial batch instead of dropping it (the notebook's generator drops it). */
+    public BatchSequence keepLast(boolean keep) { return new BatchSequence(files, labels, batchSize, shape, keep, seed, source, skipped, order); }
 
-    public BatchSequence source(ImageSource s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, s, order); }
+    public BatchSequence seed(long s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, s, source, skipped, order); }
+
+    public BatchSequence source(ImageSource s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, s, skipped, order); }
+
+    /** Reports bad files to {@code report} and leaves them out, instead of failing at the first one. */
+    public BatchSequence skipBadFiles(SkippedFiles report) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, report, order); }
 
     /** The same samples shuffled for epoch {@code epoch}: a permutation that depends only on (seed, epoch). */
     public BatchSequence forEpoch(int epoch) {
-        return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, permutation(files.size(), seed, epoch));
+        return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, permutation(files.size(), seed, epoch));
     }
 
     static int[] permutation(int n, long seed, int epoch) {
@@ -84,7 +105,11 @@ public final class BatchSequence {
 
     public int batchSize() { return batchSize; }
     public Shape shape() { return shape; }
-    public int samples() { return files.size(); }
+    public ImageSource source() { return source; }
+    public List<Path> files() { return files; }
+
+    /** Floats one full batch needs: the size of a reusable buffer for {@link #get(int, float[])}. */
+    public int bufferLength() { return Math.toIntExact(batchSize * shape.size()); }
 
     /** Files of batch {@code i}, in order, without decoding them. */
     public List<Path> filesOf(int i) {
@@ -94,33 +119,37 @@ public final class BatchSequence {
         return out;
     }
 
-    /** Decodes the images of batch {@code i} only; pixels / 255 in (n, h, w, 3) order. */
-    public Batch get(int i) {
+    public Batch get(int i) { return get(i, new float[bufferLength()]); }
+
+    /** Decodes the images of batch {@code i} only, into {@code buffer}; pixels / 255 in (n, h, w, 3) order. */
+    public Batch get(int i, float[] buffer) {
         checkIndex(i);
         int from = i * batchSize, to = Math.min(from + batchSize, files.size());
-        int n = to - from, per = Math.toIntExact(shape.size());
-        float[] x = new float[n * per];
-        int[] y = new int[n];
-        List<Path> batchFiles = new ArrayList<>(n);
-        for (int k = 0; k < n; k++) {
-            int idx = order[from + k];
-            Path file = files.get(idx);
-            Pixels px;
+        int per = Math.toIntExact(shape.size());
+        if (buffer.length < (to - from) * per) throw new IllegalArgumentException("Buffer too small for batch " + i + ".");
+        int[] y = new int[to - from];
+        List<Path> used = new ArrayList<>(to - from);
+        int n = 0;
+        for (int k = from; k < to; k++) {
+            Path file = files.get(order[k]);
+            byte[] rgb;
             try {
-                px = source.read(file);
+                Pixels px = source.read(file);
+                if (px.height() != shape.height() || px.width() != shape.width()) throw new BadImageException(file, "is "
+                        + px.height() + "x" + px.width() + " (HxW) but the model expects " + shape.height() + "x" + shape.width());
+                rgb = px.rgb();
             } catch (BadImageException e) {
-                throw new DataException(file, "Cannot use image " + file + ": " + e.reason() + ".");
+                if (skipped == null) throw new DataException(file, "Bad image " + file + ": " + e.reason()
+                        + ". Fix or remove it, or skip bad files instead of stopping.");
+                skipped.report(file, e.reason());
+                continue;
             }
-            if (px.height() != shape.height() || px.width() != shape.width()) throw new DataException(file, "Image " + file
-                    + " is " + px.height() + "x" + px.width() + " (HxW) but the model expects " + shape.height() + "x"
-                    + shape.width() + ". Use images of one size or set the input size to match.");
-            byte[] rgb = px.rgb();
-            int base = k * per;
-            for (int j = 0; j < per; j++) x[base + j] = (rgb[j] & 0xff) / 255f;
-            y[k] = labels[idx];
-            batchFiles.add(file);
+            int base = n * per;
+            for (int j = 0; j < per; j++) buffer[base + j] = SCALE[rgb[j] & 0xff];
+            y[n++] = labels[order[k]];
+            used.add(file);
         }
-        return new Batch(x, y, shape, batchFiles);
+        return new Batch(buffer, Arrays.copyOf(y, n), shape, used);
     }
 
     private void checkIndex(int i) {

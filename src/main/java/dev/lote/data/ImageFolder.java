@@ -34,7 +34,13 @@ public final class ImageFolder {
         this.counts = counts;
     }
 
-    public static ImageFolder scan(Path root) {
+    public static ImageFolder scan(Path root) { return scan(root, null); }
+
+    /**
+     * Scans {@code root} for exactly {@code expected} classes, in that order (the model's classes, or a training
+     * folder's); a class folder that is missing or extra is an error that lists the differences. Null: any classes.
+     */
+    public static ImageFolder scan(Path root, List<String> expected) {
         if (!Files.exists(root)) throw new DataException(root, "No such folder: " + root + ". Expected a folder of class folders, e.g. DIR/cats/*.jpg.");
         if (!Files.isDirectory(root)) throw new DataException(root, root + " is a file, not a folder. Expected a folder of class folders, e.g. DIR/cats/*.jpg.");
         List<Path> classDirs;
@@ -45,10 +51,19 @@ public final class ImageFolder {
         }
         if (classDirs.isEmpty()) throw new DataException(root, "No class folders in " + root
                 + ". Expected one sub-folder per class, e.g. " + root.resolve("cats") + "/*.jpg.");
-        if (classDirs.size() == 1) throw new DataException(root, "Only one class folder in " + root + " ("
+        if (classDirs.size() == 1 && expected == null) throw new DataException(root, "Only one class folder in " + root + " ("
                 + classDirs.get(0).getFileName() + "). A classifier needs at least two classes.");
         List<String> names = new ArrayList<>(classDirs.stream().map(p -> p.getFileName().toString()).toList());
         names.sort(classOrder(names));
+        if (expected != null && !names.equals(expected)) {
+            List<String> missing = expected.stream().filter(n -> !names.contains(n)).toList();
+            List<String> extra = names.stream().filter(n -> !expected.contains(n)).toList();
+            if (!missing.isEmpty() || !extra.isEmpty()) throw new DataException(root, "The classes in " + root
+                    + " differ from the expected " + expected.size() + ": " + (missing.isEmpty() ? "" : "missing " + missing)
+                    + (missing.isEmpty() || extra.isEmpty() ? "" : ", ") + (extra.isEmpty() ? "" : "unexpected " + extra) + ".");
+            names.clear();
+            names.addAll(expected);
+        }
         List<Sample> samples = new ArrayList<>();
         int[] counts = new int[names.size()];
         for (int label = 0; label < names.size(); label++) {

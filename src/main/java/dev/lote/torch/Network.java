@@ -152,7 +152,7 @@ public final class Network implements AutoCloseable {
     private Tensor input(Batch batch) {
         Shape s = batch.sampleShape();
         Tensor x = torch.empty(batch.size(), s.height(), s.width(), s.channels());
-        x.data_ptr_float().put(batch.pixels(), 0, batch.pixels().length);
+        x.data_ptr_float().put(batch.pixels(), 0, Math.toIntExact(batch.size() * s.size()));
         return x.permute(0, 3, 1, 2); // NHWC memory viewed as NCHW = channels_last, no copy
     }
 

@@ -7,5 +7,7 @@ public interface Callback {
     /** After batch {@code batch} of the epoch, with the running means of the epoch so far. */
     default void onBatchEnd(int batch, Logs logs) {}
     default void onEpochEnd(int epoch, Logs logs) {}
+    /** After {@code onEpochEnd}: how long training waited for decoded images during the epoch. */
+    default void onDataWait(int epoch, double waitSeconds, double epochSeconds) {}
     default void onTrainEnd(History history) {}
 }

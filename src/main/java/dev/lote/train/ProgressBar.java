@@ -51,6 +51,14 @@ public final class ProgressBar implements Callback {
         out.println(terminal ? "\r" + line + "\033[K" : line);
     }
 
+    /** Says so when waiting for decoded images took more than 5 % of the epoch. */
+    @Override public void onDataWait(int epoch, double waitSeconds, double epochSeconds) {
+        if (waitSeconds > 0.05 * epochSeconds && waitSeconds > 0.5) {
+            out.printf(Locale.ROOT, "  waited %.0f s of %.0f s for images: decoding held training back; --cache keeps decoded "
+                    + "images so later epochs skip it%n", waitSeconds, epochSeconds);
+        }
+    }
+
     private String count(int done) {
         String total = Integer.toString(steps);
         return " ".repeat(Math.max(0, total.length() - Integer.toString(done).length())) + done + "/" + total;

@@ -2,6 +2,7 @@ package dev.lote.train;
 
 import dev.lote.data.Batch;
 import dev.lote.data.BatchSequence;
+import dev.lote.data.Loader;
 import dev.lote.torch.Network;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +15,17 @@ import java.util.List;
 public final class Trainer {
     private final Network network;
     private final List<Callback> callbacks = new ArrayList<>();
+    private int workers = Runtime.getRuntime().availableProcessors(), prefetch = 4;
 
     public Trainer(Network network) { this.network = network; }
+
+    /** Threads decoding images ahead of training (default: cores) and batches kept ready (default: 4). */
+    public Trainer loader(int workers, int prefetch) {
+        if (workers <= 0 || prefetch <= 0) throw new IllegalArgumentException("workers and prefetch must be positive.");
+        this.workers = workers;
+        this.prefetch = prefetch;
+        return this;
+    }
 
     public Trainer callback(Callback c) {
         callbacks.add(c);
@@ -32,18 +42,25 @@ public final class Trainer {
         for (int epoch = 0; epoch < epochs; epoch++) {
             final int e = epoch;
             callbacks.forEach(c -> c.onEpochBegin(e));
-            BatchSequence order = train.forEpoch(epoch);
+            long start = System.nanoTime();
             Mean mean = new Mean();
-            for (int i = 0; i < order.size(); i++) {
-                mean.add(network.trainStep(order.get(i)));
-                Logs running = mean.logs("");
-                final int b = i;
-                callbacks.forEach(c -> c.onBatchEnd(b, running));
+            double wait;
+            try (Loader loader = new Loader(train.forEpoch(epoch), workers, prefetch)) {
+                for (int i = 0; loader.hasNext(); i++) {
+                    Batch batch = loader.next();
+                    if (batch.size() > 0) mean.add(network.trainStep(batch)); // empty when every file was bad
+                    Logs running = mean.logs("");
+                    final int b = i;
+                    callbacks.forEach(c -> c.onBatchEnd(b, running));
+                }
+                wait = loader.waitSeconds();
             }
             Logs logs = mean.logs("");
             if (validation != null) evaluate(validation).asMap().forEach((k, v) -> logs.put("val_" + k, v));
             history.record(logs);
+            double seconds = (System.nanoTime() - start) / 1e9;
             callbacks.forEach(c -> c.onEpochEnd(e, logs));
+            callbacks.forEach(c -> c.onDataWait(e, wait, seconds));
         }
         callbacks.forEach(c -> c.onTrainEnd(history));
         return history;
@@ -52,9 +69,11 @@ public final class Trainer {
     /** Mean loss and accuracy over every batch of {@code data}, weights unchanged. */
     public Logs evaluate(BatchSequence data) {
         Mean mean = new Mean();
-        for (int i = 0; i < data.size(); i++) {
-            Batch batch = data.get(i);
-            mean.add(network.test(batch));
+        try (Loader loader = new Loader(data, workers, prefetch)) {
+            while (loader.hasNext()) {
+                Batch batch = loader.next();
+                if (batch.size() > 0) mean.add(network.test(batch));
+            }
         }
         return mean.logs("");
     }
@@ -71,6 +90,7 @@ public final class Trainer {
         }
 
         Logs logs(String prefix) {
+            if (samples == 0) return new Logs().put(prefix + "loss", Double.NaN).put(prefix + "accuracy", Double.NaN);
             return new Logs().put(prefix + "loss", loss / samples).put(prefix + "accuracy", correct / (double) samples);
         }
     }

@@ -54,7 +54,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : List.of("train", "summary", "sample-data", "demo", "bench")) {
+        for (String cmd : List.of("train", "inspect", "summary", "sample-data", "demo", "bench")) {
             Run r = lote(cmd, "--help");
             assertEquals(0, r.code(), cmd);
             assertTrue(r.out().contains("Usage: lote " + cmd), r.out());
@@ -98,16 +98,73 @@ class CliTest {
         assertTrue(r.out().contains("Found 15 images in 3 classes"), r.out());
         assertTrue(r.out().contains("Epoch 2/2"), r.out());
         assertTrue(r.out().contains("3/3 - "), r.out()); // floor(15 / 4) batches
-        assertTrue(r.out().contains("Trained seed-cnn for 2 epochs on 12 images"), r.out());
+        assertTrue(r.out().contains("Trained seed-cnn for 2 epochs"), r.out());
     }
 
     @Test
-    void anImageOfAnotherSizeStopsTrainingNamingTheFile(@TempDir Path dir) throws Exception {
-        Images.write(dir.resolve("a/1.png"), 16, 16, 0, "png");
-        Images.write(dir.resolve("b/2.png"), 16, 16, 0, "png");
-        Path odd = Images.write(dir.resolve("b/3.png"), 20, 16, 0, "png");
-        Run r = lote("train", dir.toString(), "--epochs", "1", "--batch-size", "3", "--no-summary");
+    void foldersOfMixedSizesAreResizedToTheInputSize(@TempDir Path dir) throws Exception {
+        Images.sampleFolder(dir, 2, 4, 24, 32);
+        Images.write(dir.resolve("0/odd.png"), 40, 20, 0x123456, "png");
+        Run r = lote("train", dir.toString(), "--epochs", "1", "--batch-size", "3", "--no-summary", "--resize", "crop");
+        assertEquals(0, r.code(), r.err());
+        r = lote("train", dir.toString(), "--epochs", "1", "--batch-size", "3", "--summary", "--image-size", "12x16");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(None, 12, 16, 3)"), r.out());
+        assertEquals(2, lote("train", dir.toString(), "--resize", "squash").code());
+    }
+
+    @Test
+    void badFilesAreNamedSkippedAndListedOrStopTheRunWithStrict(@TempDir Path dir) throws Exception {
+        Images.sampleFolder(dir, 2, 6, 24, 32);
+        Path text = Files.writeString(dir.resolve("1/notes.jpg"), "not a picture");
+        Path empty = Files.createFile(dir.resolve("0/empty.jpg"));
+        Run r = lote("train", dir.toString(), "--epochs", "2", "--batch-size", "4", "--no-summary");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.err().lines().filter(l -> l.contains(text.toString())).count(), "named once: " + r.err());
+        assertTrue(r.err().contains("Skipping " + empty + ": empty file"), r.err());
+        assertTrue(r.out().contains("Skipped 2 bad files:"), r.out());
+        r = lote("train", dir.toString(), "--epochs", "2", "--batch-size", "4", "--no-summary", "--strict");
         assertEquals(3, r.code());
-        assertTrue(r.err().contains(odd.toString()) && r.err().contains("20x16"), r.err());
+        assertTrue(r.err().contains(empty.toString()) || r.err().contains(text.toString()), r.err());
+    }
+
+    @Test
+    void validationSplitAddsValMetricsToEveryEpoch(@TempDir Path dir) {
+        Images.sampleFolder(dir, 3, 10, 24, 32);
+        Run r = lote("train", dir.toString(), "--epochs", "2", "--batch-size", "4", "--no-summary", "--validation-split", "0.2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Using 24 images for training, 6 for validation"), r.out());
+        assertEquals(2, r.out().lines().filter(l -> l.matches(".* - val_accuracy: \\d\\.\\d{4} - val_loss: \\d\\.\\d{4}")).count(), r.out());
+    }
+
+    @Test
+    void trainAndValFoldersAreDetected(@TempDir Path dir) throws Exception {
+        Images.sampleFolder(dir.resolve("train"), 2, 6, 24, 32);
+        Images.sampleFolder(dir.resolve("val"), 2, 2, 24, 32);
+        Run r = lote("train", dir.toString(), "--epochs", "1", "--batch-size", "4", "--no-summary");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Using 4 validation images from " + dir.resolve("val")), r.out());
+        Images.write(dir.resolve("val/extra/a.png"), 24, 32, 0, "png");
+        r = lote("train", dir.toString(), "--epochs", "1", "--no-summary");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unexpected [extra]"), r.err());
+    }
+
+    @Test
+    void inspectNamesBadFilesAndDuplicatesAndExitsWith1(@TempDir Path dir) throws Exception {
+        Images.sampleFolder(dir, 2, 3, 24, 32);
+        Run clean = lote("inspect", dir.toString());
+        assertEquals(0, clean.code(), clean.out() + clean.err());
+        assertTrue(clean.out().contains("Sizes (HxW): 24x32 (6)"), clean.out());
+        assertTrue(clean.out().contains("Formats: jpeg (6)"), clean.out());
+        Files.copy(dir.resolve("0/0_0.jpg"), dir.resolve("1/copy.jpg"));
+        Path text = Files.writeString(dir.resolve("1/notes.jpg"), "not a picture");
+        Run r = lote("inspect", dir.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.out().contains(text + ": not an image"), r.out());
+        assertTrue(r.out().contains(dir.resolve("0/0_0.jpg") + " = " + dir.resolve("1/copy.jpg")), r.out());
+        r = lote("inspect", dir.toString(), "--json");
+        assertEquals(1, r.code());
+        assertTrue(r.out().contains("\"badFiles\"") && r.out().contains("notes.jpg"), r.out());
     }
 }

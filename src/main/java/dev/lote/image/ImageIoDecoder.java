@@ -6,7 +6,6 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,21 +15,14 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decodes image files to 8-bit RGB with the JDK's ImageIO. Reads from the raster, never {@code getRGB()}
- * (which brightens greyscale), and treats any decoder warning as a failure, because ImageIO silently fills a
- * truncated JPEG with grey and a grey image poisons training.
+ * The fallback decoder and the header probe, on the JDK's ImageIO with TwelveMonkeys' plugins (lossless and CMYK
+ * JPEG, TIFF, WebP). Reads from the raster, never {@code getRGB()} for component images (it brightens greyscale),
+ * and treats any decoder warning as a failure, because ImageIO silently fills a truncated JPEG with grey.
  */
-public final class ImageDecoder {
-    private ImageDecoder() {}
+final class ImageIoDecoder {
+    private ImageIoDecoder() {}
 
-    public static Pixels decode(Path file) throws BadImageException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new BadImageException(file, "cannot read: " + e.getMessage());
-        }
-        if (bytes.length == 0) throw new BadImageException(file, "empty file");
+    static Pixels decode(Path file, byte[] bytes) throws BadImageException {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) throw new BadImageException(file, "not an image this decoder knows");
@@ -98,16 +90,16 @@ public final class ImageDecoder {
         return new Pixels(w, h, rgb);
     }
 
-    /** Width and height from the header, without decoding pixels. */
-    public static int[] size(Path file) throws BadImageException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+    /** Width, height and format from the header, without decoding pixels (or allocating them). */
+    static Header header(Path file, byte[] bytes) throws BadImageException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             if (in == null) throw new BadImageException(file, "cannot open");
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) throw new BadImageException(file, "not an image this decoder knows");
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                return new int[] {reader.getWidth(0), reader.getHeight(0)};
+                return new Header(reader.getWidth(0), reader.getHeight(0), reader.getFormatName().toLowerCase(java.util.Locale.ROOT));
             } finally {
                 reader.dispose();
             }

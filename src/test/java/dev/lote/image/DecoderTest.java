@@ -1,0 +1,224 @@
+package dev.lote.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.lote.testing.Images;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DecoderTest {
+    @TempDir Path dir;
+    private final Decoder decoder = new Decoder();
+
+    /** A file from TwelveMonkeys' test corpus (a test-scope jar), copied out so the decoder reads it from disk. */
+    private Path corpus(String name) throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/" + name)) {
+            if (in == null) fail("missing test resource " + name);
+            Path p = dir.resolve(name.replace('/', '_'));
+            Files.copy(in, p);
+            return p;
+        }
+    }
+
+    private Path photo(String name, int h, int w) throws IOException {
+        BufferedImage img = dev.lote.sample.SampleImages.render(3, h, w, new SplittableRandom(1));
+        Path p = dir.resolve(name);
+        ImageIO.write(img, "jpg", p.toFile());
+        return p;
+    }
+
+    private static double meanAbsDiff(Pixels a, Pixels b) {
+        assertEquals(a.width(), b.width());
+        assertEquals(a.height(), b.height());
+        long sum = 0;
+        for (int i = 0; i < a.rgb().length; i++) sum += Math.abs((a.rgb()[i] & 0xff) - (b.rgb()[i] & 0xff));
+        return sum / (double) a.rgb().length;
+    }
+
+    private static int[] rgbAt(Pixels p, int x, int y) {
+        int i = (y * p.width() + x) * 3;
+        return new int[] {p.rgb()[i] & 0xff, p.rgb()[i + 1] & 0xff, p.rgb()[i + 2] & 0xff};
+    }
+
+    @Test
+    void exifOrientationIsAppliedSoAllEightLookTheSame() throws Exception {
+        Pixels upright = decoder.read(corpus("exif/Landscape_1.jpg"));
+        for (int o = 2; o <= 8; o++) {
+            Pixels p = decoder.read(corpus("exif/Landscape_" + o + ".jpg"));
+            assertTrue(meanAbsDiff(upright, p) < 8, "orientation " + o + " differs by " + meanAbsDiff(upright, p));
+        }
+    }
+
+    @Test
+    void cmykJpegsGetTheColoursImageIoWithTwelveMonkeysGives() throws Exception {
+        for (String name : List.of("jpeg/cmyk-sample.jpg", "jpeg/cmyk-sample-no-icc.jpg")) {
+            Path f = corpus(name);
+            Pixels ours = decoder.read(f);
+            Pixels reference = ImageIoDecoder.toRgb(ImageIO.read(f.toFile()));
+            assertTrue(meanAbsDiff(ours, reference) < 25, name + " differs by " + meanAbsDiff(ours, reference));
+        }
+    }
+
+    @Test
+    void greyscaleBecomesThreeEqualChannels() throws Exception {
+        Pixels p = decoder.read(corpus("jpeg/gray-sample.jpg"));
+        for (int i = 0; i < p.rgb().length; i += 3) {
+            assertEquals(p.rgb()[i], p.rgb()[i + 1]);
+            assertEquals(p.rgb()[i], p.rgb()[i + 2]);
+        }
+    }
+
+    @Test
+    void pngAlphaIsFlattenedOnWhite() throws Exception {
+        BufferedImage img = new BufferedImage(4, 2, BufferedImage.TYPE_INT_ARGB);
+        img.setRGB(0, 0, 0x00FF0000); // fully transparent red
+        img.setRGB(1, 0, 0xFF0000FF); // opaque blue
+        img.setRGB(2, 0, 0x80000000); // half-transparent black
+        Path p = dir.resolve("alpha.png");
+        ImageIO.write(img, "png", p.toFile());
+        Pixels px = decoder.read(p);
+        assertEquals(List.of(255, 255, 255), List.of(rgbAt(px, 0, 0)[0], rgbAt(px, 0, 0)[1], rgbAt(px, 0, 0)[2]));
+        assertEquals(List.of(0, 0, 255), List.of(rgbAt(px, 1, 0)[0], rgbAt(px, 1, 0)[1], rgbAt(px, 1, 0)[2]));
+        assertEquals(127, rgbAt(px, 2, 0)[0], 1);
+    }
+
+    @Test
+    void sixteenBitPngIsScaledToEightBits() throws Exception {
+        BufferedImage img = new BufferedImage(2, 1, BufferedImage.TYPE_USHORT_GRAY);
+        img.getRaster().setSample(0, 0, 0, 65535);
+        img.getRaster().setSample(1, 0, 0, 32896); // 128 × 257
+        Path p = dir.resolve("gray16.png");
+        ImageIO.write(img, "png", p.toFile());
+        Pixels px = decoder.read(p);
+        assertEquals(255, rgbAt(px, 0, 0)[0]);
+        assertEquals(128, rgbAt(px, 1, 0)[2]);
+    }
+
+    @Test
+    void bmpAndGifAreRead() throws Exception {
+        for (String format : List.of("bmp", "gif")) {
+            Path p = Images.write(dir.resolve("red." + format), 3, 5, 0xFF0000, format);
+            Pixels px = decoder.read(p);
+            assertEquals(5, px.width());
+            assertTrue(rgbAt(px, 2, 1)[0] > 240 && rgbAt(px, 2, 1)[1] < 15, format);
+        }
+    }
+
+    @Test
+    void resizePoliciesGiveTheTargetSize() throws Exception {
+        Path p = photo("wide.jpg", 100, 200);
+        for (Resize r : Resize.values()) {
+            Pixels px = decoder.read(p, 64, 48, r);
+            assertEquals(48, px.width(), r.label());
+            assertEquals(64, px.height(), r.label());
+        }
+        Pixels padded = decoder.read(p, 100, 100, Resize.PAD); // 200x100 → 100x50 in the middle, black above and below
+        assertEquals(0, rgbAt(padded, 50, 5)[0] + rgbAt(padded, 50, 5)[1] + rgbAt(padded, 50, 5)[2]);
+        Pixels larger = decoder.read(p, 300, 600, Resize.STRETCH);
+        assertEquals(600, larger.width());
+    }
+
+    @Test
+    void brokenFilesAreRefusedWithTheirReason() throws Exception {
+        Path good = photo("good.jpg", 120, 160);
+        byte[] bytes = Files.readAllBytes(good);
+
+        Path truncated = dir.resolve("truncated.jpg");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length * 6 / 10));
+        assertReason(truncated, "truncated");
+
+        Path empty = Files.createFile(dir.resolve("empty.jpg"));
+        assertReason(empty, "empty file");
+
+        Path text = Files.writeString(dir.resolve("notes.jpg"), "hello, I am not a picture");
+        assertReason(text, "not an image");
+
+        Path missing = dir.resolve("missing.jpg");
+        assertReason(missing, "no such file");
+    }
+
+    @Test
+    void aHeaderDeclaringSixtyThousandSquaredIsRefusedBeforeDecoding() throws Exception {
+        byte[] b = Files.readAllBytes(photo("small.jpg", 16, 16));
+        for (int i = 0; i + 8 < b.length; i++) { // SOF0: FFC0 len(2) precision(1) height(2) width(2)
+            if ((b[i] & 0xff) == 0xFF && (b[i + 1] & 0xff) == 0xC0) {
+                b[i + 5] = (byte) 0xEA; b[i + 6] = (byte) 0x60;
+                b[i + 7] = (byte) 0xEA; b[i + 8] = (byte) 0x60;
+                break;
+            }
+        }
+        Path bomb = Files.write(dir.resolve("bomb.jpg"), b);
+        long before = dev.lote.bench.Rss.peakBytes();
+        BadImageException e = assertThrows(BadImageException.class, () -> decoder.read(bomb));
+        assertTrue(e.reason().contains("60000x60000 = 3600 megapixels, over the limit of 100"), e.reason());
+        assertTrue(dev.lote.bench.Rss.peakBytes() - before < 100_000_000L, "no pixel buffer was allocated");
+        assertEquals(60000, decoder.header(bomb).width());
+    }
+
+    @Test
+    void bitFlippedJpegsNeverComeBackSilentlyGrey() throws Exception {
+        byte[] good = Files.readAllBytes(photo("flip.jpg", 240, 320));
+        SplittableRandom r = new SplittableRandom(3);
+        int refused = 0;
+        for (int k = 0; k < 20; k++) {
+            byte[] b = good.clone();
+            for (int j = 0; j < 8; j++) { // flip bytes in the entropy-coded data, after the headers
+                int at = good.length / 3 + r.nextInt(good.length / 2);
+                b[at] = (byte) (b[at] ^ (1 << r.nextInt(8)));
+            }
+            Path p = Files.write(dir.resolve("flipped" + k + ".jpg"), b);
+            try {
+                Pixels px = decoder.read(p);
+                assertTrue(!Decoder.greyFilledBottom(px), "a grey-filled image came back for " + p);
+            } catch (BadImageException e) {
+                refused++;
+                assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
+            }
+        }
+        System.out.println("bit-flipped JPEGs refused: " + refused + " of 20 (the rest decode with visible damage, not grey)");
+    }
+
+    @Test
+    void theTwelveMonkeysBrokenCorpusNeverCrashesOrThrowsAnythingElse() throws Exception {
+        List<String> names = new ArrayList<>();
+        try (var zip = new java.util.zip.ZipInputStream(Files.newInputStream(Path.of(
+                DecoderTest.class.getResource("/broken-jpeg/broken-sos-before-sof.jpg").toURI().toString().replaceAll("^jar:file:|!.*$", ""))))) {
+            for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                if (e.getName().startsWith("broken-jpeg/") && !e.isDirectory()) names.add(e.getName());
+            }
+        }
+        assertTrue(names.size() > 10, names.toString());
+        int refused = 0;
+        for (String n : names) {
+            try {
+                Pixels p = decoder.read(corpus(n));
+                assertTrue(p.width() > 0);
+            } catch (BadImageException e) {
+                refused++;
+                assertTrue(!e.reason().isBlank());
+            }
+        }
+        assertTrue(refused > 0);
+    }
+
+    private void assertReason(Path file, String reason) {
+        BadImageException e = assertThrows(BadImageException.class, () -> decoder.read(file));
+        assertTrue(e.reason().contains(reason), e.getMessage());
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        assertEquals(file, e.file());
+    }
+}
