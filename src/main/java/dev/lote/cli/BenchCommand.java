@@ -1,6 +1,15 @@
 package dev.lote.cli;
 
+import dev.lote.bench.LoaderBench;
+import dev.lote.bench.Rss;
 import dev.lote.bench.StepBench;
+import dev.lote.data.BatchSequence;
+import dev.lote.data.ImageFolder;
+import dev.lote.data.Split;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Parameters;
 import dev.lote.cli.Options.ShapeConverter;
 import dev.lote.nn.Shape;
 import dev.lote.torch.Engine;
@@ -11,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks kept with the project.",
-        subcommands = {BenchCommand.Step.class})
+        subcommands = {BenchCommand.Step.class, BenchCommand.Input.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -48,6 +57,53 @@ final class BenchCommand implements Runnable {
             StepBench.Result r = StepBench.seedCnn(input, classes, batchSize, warmup, steps);
             System.out.printf("seed-cnn %s batch %d, %d threads: %.0f ms/step median (%.0f mean), %.2f images/s, peak RSS %.2f GB%n",
                     input, batchSize, Engine.threads(), r.medianMs(), r.meanMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "input", mixinStandardHelpOptions = true,
+            description = "The input pipeline on a folder: decode ms/image on one core, loader images/s, and an epoch's "
+                    + "cost with the loader and with the decoded-image cache against the same steps on a batch in memory.")
+    static final class Input implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "Folder of class folders (e.g. from 'lote sample-data').")
+        Path dataDir;
+
+        @Option(names = "--steps", defaultValue = "60", description = "Steps of the epoch measurement; 0 = a whole epoch (default: ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--batch-size", defaultValue = "5", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        int batchSize;
+
+        @Option(names = "--workers", defaultValue = "2", description = "Loader threads (default: ${DEFAULT-VALUE}).")
+        int workers;
+
+        @Option(names = "--cache", paramLabel = "DIR", description = "Folder for the cache measurement (default: a temporary folder).")
+        Path cacheDir;
+
+        @Override public Integer call() throws Exception {
+            Engine.start(0);
+            ImageFolder folder = ImageFolder.scan(dataDir);
+            List<Path> files = folder.files();
+            dev.lote.image.Header h = new dev.lote.image.Decoder().header(files.get(0));
+            Shape shape = Shape.image(h.height(), h.width(), 3);
+            int n = steps > 0 ? Math.min(files.size(), steps * batchSize) : files.size();
+            BatchSequence seq = new BatchSequence(Split.files(folder.samples()), Split.labels(folder.samples()), batchSize, shape)
+                    .seed(1).forEpoch(0);
+            System.out.printf("%d images of %s in %s; measuring %d%n", files.size(), shape, dataDir, n);
+            double ms = LoaderBench.decodeMillis(seq.files(), shape, 50);
+            System.out.printf("decode + resize + to-float, one core: %.1f ms/image (median of 50)%n", ms);
+            BatchSequence part = new BatchSequence(seq.files().subList(0, n), java.util.Arrays.copyOf(Split.labels(folder.samples()), n), batchSize, shape).seed(1).forEpoch(0);
+            System.out.printf("loader, %d workers: %.0f images/s%n", workers, LoaderBench.loaderImagesPerSecond(part, workers, 4));
+            LoaderBench.Epoch e = LoaderBench.epoch(part, folder.classes().size(), workers, 4);
+            System.out.printf("epoch of %d steps: in memory %.1f s, with the loader %.1f s (%+.1f %%, waited %.1f s)%n",
+                    e.steps(), e.inMemorySeconds(), e.loaderSeconds(), 100 * e.overhead(), e.loaderWaitSeconds());
+            Path dir = cacheDir != null ? cacheDir : Files.createTempDirectory("lote-bench-cache");
+            BatchSequence cached = LoaderBench.cached(part, dir, workers);
+            LoaderBench.Epoch c = LoaderBench.epoch(cached, folder.classes().size(), workers, 4);
+            System.out.printf("epoch from the cache: in memory %.1f s, from the cache %.1f s (%+.1f %%, waited %.1f s); "
+                    + "end to end %.2f images/s; peak RSS %.2f GB%n", c.inMemorySeconds(), c.loaderSeconds(), 100 * c.overhead(),
+                    c.loaderWaitSeconds(), n / c.loaderSeconds(), Rss.peakBytes() / 1e9);
+            System.out.printf("end to end with the loader (decoding every image): %.2f images/s%n", e.steps() * batchSize / e.loaderSeconds());
             return ExitCodes.OK;
         }
     }

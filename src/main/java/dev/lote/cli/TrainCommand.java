@@ -19,13 +19,24 @@ import dev.lote.nn.Sequential;
 import dev.lote.nn.Shape;
 import dev.lote.nn.Summary;
 import dev.lote.torch.Engine;
-import dev.lote.torch.Network;
 import dev.lote.train.History;
 import dev.lote.train.ProgressBar;
 import dev.lote.train.Trainer;
+import dev.lote.LoteModel;
+import dev.lote.data.Fingerprint;
+import dev.lote.io.ModelInfo;
+import dev.lote.train.CsvLogger;
+import dev.lote.train.EarlyStopping;
+import dev.lote.train.ModelCheckpoint;
+import dev.lote.train.ReduceLROnPlateau;
+import dev.lote.train.TerminateOnNaN;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,17 +50,49 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "DIR", description = "Folder with one sub-folder of images per class.")
+    @Parameters(paramLabel = "DIR", arity = "0..1",
+            description = "Folder with one sub-folder of images per class (with --resume: the run's folder by default).")
     Path dataDir;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "Passes over the training data (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", description = "Passes over the training data (default: 5; with --resume, the run's plan).")
+    Integer epochs;
 
     @Option(names = "--batch-size", defaultValue = "5", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for weights, split and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "model.lote", paramLabel = "FILE",
+            description = "Where to write the trained model (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Option(names = "--resume", paramLabel = "FILE",
+            description = "Continue the run saved in FILE (a model or checkpoint) at its next epoch, exactly as if it had not stopped.")
+    Path resume;
+
+    @Option(names = "--checkpoint", paramLabel = "DIR", description = "Save DIR/epoch-NNN.lote after every epoch and DIR/best.lote.")
+    Path checkpointDir;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Epoch checkpoints kept (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--monitor", paramLabel = "METRIC",
+            description = "Metric for the best checkpoint, early stopping and --reduce-lr (default: val_loss with validation, else loss).")
+    String monitor;
+
+    @Option(names = "--early-stopping", paramLabel = "PATIENCE",
+            description = "Stop when the monitored metric has not improved for PATIENCE epochs, and keep the best epoch's weights.")
+    Integer earlyStopping;
+
+    @Option(names = "--min-delta", defaultValue = "0", description = "Smallest change that counts as an improvement (default: ${DEFAULT-VALUE}).")
+    double minDelta;
+
+    @Option(names = "--reduce-lr", paramLabel = "PATIENCE", description = "Halve the learning rate when the monitored metric stalls for PATIENCE epochs.")
+    Integer reduceLr;
+
+    @Option(names = "--csv-log", paramLabel = "FILE", description = "Append one row of metrics per epoch to FILE.")
+    Path csvLog;
 
     @Option(names = "--model", defaultValue = "seed-cnn", paramLabel = "NAME|FILE.json",
             description = "A preset (seed-cnn: the notebook's CNN) or a Sequential spec in JSON (default: ${DEFAULT-VALUE}).")
@@ -95,21 +138,35 @@ final class TrainCommand implements Callable<Integer> {
             description = "Print the model summary before training (default: ${DEFAULT-VALUE}).")
     boolean summary;
 
-    @Override public Integer call() {
-        Options.positive(spec, "--epochs", epochs);
+    @Override public Integer call() throws Exception {
         Options.positive(spec, "--batch-size", batchSize);
         Options.positive(spec, "--prefetch", prefetch);
+        if (epochs != null) Options.positive(spec, "--epochs", epochs);
         if (threads < 0) Options.positive(spec, "--threads", threads);
         if (workers < 0) Options.positive(spec, "--workers", workers);
-        Resize policy = Resize.parse(resize);
         PrintStream out = System.out;
+        Engine.start(threads);
+        LoteModel resumed = resume == null ? null : LoteModel.load(resume);
+        ModelInfo.Training past = resumed == null ? null : resumed.info().training();
+        if (resumed != null && past == null) throw new IllegalArgumentException(resume + " has no training record to resume.");
+        if (past != null) { // the run's own settings, so it continues exactly
+            seed = past.seed();
+            batchSize = past.batchSize();
+            if (dataDir == null) dataDir = Path.of(past.data());
+        }
+        if (dataDir == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'DIR'");
+        int totalEpochs = epochs != null ? epochs : past != null ? past.epochsPlanned() : 5;
+        Resize policy = resumed != null ? Resize.parse(resumed.info().preprocessing().resize()) : Resize.parse(resize);
         Decoder decoder = new Decoder(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes()));
 
         Dataset dataset = Dataset.open(dataDir);
         ImageFolder folder = dataset.train();
         out.println(folder.describe());
         List<Sample> train = folder.samples(), validation = List.of();
-        if (dataset.hasValidationFolder()) {
+        if (past != null) {
+            train = samples(past.trainFiles(), resumed.classes());
+            validation = samples(past.validationFiles(), resumed.classes());
+        } else if (dataset.hasValidationFolder()) {
             validation = dataset.validation().orElseThrow().samples();
             out.println("Using " + validation.size() + " validation images from " + dataset.validation().orElseThrow().root());
         } else if (validationSplit > 0) {
@@ -119,17 +176,22 @@ final class TrainCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "Using %d images for training, %d for validation (%.0f %% of each class)%n",
                     train.size(), validation.size(), validationSplit * 100);
         }
-        Shape input = imageSize != null ? imageSize : inputShape(decoder, folder);
-        Sequential architecture = Presets.resolve(model, input, folder.classes().size());
-        if (summary) out.print(Summary.of(architecture));
+        LoteModel model = resumed;
+        if (model == null) {
+            Shape input = imageSize != null ? imageSize : inputShape(decoder, folder);
+            model = LoteModel.create(Presets.resolve(this.model, input, folder.classes().size()), folder.classes(), policy, seed);
+        } else if (!model.classes().equals(folder.classes())) {
+            throw new IllegalArgumentException("The classes in " + dataDir + " " + folder.classes() + " differ from the run's " + model.classes() + ".");
+        }
+        Shape input = model.architecture().inputShape();
+        if (summary) out.print(Summary.of(model.architecture()));
 
-        Engine.start(threads);
         SkippedFiles skipped = new SkippedFiles(System.err);
         BatchSequence.ImageSource source = BatchSequence.decoding(decoder, input, policy);
         DecodedCache decodedCache = null;
         if (cache != null) {
             Path dir = cache.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache", "lote", "images") : Path.of(cache);
-            List<Sample> all = new java.util.ArrayList<>(train);
+            List<Sample> all = new ArrayList<>(train);
             all.addAll(validation);
             decodedCache = DecodedCache.open(dir, Split.files(all), input, policy, source);
             source = decodedCache;
@@ -137,26 +199,71 @@ final class TrainCommand implements Callable<Integer> {
         }
         BatchSequence trainData = sequence(train, input, source, skipped).keepLast(keepLast);
         BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true);
+        String watched = monitor != null ? monitor : valData != null ? "val_loss" : "loss";
+        History history = past != null ? History.of(past.history()) : new History();
+        int firstEpoch = past != null ? past.epochsDone() : 0;
+        if (past != null) out.printf("Resuming %s at epoch %d of %d%n", resume, firstEpoch + 1, totalEpochs);
+        List<Sample> trainSamples = train, valSamples = validation;
+        LoteModel m = model;
+        ModelCheckpoint.Saver saver = (file, done) -> m.save(file, record(trainSamples, valSamples, totalEpochs, done, history, skipped));
+
         long start = System.nanoTime();
-        History history;
-        try (Network network = Network.build(architecture, seed)) {
-            int w = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
-            history = new Trainer(network).loader(w, prefetch)
-                    .callback(new ProgressBar(out, System.console() != null)).fit(trainData, valData, epochs);
+        try (m) {
+            Trainer trainer = new Trainer(m.network()).loader(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(), prefetch)
+                    .callback(new ProgressBar(out, System.console() != null))
+                    .callback(new TerminateOnNaN(out));
+            if (checkpointDir != null) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched, saver));
+            if (reduceLr != null) trainer.callback(new ReduceLROnPlateau(m.network(), watched, 0.5, reduceLr, 1e-6, out));
+            if (earlyStopping != null) trainer.callback(new EarlyStopping(watched, earlyStopping, minDelta, m.network(), out));
+            if (csvLog != null) trainer.callback(new CsvLogger(csvLog, past != null));
+            trainer.fit(trainData, valData, firstEpoch, totalEpochs, history);
+            saver.save(output, history.epochs());
         } catch (DataException e) {
             throw new Main.BadDataException(e.getMessage(), e);
         } finally {
             if (decodedCache != null) decodedCache.close();
         }
-        out.printf(Locale.ROOT, "Trained %s for %d epochs in %.0f s: accuracy %.4f, loss %.4f%s%n", model, epochs,
+        out.printf(Locale.ROOT, "Trained %s for %d epochs in %.0f s: accuracy %.4f, loss %.4f%s%n", this.model, history.epochs() - firstEpoch,
                 (System.nanoTime() - start) / 1e9, history.last("accuracy"), history.last("loss"),
                 valData == null ? "" : String.format(Locale.ROOT, ", val_accuracy %.4f, val_loss %.4f",
                         history.last("val_accuracy"), history.last("val_loss")));
+        out.println("Saved the model to " + output);
         if (skipped.count() > 0) {
             out.println("Skipped " + skipped.count() + " bad file" + (skipped.count() == 1 ? "" : "s") + ":");
             skipped.lines().forEach(l -> out.println("  " + l));
         }
         return ExitCodes.OK;
+    }
+
+    /** The run's record in the model file: enough to resume it or to repeat it. */
+    private ModelInfo.Training record(List<Sample> train, List<Sample> validation, int planned, int done, History history,
+                                     SkippedFiles skipped) {
+        List<Path> all = new ArrayList<>(Split.files(train));
+        all.addAll(Split.files(validation));
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String name : List.of("--model", "--resize", "--validation-split", "--cache", "--strict", "--keep-last-batch")) {
+            var option = spec.findOption(name);
+            if (option != null && option.getValue() != null) settings.put(name, String.valueOf((Object) option.getValue()));
+        }
+        return new ModelInfo.Training(dataDir.toAbsolutePath().toString(), Fingerprint.of(all, ""), seed, batchSize, planned,
+                done, settings, history.asMap(), strings(train), strings(validation),
+                skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
+    }
+
+    private static List<String> strings(List<Sample> samples) {
+        return samples.stream().map(s -> s.file().toAbsolutePath().toString()).toList();
+    }
+
+    /** Samples from a run's file list; the label is the class folder's position in {@code classes}. */
+    private static List<Sample> samples(List<String> files, List<String> classes) {
+        List<Sample> out = new ArrayList<>();
+        for (String f : files) {
+            Path p = Path.of(f);
+            int label = classes.indexOf(p.getParent().getFileName().toString());
+            if (label < 0) throw new DataException(p, "The run's file " + p + " is not in one of its class folders " + classes + ".");
+            out.add(new Sample(p, label));
+        }
+        return out;
     }
 
     private BatchSequence sequence(List<Sample> samples, Shape input, BatchSequence.ImageSource source, SkippedFiles skipped) {

@@ -61,8 +61,6 @@ public final class BatchSequence {
         this.source = source;
         this.skipped = skipped;
         this.order = order != null ? order : identity(files.size());
-        if (size() == 0) throw new IllegalArgumentException("No complete batch: " + files.size() + " images with batch size "
-                + batchSize + ". Use a smaller batch size or keep the last partial batch.");
     }
 
     /** A source that decodes files and brings them to {@code shape} with {@code policy}. */

@@ -8,14 +8,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -51,10 +47,10 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
     /** Opens (or creates) the cache for {@code files} under {@code dir}; refuses when the disk lacks room. */
     public static DecodedCache open(Path dir, List<Path> files, Shape shape, Resize policy, BatchSequence.ImageSource decoder) {
         try {
-            String dataset = hash(List.of(files.isEmpty() ? "" : files.get(0).toAbsolutePath().getParent().getParent().toString()));
+            String dataset = Fingerprint.of(List.of(), files.isEmpty() ? "" : files.get(0).toAbsolutePath().getParent().getParent().toString());
             Path folder = dir.resolve(dataset.substring(0, 16));
             Files.createDirectories(folder);
-            String key = key(files, shape, policy);
+            String key = Fingerprint.of(files, "lote-cache-v1 " + shape + " " + policy);
             Path file = folder.resolve(key.substring(0, 32) + ".pixels");
             long needed = (shape.size() + 1) * files.size();
             if (!Files.exists(file)) {
@@ -112,22 +108,4 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
         }
     }
 
-    private static String key(List<Path> files, Shape shape, Resize policy) throws IOException {
-        StringBuilder s = new StringBuilder("lote-cache-v1 ").append(shape).append(' ').append(policy).append('\n');
-        for (Path f : files) {
-            s.append(f.toAbsolutePath()).append(' ').append(Files.size(f)).append(' ')
-                    .append(Files.getLastModifiedTime(f).toMillis()).append('\n');
-        }
-        return hash(List.of(s.toString()));
-    }
-
-    private static String hash(List<String> parts) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            for (String p : parts) d.update(p.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

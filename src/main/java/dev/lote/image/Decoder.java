@@ -49,7 +49,15 @@ public final class Decoder {
 
     /** Decodes and resizes to {@code height × width} (0 × 0 keeps the file's size). */
     public Pixels read(Path file, int height, int width, Resize policy) throws BadImageException {
-        byte[] bytes = readBytes(file);
+        return read(readBytes(file), file, height, width, policy);
+    }
+
+    /** Decodes bytes already in memory (an upload, say); {@code name} appears in errors. */
+    public Pixels read(byte[] bytes, Path name, int height, int width, Resize policy) throws BadImageException {
+        if (bytes.length == 0) throw new BadImageException(name, "empty file (0 bytes)");
+        if (bytes.length > limits.maxFileBytes()) throw new BadImageException(name, String.format(Locale.ROOT,
+                "file is %.1f MB, over the limit of %.1f MB", bytes.length / 1048576.0, limits.maxFileBytes() / 1048576.0));
+        Path file = name;
         Header header = probe(file, bytes);
         load();
         try (PointerScope scope = new PointerScope()) {

@@ -34,4 +34,6 @@ public record Conv2D(int filters, int kernelSize, int strides, Padding padding, 
     @Override public long parameterCount(Shape in) {
         return (long) in.channels() * filters * kernelSize * kernelSize + (useBias ? filters : 0);
     }
+
+    @Override public int weightTensors() { return useBias ? 2 : 1; }
 }

@@ -23,4 +23,6 @@ public record Dense(int units, Activation activation, boolean useBias) implement
     }
 
     @Override public long parameterCount(Shape in) { return (long) in.dims()[0] * units + (useBias ? units : 0); }
+
+    @Override public int weightTensors() { return useBias ? 2 : 1; }
 }

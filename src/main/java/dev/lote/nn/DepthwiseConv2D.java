@@ -41,4 +41,6 @@ public record DepthwiseConv2D(int kernelSize, int depthMultiplier, int strides, 
         long out = (long) in.channels() * depthMultiplier;
         return out * kernelSize * kernelSize + (useBias ? out : 0);
     }
+
+    @Override public int weightTensors() { return useBias ? 2 : 1; }
 }

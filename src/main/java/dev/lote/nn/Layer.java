@@ -25,6 +25,9 @@ public sealed interface Layer permits DepthwiseConv2D, Conv2D, MaxPooling2D, Fla
     /** Number of trainable parameters for this input shape. */
     long parameterCount(Shape input);
 
+    /** Weight tensors this layer holds (a kernel, and a bias when it has one), in the order the engine keeps them. */
+    default int weightTensors() { return 0; }
+
     /** Keras' class name, e.g. {@code Conv2D}. */
     default String type() { return getClass().getSimpleName(); }
 

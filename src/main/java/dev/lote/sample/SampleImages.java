@@ -27,8 +27,8 @@ import javax.imageio.stream.ImageOutputStream;
 
 /**
  * Synthetic, class-dependent photos for tests, the demo and benchmarks. A class is a shape (7 kinds) with a
- * surface (solid, striped, dotted, outlined); colour, size, position, rotation, background and clutter are random
- * within every class, so the class is learnable but not from a single pixel or colour.
+ * surface (solid, striped, dotted, outlined) and leans to a hue; the exact colour, size, position, rotation,
+ * background and clutter vary within every class, so the class is learnable but not from a single pixel.
  */
 public final class SampleImages {
     public static final int MAX_CLASSES = 28;
@@ -72,7 +72,9 @@ public final class SampleImages {
         Shape shape = AffineTransform.getTranslateInstance(cx, cy).createTransformedShape(
                 AffineTransform.getRotateInstance(r.nextDouble() * 2 * Math.PI).createTransformedShape(
                         outline(c % SHAPES, size / 2)));
-        Color colour = randomColour(r, 0.05f, 0.95f);
+        // each class leans to its own hue, as real classes do (sky, leaves, skin); every image jitters it
+        float hue = (float) ((c * 0.618034 + (r.nextDouble() - 0.5) * 0.14) % 1.0 + 1.0) % 1f;
+        Color colour = Color.getHSBColor(hue, 0.45f + 0.55f * r.nextFloat(), 0.35f + 0.6f * r.nextFloat());
         Color contrast = new Color(255 - colour.getRed(), 255 - colour.getGreen(), 255 - colour.getBlue());
         float stroke = (float) Math.max(1, size / 14);
         switch (c / SHAPES) {

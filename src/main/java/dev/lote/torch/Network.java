@@ -41,11 +41,13 @@ public final class Network implements AutoCloseable {
     private final List<Tensor> moments = new ArrayList<>();   // Adam's m, one per weight
     private final List<Tensor> velocities = new ArrayList<>(); // Adam's v
     private final boolean logitsOut;
+    private final long seed;
     private Adam adam = new Adam();
     private long steps;
 
-    private Network(Sequential spec) {
+    private Network(Sequential spec, long seed) {
         this.spec = spec;
+        this.seed = seed;
         Layer last = spec.layers().get(spec.layers().size() - 1);
         logitsOut = ((Dense) last).activation() == Activation.SOFTMAX;
     }
@@ -53,7 +55,7 @@ public final class Network implements AutoCloseable {
     /** Builds the weights with Keras' initialisers (Glorot-uniform kernels, zero biases) from {@code seed}. */
     public static Network build(Sequential spec, long seed) {
         Engine.seed(seed);
-        Network net = new Network(spec);
+        Network net = new Network(spec, seed);
         for (Sequential.Node node : spec.nodes()) net.ops.add(net.opFor(node.layer(), node.input()));
         for (Tensor w : net.weights) {
             Tensor m = torch.empty_like(w).zero_();
@@ -73,6 +75,9 @@ public final class Network implements AutoCloseable {
 
     public Adam optimizer() { return adam; }
 
+    /** Seeds libtorch's generator (dropout) for an epoch from the build seed, so a resumed run repeats it. */
+    public void seedEpoch(int epoch) { Engine.seed(seed * 1_000_003L + epoch); }
+
     /** Trainable parameters actually allocated (equals {@code spec().parameterCount()}). */
     public long parameterCount() {
         long n = 0;
@@ -81,16 +86,49 @@ public final class Network implements AutoCloseable {
     }
 
     /** A copy of every weight tensor's values, in layer order (kernel then bias), in libtorch's layout. */
-    public List<float[]> weightValues() {
+    public List<float[]> weightValues() { return values(weights); }
+
+    /** Adam's state: the step count and, per weight, the first and second moments (same layout as the weights). */
+    public record OptimizerState(long steps, List<float[]> moments, List<float[]> velocities) {}
+
+    /** Replaces every weight's values, e.g. from a model file; sizes must match the architecture. */
+    public void setWeightValues(List<float[]> values) { copyInto(weights, values, "weight"); }
+
+    public OptimizerState optimizerState() { return new OptimizerState(steps, values(moments), values(velocities)); }
+
+    /** Restores Adam exactly where it was, so the next step is the one an uninterrupted run would take. */
+    public void restore(OptimizerState state) {
+        copyInto(moments, state.moments(), "Adam moment");
+        copyInto(velocities, state.velocities(), "Adam velocity");
+        steps = state.steps();
+    }
+
+    private static List<float[]> values(List<Tensor> tensors) {
         List<float[]> out = new ArrayList<>();
         try (PointerScope scope = new PointerScope()) {
-            for (Tensor w : weights) {
-                float[] v = new float[Math.toIntExact(w.numel())];
-                w.detach().contiguous().data_ptr_float().get(v);
+            for (Tensor t : tensors) {
+                float[] v = new float[Math.toIntExact(t.numel())];
+                t.detach().contiguous().data_ptr_float().get(v);
                 out.add(v);
             }
         }
         return out;
+    }
+
+    private static void copyInto(List<Tensor> tensors, List<float[]> values, String what) {
+        if (values.size() != tensors.size()) throw new IllegalArgumentException("Expected " + tensors.size() + " " + what
+                + " tensors for this architecture, got " + values.size() + ".");
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            for (int i = 0; i < tensors.size(); i++) {
+                Tensor t = tensors.get(i);
+                float[] v = values.get(i);
+                if (v.length != t.numel()) throw new IllegalArgumentException(what + " " + i + " has " + v.length
+                        + " values; the architecture needs " + t.numel() + ".");
+                Tensor dense = torch.empty(t.sizes().vec().get()); // logical layout; copy_ handles channels_last
+                dense.data_ptr_float().put(v, 0, v.length);
+                t.copy_(dense);
+            }
+        }
     }
 
     /** One Adam step on a batch: forward, categorical cross-entropy, backward, update. */

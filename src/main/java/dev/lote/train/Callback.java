@@ -10,4 +10,6 @@ public interface Callback {
     /** After {@code onEpochEnd}: how long training waited for decoded images during the epoch. */
     default void onDataWait(int epoch, double waitSeconds, double epochSeconds) {}
     default void onTrainEnd(History history) {}
+    /** Asked after every epoch (and batch): true ends training, as Keras' {@code model.stop_training = True}. */
+    default boolean stopTraining() { return false; }
 }

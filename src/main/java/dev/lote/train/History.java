@@ -9,6 +9,13 @@ import java.util.Map;
 public final class History {
     private final Map<String, List<Double>> history = new LinkedHashMap<>();
 
+    /** A history restored from a model file, to continue a run. */
+    public static History of(Map<String, List<Double>> values) {
+        History h = new History();
+        values.forEach((k, v) -> h.history.put(k, new ArrayList<>(v)));
+        return h;
+    }
+
     void record(Logs logs) {
         logs.asMap().forEach((k, v) -> history.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
     }

@@ -36,10 +36,23 @@ public final class Trainer {
 
     /** Trains for {@code epochs} epochs; {@code validation} may be null. */
     public History fit(BatchSequence train, BatchSequence validation, int epochs) {
+        return fit(train, validation, 0, epochs, new History());
+    }
+
+    /**
+     * Continues a run at epoch {@code initialEpoch} (0-based) up to {@code epochs}, appending to {@code history}:
+     * with the weights and optimizer state of that point restored, the data order and dropout are those the
+     * uninterrupted run would have had, so the result is the same.
+     */
+    public History fit(BatchSequence train, BatchSequence validation, int initialEpoch, int epochs, History history) {
         if (epochs <= 0) throw new IllegalArgumentException("epochs must be positive, got " + epochs + ".");
-        History history = new History();
+        if (initialEpoch < 0 || initialEpoch >= epochs) throw new IllegalArgumentException("Nothing to train: the run already "
+                + "has " + initialEpoch + " of " + epochs + " epochs. Ask for more epochs to continue it.");
+        if (train.size() == 0) throw new IllegalArgumentException("No complete batch: " + train.files().size()
+                + " training images with batch size " + train.batchSize() + ". Use a smaller --batch-size or --keep-last-batch.");
         callbacks.forEach(c -> c.onTrainBegin(epochs, train.size()));
-        for (int epoch = 0; epoch < epochs; epoch++) {
+        for (int epoch = initialEpoch; epoch < epochs; epoch++) {
+            network.seedEpoch(epoch);
             final int e = epoch;
             callbacks.forEach(c -> c.onEpochBegin(e));
             long start = System.nanoTime();
@@ -52,6 +65,7 @@ public final class Trainer {
                     Logs running = mean.logs("");
                     final int b = i;
                     callbacks.forEach(c -> c.onBatchEnd(b, running));
+                    if (stopRequested()) break;
                 }
                 wait = loader.waitSeconds();
             }
@@ -61,10 +75,13 @@ public final class Trainer {
             double seconds = (System.nanoTime() - start) / 1e9;
             callbacks.forEach(c -> c.onEpochEnd(e, logs));
             callbacks.forEach(c -> c.onDataWait(e, wait, seconds));
+            if (stopRequested()) break;
         }
         callbacks.forEach(c -> c.onTrainEnd(history));
         return history;
     }
+
+    private boolean stopRequested() { return callbacks.stream().anyMatch(Callback::stopTraining); }
 
     /** Mean loss and accuracy over every batch of {@code data}, weights unchanged. */
     public Logs evaluate(BatchSequence data) {

@@ -89,12 +89,16 @@ class BatchSequenceTest {
     }
 
     @Test
-    void anImageOfAnotherSizeIsNamedInTheError(@TempDir Path dir) throws Exception {
-        Path ok = Images.write(dir.resolve("a/ok.png"), 2, 3, 0, "png");
-        Path big = Images.write(dir.resolve("a/big.png"), 4, 3, 0, "png");
-        var e = assertThrows(DataException.class, () -> new BatchSequence(List.of(ok, big), new int[] {0, 0}, 2, SHAPE).get(0));
-        assertTrue(e.getMessage().contains(big.toString()) && e.getMessage().contains("4x3"), e.getMessage());
-        assertEquals(big, e.path());
+    void imagesOfAnotherSizeAreResizedToTheSequencesShape(@TempDir Path dir) throws Exception {
+        Path ok = Images.write(dir.resolve("a/ok.png"), 2, 3, 0xFFFFFF, "png");
+        Path big = Images.write(dir.resolve("a/big.png"), 40, 30, 0xFFFFFF, "png");
+        Batch b = new BatchSequence(List.of(ok, big), new int[] {0, 0}, 2, SHAPE).get(0);
+        assertEquals(2, b.size());
+        assertEquals(1f, b.pixels()[18 + 17]);
+        Path wrong = Path.of("1.jpg");
+        var e = assertThrows(DataException.class, () -> new BatchSequence(List.of(wrong), new int[] {0}, 1, SHAPE)
+                .source(p -> new Pixels(1, 1, new byte[3])).get(0));
+        assertTrue(e.getMessage().contains("1.jpg") && e.getMessage().contains("is 1x1 (HxW) but the model expects 2x3"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,129 @@
+package dev.lote;
+
+import dev.lote.data.ImageFolder;
+import dev.lote.data.SkippedFiles;
+import dev.lote.data.Split;
+import dev.lote.eval.Evaluation;
+import dev.lote.image.BadImageException;
+import dev.lote.image.Resize;
+import dev.lote.io.ModelFile;
+import dev.lote.io.ModelFileException;
+import dev.lote.io.ModelInfo;
+import dev.lote.nn.Sequential;
+import dev.lote.predict.Predictor;
+import dev.lote.torch.Engine;
+import dev.lote.torch.Network;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A trained (or training) classifier with its classes and preprocessing: the Java API's front door.
+ * {@code try (LoteModel m = LoteModel.load(Path.of("model.lote"))) { m.predict(Path.of("cat.jpg")).top(3); }}
+ */
+public final class LoteModel implements AutoCloseable {
+    private final Network network;
+    private ModelInfo info;
+    private Predictor predictor;
+
+    private LoteModel(Network network, ModelInfo info) {
+        this.network = network;
+        this.info = info;
+    }
+
+    /** A new, untrained model: weights initialised from {@code seed}. */
+    public static LoteModel create(Sequential architecture, List<String> classes, Resize resize, long seed) {
+        if (classes.size() != architecture.classes()) throw new IllegalArgumentException(classes.size() + " class names for a model with "
+                + architecture.classes() + " outputs.");
+        Engine.start(0);
+        var in = architecture.inputShape();
+        ModelInfo info = new ModelInfo(ModelFile.FORMAT, ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
+                List.copyOf(classes), new ModelInfo.Preprocessing(in.height(), in.width(), resize.label(), "1/255"),
+                architecture, new dev.lote.nn.Adam(), 0, null);
+        return new LoteModel(Network.build(architecture, seed), info);
+    }
+
+    /** Loads a model file: weights, and Adam's state when the file has it (so training can go on exactly). */
+    public static LoteModel load(Path file) throws ModelFileException {
+        ModelFile f = ModelFile.load(file);
+        Engine.start(0);
+        Network net = Network.build(f.architecture(), f.info().training() == null ? 0 : f.info().training().seed());
+        try {
+            net.setWeightValues(f.weights());
+            if (f.info().optimizer() != null) net.optimizer(f.info().optimizer());
+            if (f.optimizer() != null) net.restore(f.optimizer());
+        } catch (IllegalArgumentException e) {
+            net.close();
+            throw new ModelFileException(file, "damaged: " + e.getMessage());
+        }
+        return new LoteModel(net, f.info());
+    }
+
+    /** Writes the model file atomically, with Adam's state and {@code training} (may be null) as its record. */
+    public void save(Path file, ModelInfo.Training training) throws IOException {
+        info = new ModelInfo(info.format(), info.formatVersion(), version(), Engine.version(), Instant.now().toString(),
+                info.classes(), info.preprocessing(), info.architecture(), network.optimizer(), network.optimizerState().steps(),
+                training != null ? training : info.training());
+        new ModelFile(info, network.weightValues(), network.optimizerState()).save(file);
+    }
+
+    public Network network() { return network; }
+    public ModelInfo info() { return info; }
+    public List<String> classes() { return info.classes(); }
+    public Sequential architecture() { return info.architecture(); }
+
+    /** A class name with its probability. */
+    public record Ranked(String className, double probability) {}
+
+    /** One image's prediction: every class, most probable first. */
+    public record Prediction(Path file, List<Ranked> ranked) {
+        public List<Ranked> top(int k) { return ranked.subList(0, Math.min(k, ranked.size())); }
+        public Ranked best() { return ranked.get(0); }
+    }
+
+    public Prediction predict(Path image) throws BadImageException {
+        return prediction(image, predictor().probabilities(image));
+    }
+
+    /** Classifies files in batches; bad files are reported to {@code skipped} and left out. */
+    public List<Prediction> predict(List<Path> images, int batchSize, SkippedFiles skipped) {
+        List<Prediction> out = new ArrayList<>();
+        for (Predictor.Result r : predictor().classify(images, null, batchSize, cores(), skipped)) out.add(prediction(r.file(), r.probabilities()));
+        return out;
+    }
+
+    /** Evaluates on a folder with the model's class folders (a difference is an error listing it). */
+    public Evaluation evaluate(Path folder, int batchSize, int topK, int worst) {
+        ImageFolder data = ImageFolder.scan(folder, classes());
+        SkippedFiles skipped = new SkippedFiles(null);
+        List<Evaluation.Sample> samples = new ArrayList<>();
+        for (Predictor.Result r : predictor().classify(Split.files(data.samples()), Split.labels(data.samples()), batchSize, cores(), skipped)) {
+            samples.add(new Evaluation.Sample(r.file().toString(), r.label(), r.probabilities()));
+        }
+        return Evaluation.of(classes(), samples, topK, worst, skipped.lines());
+    }
+
+    private Prediction prediction(Path file, float[] p) {
+        List<Ranked> ranked = new ArrayList<>();
+        for (int i = 0; i < p.length; i++) ranked.add(new Ranked(classes().get(i), p[i]));
+        ranked.sort(Comparator.comparingDouble(Ranked::probability).reversed());
+        return new Prediction(file, List.copyOf(ranked));
+    }
+
+    private synchronized Predictor predictor() {
+        if (predictor == null) predictor = new Predictor(network, info);
+        return predictor;
+    }
+
+    private static int cores() { return Runtime.getRuntime().availableProcessors(); }
+
+    static String version() {
+        String v = LoteModel.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+
+    @Override public void close() { network.close(); }
+}

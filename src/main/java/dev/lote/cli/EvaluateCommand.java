@@ -1,0 +1,88 @@
+package dev.lote.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lote.LoteModel;
+import dev.lote.eval.Evaluation;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Measure a model on a folder with its class folders: loss, accuracy, top-k, per-class precision/"
+                + "recall/F1, the confusion matrix and the files with the highest loss.")
+final class EvaluateCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote model file.")
+    Path modelFile;
+
+    @Parameters(index = "1", paramLabel = "DIR", description = "Folder with the model's class folders.")
+    Path dataDir;
+
+    @Option(names = "--top-k", defaultValue = "5", description = "k for top-k accuracy (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--worst", defaultValue = "10", description = "How many highest-loss files to list (default: ${DEFAULT-VALUE}).")
+    int worst;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Images per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Option(names = "--csv", description = "Print the per-class report as CSV.")
+    boolean csv;
+
+    @Override public Integer call() throws Exception {
+        try (LoteModel model = LoteModel.load(modelFile)) {
+            Evaluation e = model.evaluate(dataDir, batchSize, Math.min(topK, model.classes().size()), worst);
+            PrintStream out = System.out;
+            if (json) out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(e));
+            else if (csv) printCsv(e, out);
+            else print(e, out);
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void print(Evaluation e, PrintStream out) {
+        out.printf(Locale.ROOT, "%d images: loss %.4f, accuracy %.4f, top-%d accuracy %.4f%n", e.images(), e.loss(), e.accuracy(),
+                e.topK(), e.topKAccuracy());
+        int w = Math.max(5, e.classes().stream().mapToInt(String::length).max().orElse(5));
+        out.printf(Locale.ROOT, "%n%-" + w + "s  precision  recall      f1  support%n", "class");
+        for (Evaluation.ClassReport r : e.perClass()) {
+            out.printf(Locale.ROOT, "%-" + w + "s  %9.4f  %6.4f  %6.4f  %7d%n", r.name(), r.precision(), r.recall(), r.f1(), r.support());
+        }
+        out.println("\nConfusion matrix (rows: true class, columns: predicted)");
+        int cw = Math.max(4, w);
+        StringBuilder head = new StringBuilder(String.format("%-" + w + "s", ""));
+        for (String c : e.classes()) head.append(String.format(" %" + cw + "s", c.length() > cw ? c.substring(0, cw) : c));
+        out.println(head);
+        for (int i = 0; i < e.classes().size(); i++) {
+            StringBuilder row = new StringBuilder(String.format("%-" + w + "s", e.classes().get(i)));
+            for (int n : e.confusion()[i]) row.append(String.format(" %" + cw + "d", n));
+            out.println(row);
+        }
+        if (!e.highestLoss().isEmpty()) {
+            out.println("\nHighest loss");
+            for (Evaluation.Mistake m : e.highestLoss()) {
+                out.printf(Locale.ROOT, "  %s  true %s, predicted %s (%.3f), loss %.3f%n", m.file(), m.trueClass(), m.predictedClass(),
+                        m.probability(), m.loss());
+            }
+        }
+        if (!e.skipped().isEmpty()) {
+            out.println("\nSkipped " + e.skipped().size() + " bad files:");
+            e.skipped().forEach(s -> out.println("  " + s));
+        }
+    }
+
+    private static void printCsv(Evaluation e, PrintStream out) {
+        out.println("class,precision,recall,f1,support");
+        for (Evaluation.ClassReport r : e.perClass()) {
+            out.printf(Locale.ROOT, "%s,%.6f,%.6f,%.6f,%d%n", r.name(), r.precision(), r.recall(), r.f1(), r.support());
+        }
+    }
+}

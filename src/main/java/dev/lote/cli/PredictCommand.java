@@ -1,0 +1,95 @@
+package dev.lote.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.lote.LoteModel;
+import dev.lote.data.ImageFolder;
+import dev.lote.data.SkippedFiles;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Classify images (files, or folders searched recursively) with a model: top-k classes per image.")
+final class PredictCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote model file.")
+    Path modelFile;
+
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "IMG|DIR", description = "Image files or folders.")
+    List<Path> inputs;
+
+    @Option(names = "--top-k", defaultValue = "3", description = "Classes shown per image (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--format", defaultValue = "table", paramLabel = "table|csv|json",
+            description = "Output format (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Images per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Override public Integer call() throws Exception {
+        if (!List.of("table", "csv", "json").contains(format)) throw new IllegalArgumentException("Unknown format '" + format + "'. Expected table, csv or json.");
+        List<Path> files = new ArrayList<>();
+        for (Path p : inputs) {
+            if (Files.isDirectory(p)) files.addAll(imagesUnder(p));
+            else files.add(p); // a missing or bad file gets its own error line below
+        }
+        if (files.isEmpty()) throw new IllegalArgumentException("No images in " + inputs + ".");
+        PrintStream out = System.out;
+        SkippedFiles bad = new SkippedFiles(null);
+        List<LoteModel.Prediction> predictions;
+        try (LoteModel model = LoteModel.load(modelFile)) {
+            predictions = model.predict(files, batchSize, bad);
+        }
+        switch (format) {
+            case "json" -> {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (LoteModel.Prediction p : predictions) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("file", p.file().toString());
+                    row.put("top", p.top(topK));
+                    rows.add(row);
+                }
+                bad.asMap().forEach((f, why) -> rows.add(Map.of("file", f.toString(), "error", why)));
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+            }
+            case "csv" -> {
+                out.println("file,rank,class,probability");
+                for (LoteModel.Prediction p : predictions) {
+                    int rank = 1;
+                    for (LoteModel.Ranked r : p.top(topK)) out.printf(Locale.ROOT, "%s,%d,%s,%.6f%n", csv(p.file().toString()), rank++, csv(r.className()), r.probability());
+                }
+            }
+            default -> {
+                for (LoteModel.Prediction p : predictions) {
+                    StringBuilder s = new StringBuilder(p.file().toString()).append("  ");
+                    for (LoteModel.Ranked r : p.top(topK)) s.append(String.format(Locale.ROOT, " %s %.3f", r.className(), r.probability()));
+                    out.println(s);
+                }
+            }
+        }
+        bad.lines().forEach(l -> System.err.println("lote: cannot classify " + l));
+        return bad.count() == 0 ? ExitCodes.OK : ExitCodes.BAD_DATA;
+    }
+
+    private static List<Path> imagesUnder(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> Files.isRegularFile(p) && ImageFolder.isImageName(p)
+                    && !p.getFileName().toString().startsWith(".")).sorted().toList();
+        }
+    }
+
+    private static String csv(String s) { return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s; }
+}

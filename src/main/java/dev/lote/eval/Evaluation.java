@@ -1,0 +1,72 @@
+package dev.lote.eval;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * How a model does on labelled images: loss, accuracy, top-k accuracy, per-class precision, recall, F1 and support,
+ * the confusion matrix (rows: true class, columns: predicted) and the files with the highest loss.
+ */
+public record Evaluation(List<String> classes, int images, double loss, double accuracy, int topK, double topKAccuracy,
+                         List<ClassReport> perClass, int[][] confusion, List<Mistake> highestLoss, List<String> skipped) {
+
+    public record ClassReport(String name, double precision, double recall, double f1, int support) {}
+
+    /** A file the model found hard: its true and predicted class, and the probability given to the prediction. */
+    public record Mistake(String file, String trueClass, String predictedClass, double probability, double loss) {}
+
+    /** One labelled prediction. */
+    public record Sample(String file, int label, float[] probabilities) {}
+
+    /** Keras clips probabilities to [1e-7, 1 − 1e-7] before the log; so does this loss. */
+    private static final double EPSILON = 1e-7;
+
+    public static Evaluation of(List<String> classes, List<Sample> samples, int topK, int worst, List<String> skipped) {
+        int k = classes.size();
+        int[][] confusion = new int[k][k];
+        double lossSum = 0;
+        int correct = 0, inTopK = 0;
+        List<Mistake> all = new ArrayList<>();
+        for (Sample s : samples) {
+            int predicted = argmax(s.probabilities());
+            confusion[s.label()][predicted]++;
+            if (predicted == s.label()) correct++;
+            if (rank(s.probabilities(), s.label()) < topK) inTopK++;
+            double p = Math.min(1 - EPSILON, Math.max(EPSILON, s.probabilities()[s.label()]));
+            double loss = -Math.log(p);
+            lossSum += loss;
+            all.add(new Mistake(s.file(), classes.get(s.label()), classes.get(predicted), s.probabilities()[predicted], loss));
+        }
+        List<ClassReport> reports = new ArrayList<>();
+        for (int c = 0; c < k; c++) {
+            int tp = confusion[c][c], support = 0, predictedAs = 0;
+            for (int j = 0; j < k; j++) {
+                support += confusion[c][j];
+                predictedAs += confusion[j][c];
+            }
+            double precision = predictedAs == 0 ? 0 : tp / (double) predictedAs;
+            double recall = support == 0 ? 0 : tp / (double) support;
+            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            reports.add(new ClassReport(classes.get(c), precision, recall, f1, support));
+        }
+        all.sort(Comparator.comparingDouble(Mistake::loss).reversed());
+        int n = samples.size();
+        return new Evaluation(classes, n, n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : correct / (double) n,
+                topK, n == 0 ? Double.NaN : inTopK / (double) n, reports, confusion, all.subList(0, Math.min(worst, all.size())),
+                skipped);
+    }
+
+    static int argmax(float[] p) {
+        int best = 0;
+        for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+        return best;
+    }
+
+    /** How many classes score higher than {@code label} (0 = top-1). */
+    static int rank(float[] p, int label) {
+        int above = 0;
+        for (int i = 0; i < p.length; i++) if (p[i] > p[label] || (p[i] == p[label] && i < label)) above++;
+        return above;
+    }
+}

@@ -1,0 +1,173 @@
+package dev.lote.io;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lote.nn.Sequential;
+import dev.lote.torch.Network.OptimizerState;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * The {@code .lote} model file: a zip with {@code model.json} (format version, architecture, classes,
+ * preprocessing, history, the split's file lists, provenance) and raw little-endian float32 arrays
+ * ({@code weights/N.f32}, {@code optimizer/m/N.f32}, {@code optimizer/v/N.f32}) in the architecture's weight order.
+ * Written to a temporary file beside the target, flushed to disk, then renamed over it: a crash, a kill or a full
+ * disk leaves the previous file as it was.
+ */
+public record ModelFile(ModelInfo info, List<float[]> weights, OptimizerState optimizer) {
+    public static final String FORMAT = "lote-model";
+    public static final int VERSION = 1;
+
+    static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE) // as the spec's JSON
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public Sequential architecture() { return info.architecture(); }
+
+    public void save(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 OutputStream raw = java.nio.channels.Channels.newOutputStream(channel);
+                 ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw, 1 << 20))) {
+                zip.setLevel(1); // float noise barely compresses; speed matters more
+                zip.putNextEntry(new ZipEntry("model.json"));
+                zip.write(JSON.writeValueAsBytes(info));
+                zip.closeEntry();
+                writeArrays(zip, "weights/", weights);
+                if (optimizer != null) {
+                    writeArrays(zip, "optimizer/m/", optimizer.moments());
+                    writeArrays(zip, "optimizer/v/", optimizer.velocities());
+                }
+                zip.finish();
+                zip.flush();
+                channel.force(true); // on disk before the rename makes it visible
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static ModelFile load(Path file) throws ModelFileException {
+        ModelInfo info = null;
+        Map<String, float[]> arrays = new HashMap<>();
+        try (ZipInputStream zip = new ZipInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
+            for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                if (e.getName().equals("model.json")) info = readInfo(file, zip.readAllBytes());
+                else if (e.getName().endsWith(".f32")) arrays.put(e.getName(), readFloats(zip));
+            }
+        } catch (NoSuchFileException e) {
+            throw new ModelFileException(file, "no such file");
+        } catch (ZipException | java.io.EOFException e) {
+            throw new ModelFileException(file, "damaged or not a Lote model file (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new ModelFileException(file, "cannot read (" + e.getMessage() + ")");
+        }
+        if (info == null) throw new ModelFileException(file, "not a Lote model file (no model.json inside)");
+        List<float[]> weights = arrays(file, arrays, "weights/", info.weightCount(), true);
+        List<float[]> m = arrays(file, arrays, "optimizer/m/", info.weightCount(), false);
+        List<float[]> v = arrays(file, arrays, "optimizer/v/", info.weightCount(), false);
+        OptimizerState opt = m == null || v == null ? null : new OptimizerState(info.optimizerSteps(), m, v);
+        return new ModelFile(info, weights, opt);
+    }
+
+    private static ModelInfo readInfo(Path file, byte[] json) throws ModelFileException {
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new ModelFileException(file, "model.json is not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        if (!(tree instanceof ObjectNode) || !FORMAT.equals(tree.path("format").asText())) {
+            throw new ModelFileException(file, "not a Lote model file (model.json has no \"format\": \"" + FORMAT + "\")");
+        }
+        int version = tree.path("format_version").asInt(-1);
+        if (version != VERSION) throw new ModelFileException(file, "format version " + version + " is not supported by this Lote, "
+                + "which reads version " + VERSION + (version > VERSION ? "; upgrade Lote" : ""));
+        try {
+            return JSON.treeToValue(tree, ModelInfo.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ModelFileException(file, "model.json is damaged (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    private static List<float[]> arrays(Path file, Map<String, float[]> all, String prefix, int count, boolean required)
+            throws ModelFileException {
+        List<float[]> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            float[] a = all.get(prefix + i + ".f32");
+            if (a == null) {
+                if (!required && i == 0) return null;
+                throw new ModelFileException(file, "damaged: " + prefix + i + ".f32 is missing");
+            }
+            out.add(a);
+        }
+        return out;
+    }
+
+    private static void writeArrays(ZipOutputStream zip, String prefix, List<float[]> arrays) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < arrays.size(); i++) {
+            zip.putNextEntry(new ZipEntry(prefix + i + ".f32"));
+            float[] a = arrays.get(i);
+            zip.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(a.length).array());
+            for (int at = 0; at < a.length; ) {
+                buf.clear();
+                int n = Math.min(a.length - at, buf.capacity() / 4);
+                buf.asFloatBuffer().put(a, at, n);
+                zip.write(buf.array(), 0, n * 4);
+                at += n;
+            }
+            zip.closeEntry();
+        }
+    }
+
+    private static float[] readFloats(InputStream in) throws IOException {
+        DataInputStream data = new DataInputStream(in);
+        byte[] len = data.readNBytes(4);
+        if (len.length < 4) throw new java.io.EOFException("array header cut short");
+        int n = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        if (n < 0 || n > 1 << 30) throw new java.io.EOFException("implausible array length " + n);
+        float[] out = new float[n];
+        byte[] chunk = new byte[1 << 20];
+        for (int at = 0; at < n; ) {
+            int want = Math.min(n - at, chunk.length / 4) * 4;
+            data.readFully(chunk, 0, want);
+            ByteBuffer.wrap(chunk, 0, want).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, at, want / 4);
+            at += want / 4;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.lote.train;
+
+import dev.lote.torch.Network;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * Stops training when {@code monitor} has not improved by more than {@code minDelta} for {@code patience} epochs,
+ * and optionally puts back the weights of the best epoch (Keras' {@code restore_best_weights}).
+ */
+public final class EarlyStopping implements Callback {
+    private final Monitor monitor;
+    private final int patience;
+    private final Network restoreInto;
+    private final PrintStream out;
+    private double best;
+    private int bestEpoch, wait;
+    private boolean stop;
+    private List<float[]> bestWeights;
+
+    /** {@code restoreInto}: the network whose best weights are kept and restored; null keeps the last weights. */
+    public EarlyStopping(String monitor, int patience, double minDelta, Network restoreInto, PrintStream out) {
+        if (patience < 0) throw new IllegalArgumentException("patience must be 0 or more, got " + patience + ".");
+        this.monitor = new Monitor(monitor, minDelta);
+        this.patience = patience;
+        this.restoreInto = restoreInto;
+        this.out = out;
+    }
+
+    @Override public void onTrainBegin(int epochs, int stepsPerEpoch) {
+        best = Double.NaN;
+        bestEpoch = -1;
+        wait = 0;
+        stop = false;
+        bestWeights = null;
+    }
+
+    @Override public void onEpochEnd(int epoch, Logs logs) {
+        double value = logs.require(monitor.metric());
+        if (monitor.improves(value, best)) {
+            best = value;
+            bestEpoch = epoch;
+            wait = 0;
+            if (restoreInto != null) bestWeights = restoreInto.weightValues();
+        } else if (++wait > patience) {
+            stop = true;
+            if (out != null) out.printf("Early stopping: %s has not improved for %d epochs (best %.4f at epoch %d)%n",
+                    monitor.metric(), wait, best, bestEpoch + 1);
+        }
+    }
+
+    @Override public void onTrainEnd(History history) {
+        if (restoreInto != null && bestWeights != null && bestEpoch < history.epochs() - 1) {
+            restoreInto.setWeightValues(bestWeights);
+            if (out != null) out.printf("Restored the weights of epoch %d (%s %.4f)%n", bestEpoch + 1, monitor.metric(), best);
+        }
+    }
+
+    @Override public boolean stopTraining() { return stop; }
+
+    public int bestEpoch() { return bestEpoch; }
+}

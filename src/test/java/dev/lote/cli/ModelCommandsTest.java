@@ -1,0 +1,108 @@
+package dev.lote.cli;
+
+import static dev.lote.cli.CliTest.lote;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lote.io.ModelFile;
+import dev.lote.testing.Images;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train → model file → evaluate / predict / resume, through the CLI as a user runs them. */
+class ModelCommandsTest {
+    @TempDir static Path dir;
+    static Path data;
+
+    @BeforeAll
+    static void data() {
+        data = Images.sampleFolder(dir.resolve("data"), 3, 8, 24, 32);
+    }
+
+    @Test
+    void aRunKilledAfterEpochTwoAndResumedEndsWithTheSameLoss() throws Exception {
+        Path whole = dir.resolve("whole.lote"), ck = dir.resolve("ck");
+        String[] common = {"--batch-size", "4", "--no-summary", "--validation-split", "0.25", "--seed", "5"};
+        CliTest.Run r = lote(concat(new String[] {"train", data.toString(), "--epochs", "4", "-o", whole.toString(),
+                "--checkpoint", ck.toString(), "--keep-checkpoints", "4"}, common));
+        assertEquals(0, r.code(), r.err());
+        // what a kill after epoch 2 leaves behind is ck/epoch-002.lote; resume it
+        Path resumed = dir.resolve("resumed.lote");
+        r = lote("train", "--resume", ck.resolve("epoch-002.lote").toString(), "-o", resumed.toString(), "--no-summary");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("at epoch 3 of 4"), r.out());
+        var a = ModelFile.load(whole).info().training().history();
+        var b = ModelFile.load(resumed).info().training().history();
+        assertEquals(4, b.get("loss").size());
+        assertEquals(a.get("loss").get(3), b.get("loss").get(3), 1e-5);
+        assertEquals(a.get("val_loss").get(3), b.get("val_loss").get(3), 1e-5);
+        assertTrue(Files.exists(ck.resolve("best.lote")));
+        var info = ModelFile.load(whole).info();
+        assertEquals(6, info.training().validationFiles().size());
+        assertEquals(18, info.training().trainFiles().size());
+        assertEquals(4, info.training().epochsDone());
+        assertEquals(64, info.training().dataFingerprint().length());
+    }
+
+    @Test
+    void evaluateReportsMetricsConfusionAndHardestFiles() {
+        Path model = trained("eval.lote");
+        CliTest.Run r = lote("evaluate", model.toString(), data.toString(), "--worst", "3", "--top-k", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s)24 images: loss \\d+\\.\\d{4}, accuracy \\d\\.\\d{4}, top-2 accuracy \\d\\.\\d{4}.*"), r.out());
+        assertTrue(r.out().contains("Confusion matrix (rows: true class, columns: predicted)"), r.out());
+        assertTrue(r.out().contains("Highest loss"), r.out());
+        assertEquals(3, r.out().lines().filter(l -> l.contains(", loss ") && l.contains("true ")).count(), r.out());
+        r = lote("evaluate", model.toString(), data.toString(), "--json");
+        assertTrue(r.out().contains("\"confusion\""), r.out());
+        r = lote("evaluate", model.toString(), data.toString(), "--csv");
+        assertEquals("class,precision,recall,f1,support", r.out().lines().findFirst().orElse(""));
+        assertEquals(4, r.out().lines().count());
+    }
+
+    @Test
+    void evaluateOnOtherClassesListsTheDifferences() throws Exception {
+        Path model = trained("eval2.lote");
+        Path other = Images.sampleFolder(dir.resolve("other"), 2, 2, 24, 32);
+        Images.write(other.resolve("cats/x.png"), 24, 32, 0, "png");
+        CliTest.Run r = lote("evaluate", model.toString(), other.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("missing [2]") && r.err().contains("unexpected [cats]"), r.err());
+    }
+
+    @Test
+    void predictGivesTopKPerImageAndAnErrorLineForABadOne() throws Exception {
+        Path model = trained("predict.lote");
+        Path bad = Files.writeString(dir.resolve("bad.jpg"), "nope");
+        CliTest.Run r = lote("predict", model.toString(), data.resolve("0").toString(), bad.toString(), "--top-k", "2");
+        assertEquals(3, r.code());
+        assertEquals(8, r.out().lines().count(), r.out());
+        assertTrue(r.out().lines().allMatch(l -> l.matches(".*\\.jpg   \\d \\d\\.\\d{3} \\d \\d\\.\\d{3}")), r.out());
+        assertEquals("lote: cannot classify " + bad + ": not an image this decoder knows", r.err().strip());
+        r = lote("predict", model.toString(), data.resolve("1/1_0.jpg").toString(), "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"className\""), r.out());
+        r = lote("predict", dir.resolve("missing.lote").toString(), data.resolve("1/1_0.jpg").toString());
+        assertEquals(3, r.code());
+        assertTrue(r.err().contains("missing.lote: no such file"), r.err());
+    }
+
+    private static Path trained(String name) {
+        Path model = dir.resolve(name);
+        if (!Files.exists(model)) {
+            CliTest.Run r = lote("train", data.toString(), "--epochs", "2", "--batch-size", "4", "--no-summary", "-o", model.toString());
+            assertEquals(0, r.code(), r.err());
+        }
+        return model;
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+}

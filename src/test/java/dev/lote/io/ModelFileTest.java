@@ -1,0 +1,111 @@
+package dev.lote.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lote.LoteModel;
+import dev.lote.image.Resize;
+import dev.lote.nn.Presets;
+import dev.lote.nn.Shape;
+import dev.lote.testing.Images;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelFileTest {
+    @TempDir Path dir;
+
+    private LoteModel model() {
+        return LoteModel.create(Presets.seedCnn(Shape.image(24, 32, 3), 3), List.of("a", "b", "c"), Resize.CROP, 9);
+    }
+
+    @Test
+    void weightsAndOptimizerStateRoundTripBitExactlyAndPredictionsMatch() throws Exception {
+        Path data = Images.sampleFolder(dir.resolve("data"), 3, 2, 24, 32);
+        Path image = data.resolve("1/1_0.jpg");
+        Path file = dir.resolve("m.lote");
+        try (LoteModel m = model()) {
+            // a step so that Adam's state is not all zeros
+            var seq = new dev.lote.data.BatchSequence(List.of(image, data.resolve("2/2_1.jpg")), new int[] {1, 2}, 2, Shape.image(24, 32, 3));
+            m.network().trainStep(seq.get(0));
+            m.save(file, null);
+            try (LoteModel back = LoteModel.load(file)) {
+                for (int i = 0; i < m.network().weightValues().size(); i++) {
+                    assertArrayEquals(m.network().weightValues().get(i), back.network().weightValues().get(i));
+                    assertArrayEquals(m.network().optimizerState().velocities().get(i), back.network().optimizerState().velocities().get(i));
+                }
+                assertEquals(1, back.network().optimizerState().steps());
+                assertEquals(List.of("a", "b", "c"), back.classes());
+                assertEquals("crop", back.info().preprocessing().resize());
+                assertEquals(m.predict(image).ranked(), back.predict(image).ranked());
+            }
+        }
+    }
+
+    @Test
+    void aFailedSaveLeavesThePreviousFileAndNoTemporaryFile() throws Exception {
+        Path file = dir.resolve("m.lote");
+        try (LoteModel m = model()) {
+            m.save(file, null);
+        }
+        byte[] before = Files.readAllBytes(file);
+        ModelFile good = ModelFile.load(file);
+        List<float[]> broken = new ArrayList<>(good.weights());
+        broken.set(broken.size() - 1, null); // fails half-way through writing
+        assertThrows(NullPointerException.class, () -> new ModelFile(good.info(), broken, null).save(file));
+        assertArrayEquals(before, Files.readAllBytes(file));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList());
+        }
+    }
+
+    @Test
+    void foreignDamagedAndFutureFilesGetClearMessages() throws Exception {
+        Path text = Files.writeString(dir.resolve("notes.lote"), "hello");
+        assertTrue(message(text).contains("damaged or not a Lote model file") || message(text).contains("not a Lote model file"), message(text));
+
+        Path zip = dir.resolve("other.lote");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
+            z.putNextEntry(new ZipEntry("hello.txt"));
+            z.write("hi".getBytes());
+        }
+        assertEquals(zip + ": not a Lote model file (no model.json inside)", message(zip));
+
+        Path file = dir.resolve("m.lote");
+        try (LoteModel m = model()) {
+            m.save(file, null);
+        }
+        Path future = rewriteJson(file, dir.resolve("future.lote"), "\"format_version\" : 1", "\"format_version\" : 7");
+        assertTrue(message(future).contains("format version 7 is not supported by this Lote, which reads version 1; upgrade Lote"), message(future));
+
+        byte[] b = Files.readAllBytes(file);
+        Path cut = Files.write(dir.resolve("cut.lote"), java.util.Arrays.copyOf(b, b.length / 2));
+        assertTrue(message(cut).startsWith(cut + ": damaged"), message(cut));
+        assertEquals(dir.resolve("nope.lote") + ": no such file", message(dir.resolve("nope.lote")));
+    }
+
+    private static String message(Path p) {
+        return assertThrows(ModelFileException.class, () -> LoteModel.load(p)).getMessage();
+    }
+
+    private static Path rewriteJson(Path from, Path to, String find, String replace) throws IOException {
+        try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(from));
+             var out = new ZipOutputStream(Files.newOutputStream(to))) {
+            for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                byte[] data = in.readAllBytes();
+                if (e.getName().equals("model.json")) data = new String(data).replace(find, replace).getBytes();
+                out.putNextEntry(new ZipEntry(e.getName()));
+                out.write(data);
+            }
+        }
+        return to;
+    }
+}

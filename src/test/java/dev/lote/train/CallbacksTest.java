@@ -1,0 +1,80 @@
+package dev.lote.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CallbacksTest {
+    private static Logs logs(double valLoss, double valAccuracy) {
+        return new Logs().put("loss", 1).put("accuracy", 0.5).put("val_loss", valLoss).put("val_accuracy", valAccuracy);
+    }
+
+    @Test
+    void earlyStoppingWaitsPatienceEpochsAfterTheBest() {
+        EarlyStopping es = new EarlyStopping("val_loss", 2, 0.01, null, null);
+        es.onTrainBegin(10, 1);
+        double[] losses = {1.0, 0.8, 0.795, 0.9, 0.85};
+        List<Boolean> stops = new ArrayList<>();
+        for (int e = 0; e < losses.length; e++) {
+            es.onEpochEnd(e, logs(losses[e], 0));
+            stops.add(es.stopTraining());
+        }
+        assertEquals(List.of(false, false, false, false, true), stops); // 0.795 is within min_delta of 0.8
+        assertEquals(1, es.bestEpoch());
+    }
+
+    @Test
+    void accuracyMonitorsPreferHigherValues() {
+        EarlyStopping es = new EarlyStopping("val_accuracy", 0, 0, null, null);
+        es.onTrainBegin(10, 1);
+        es.onEpochEnd(0, logs(1, 0.5));
+        es.onEpochEnd(1, logs(1, 0.6));
+        assertFalse(es.stopTraining());
+        es.onEpochEnd(2, logs(1, 0.55));
+        assertTrue(es.stopTraining());
+    }
+
+    @Test
+    void terminateOnNaNStopsAtTheFirstBadBatch() {
+        TerminateOnNaN t = new TerminateOnNaN(null);
+        t.onTrainBegin(1, 3);
+        t.onBatchEnd(0, new Logs().put("loss", 2.0));
+        assertFalse(t.stopTraining());
+        t.onBatchEnd(1, new Logs().put("loss", Double.NaN));
+        assertTrue(t.stopTraining());
+    }
+
+    @Test
+    void csvLoggerWritesAHeaderAndOneRowPerEpoch(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("log.csv");
+        CsvLogger c = new CsvLogger(f, false);
+        c.onTrainBegin(2, 1);
+        c.onEpochEnd(0, logs(0.5, 0.25));
+        c.onEpochEnd(1, logs(0.4, 0.5));
+        assertEquals(List.of("epoch,accuracy,loss,val_accuracy,val_loss", "0,0.500000,1.000000,0.250000,0.500000",
+                "1,0.500000,1.000000,0.500000,0.400000"), Files.readAllLines(f));
+    }
+
+    @Test
+    void modelCheckpointKeepsTheLastKAndTheBest(@TempDir Path dir) {
+        List<String> saved = new ArrayList<>();
+        ModelCheckpoint mc = new ModelCheckpoint(dir, 2, "val_loss", (file, done) -> {
+            Files.writeString(file, "epoch " + done);
+            saved.add(file.getFileName() + "@" + done);
+        });
+        mc.onTrainBegin(4, 1);
+        double[] losses = {1.0, 0.7, 0.9, 0.6};
+        for (int e = 0; e < 4; e++) mc.onEpochEnd(e, logs(losses[e], 0));
+        assertEquals(List.of("epoch-001.lote@1", "best.lote@1", "epoch-002.lote@2", "best.lote@2", "epoch-003.lote@3",
+                "epoch-004.lote@4", "best.lote@4"), saved);
+        assertTrue(Files.exists(dir.resolve("epoch-004.lote")) && Files.exists(dir.resolve("epoch-003.lote")));
+        assertFalse(Files.exists(dir.resolve("epoch-002.lote")));
+    }
+}
