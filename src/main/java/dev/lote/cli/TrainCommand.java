@@ -227,7 +227,7 @@ final class TrainCommand implements Callable<Integer> {
                 (System.nanoTime() - start) / 1e9, history.last("accuracy"), history.last("loss"),
                 valData == null ? "" : String.format(Locale.ROOT, ", val_accuracy %.4f, val_loss %.4f",
                         history.last("val_accuracy"), history.last("val_loss")));
-        out.println("Saved the model to " + output);
+        out.printf(Locale.ROOT, "Saved the model to %s (peak RSS %.2f GB)%n", output, dev.lote.bench.Rss.peakBytes() / 1e9);
         if (skipped.count() > 0) {
             out.println("Skipped " + skipped.count() + " bad file" + (skipped.count() == 1 ? "" : "s") + ":");
             skipped.lines().forEach(l -> out.println("  " + l));

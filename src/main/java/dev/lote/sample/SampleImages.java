@@ -27,8 +27,9 @@ import javax.imageio.stream.ImageOutputStream;
 
 /**
  * Synthetic, class-dependent photos for tests, the demo and benchmarks. A class is a shape (7 kinds) with a
- * surface (solid, striped, dotted, outlined) and leans to a hue; the exact colour, size, position, rotation,
- * background and clutter vary within every class, so the class is learnable but not from a single pixel.
+ * surface (solid, striped, dotted, outlined) and leans to a hue and a setting, as photos of one kind of object
+ * do; the exact colour, size, position, rotation, background and clutter vary within every class, so the class is
+ * learnable but not from a single pixel.
  */
 public final class SampleImages {
     public static final int MAX_CLASSES = 28;
@@ -59,7 +60,10 @@ public final class SampleImages {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setPaint(new GradientPaint(0, 0, randomColour(r, 0.15f, 0.85f), w, h, randomColour(r, 0.15f, 0.85f)));
+        // a scene that leans to the class (as photos of one kind of object share settings), varied per image
+        float sceneHue = (float) ((c * 0.382 + 0.5 + (r.nextDouble() - 0.5) * 0.2) % 1.0 + 1.0) % 1f;
+        g.setPaint(new GradientPaint(0, 0, Color.getHSBColor(sceneHue, 0.2f + 0.4f * r.nextFloat(), 0.3f + 0.5f * r.nextFloat()),
+                w, h, randomColour(r, 0.15f, 0.85f)));
         g.fillRect(0, 0, w, h);
         int s = Math.min(w, h);
         for (int k = 0; k < 6; k++) { // clutter: thin lines and faint blobs that belong to no class
@@ -67,10 +71,11 @@ public final class SampleImages {
             g.setStroke(new BasicStroke(Math.max(1f, s / 120f)));
             g.drawLine(r.nextInt(w), r.nextInt(h), r.nextInt(w), r.nextInt(h));
         }
-        double size = s * (0.35 + 0.3 * r.nextDouble());
-        double cx = size / 2 + r.nextDouble() * Math.max(1, w - size), cy = size / 2 + r.nextDouble() * Math.max(1, h - size);
+        // the object is roughly centred, as a photographer frames it: position and size vary, within limits
+        double size = s * (0.45 + 0.25 * r.nextDouble());
+        double cx = w / 2.0 + (r.nextDouble() - 0.5) * (w - size) * 0.6, cy = h / 2.0 + (r.nextDouble() - 0.5) * (h - size) * 0.6;
         Shape shape = AffineTransform.getTranslateInstance(cx, cy).createTransformedShape(
-                AffineTransform.getRotateInstance(r.nextDouble() * 2 * Math.PI).createTransformedShape(
+                AffineTransform.getRotateInstance((r.nextDouble() - 0.5) * Math.PI / 2).createTransformedShape(
                         outline(c % SHAPES, size / 2)));
         // each class leans to its own hue, as real classes do (sky, leaves, skin); every image jitters it
         float hue = (float) ((c * 0.618034 + (r.nextDouble() - 0.5) * 0.14) % 1.0 + 1.0) % 1f;
@@ -121,7 +126,7 @@ public final class SampleImages {
                 yield a;
             }
             case 5 -> star(rad);
-            default -> new Rectangle2D.Double(-rad, -rad * 0.35, 2 * rad, rad * 0.7); // bar
+            default -> new Rectangle2D.Double(-rad, -rad * 0.2, 2 * rad, rad * 0.4); // bar
         };
     }
 
