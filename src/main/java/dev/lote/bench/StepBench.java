@@ -1,13 +1,11 @@
 package dev.lote.bench;
 
 import dev.lote.data.Batch;
-import dev.lote.nn.Presets;
 import dev.lote.nn.Sequential;
 import dev.lote.nn.Shape;
 import dev.lote.torch.Network;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 
@@ -40,9 +38,4 @@ public final class StepBench {
         return new Result(median, mean, batchSize * 1000.0 / median, Rss.peakBytes(), steps);
     }
 
-    public static Result seedCnn(Shape input, int classes, int batchSize, int warmup, int steps) {
-        return run(Presets.seedCnn(input, classes), batchSize, warmup, steps, 42);
-    }
-
-    static List<String> header() { return List.of("ms/step (median)", "ms/step (mean)", "images/s", "peak RSS"); }
 }

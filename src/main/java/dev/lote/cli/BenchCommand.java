@@ -38,6 +38,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--classes", defaultValue = "14", description = "Classes (default: ${DEFAULT-VALUE}).")
         int classes;
 
+        @Option(names = "--model", defaultValue = "seed-cnn", description = "A preset or spec file (default: ${DEFAULT-VALUE}).")
+        String model;
+
         @Option(names = "--batch-size", defaultValue = "5", description = "Batch size (default: ${DEFAULT-VALUE}).")
         int batchSize;
 
@@ -54,8 +57,8 @@ final class BenchCommand implements Runnable {
             Options.positive(spec, "--steps", steps);
             Options.positive(spec, "--batch-size", batchSize);
             Engine.start(threads);
-            StepBench.Result r = StepBench.seedCnn(input, classes, batchSize, warmup, steps);
-            System.out.printf("seed-cnn %s batch %d, %d threads: %.0f ms/step median (%.0f mean), %.2f images/s, peak RSS %.2f GB%n",
+            StepBench.Result r = StepBench.run(dev.lote.nn.Presets.resolve(model, input, classes), batchSize, warmup, steps, 42);
+            System.out.printf(model + " %s batch %d, %d threads: %.0f ms/step median (%.0f mean), %.2f images/s, peak RSS %.2f GB%n",
                     input, batchSize, Engine.threads(), r.medianMs(), r.meanMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
             return ExitCodes.OK;
         }

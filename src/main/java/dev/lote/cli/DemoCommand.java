@@ -22,7 +22,8 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf("Lote demo: the notebook's job (seed-cnn, Adam, batch 5) on %d synthetic classes x %d images"
                 + " of %dx%d in %s%n", classes, perClass, height, width, data);
         SampleImages.write(data, classes, perClass, height, width, 42);
-        int code = Main.commandLine().execute("train", data.toString(), "--epochs", Integer.toString(epochs));
+        int code = Main.commandLine().execute("train", data.toString(), "--model", "seed-cnn", "--epochs", Integer.toString(epochs),
+                "-o", data.resolve("model.lote").toString());
         if (code == ExitCodes.OK) System.out.println("Next: 'lote train YOUR_FOLDER' trains on your own photos (DIR/<class>/*.jpg).");
         return code;
     }

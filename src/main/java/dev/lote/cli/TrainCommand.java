@@ -25,7 +25,11 @@ import dev.lote.train.Trainer;
 import dev.lote.LoteModel;
 import dev.lote.data.Fingerprint;
 import dev.lote.io.ModelInfo;
+import dev.lote.image.Augmentation;
+import dev.lote.nn.Adam;
+import dev.lote.train.CosineDecay;
 import dev.lote.train.CsvLogger;
+import dev.lote.train.OverfittingWarning;
 import dev.lote.train.EarlyStopping;
 import dev.lote.train.ModelCheckpoint;
 import dev.lote.train.ReduceLROnPlateau;
@@ -54,11 +58,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "Folder with one sub-folder of images per class (with --resume: the run's folder by default).")
     Path dataDir;
 
-    @Option(names = "--epochs", description = "Passes over the training data (default: 5; with --resume, the run's plan).")
+    @Option(names = "--epochs", description = "Passes over the training data (default: 30, stopped early when validation "
+            + "stops improving; 5 with seed-cnn, as the notebook; with --resume, the run's plan).")
     Integer epochs;
 
-    @Option(names = "--batch-size", defaultValue = "5", description = "Images per step (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Images per step (default: 32; 5 with seed-cnn, as the notebook).")
+    Integer batchSize;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for weights, split and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -81,9 +86,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Metric for the best checkpoint, early stopping and --reduce-lr (default: val_loss with validation, else loss).")
     String monitor;
 
-    @Option(names = "--early-stopping", paramLabel = "PATIENCE",
-            description = "Stop when the monitored metric has not improved for PATIENCE epochs, and keep the best epoch's weights.")
-    Integer earlyStopping;
+    @Option(names = "--early-stopping", defaultValue = "auto", paramLabel = "PATIENCE|off",
+            description = "Stop when the monitored metric has not improved for PATIENCE epochs, and keep the best epoch's weights "
+                    + "(default: 5 with validation data, off with seed-cnn).")
+    String earlyStopping;
 
     @Option(names = "--min-delta", defaultValue = "0", description = "Smallest change that counts as an improvement (default: ${DEFAULT-VALUE}).")
     double minDelta;
@@ -94,9 +100,24 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--csv-log", paramLabel = "FILE", description = "Append one row of metrics per epoch to FILE.")
     Path csvLog;
 
-    @Option(names = "--model", defaultValue = "seed-cnn", paramLabel = "NAME|FILE.json",
-            description = "A preset (seed-cnn: the notebook's CNN) or a Sequential spec in JSON (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "small-cnn", paramLabel = "NAME|FILE.json",
+            description = "A preset (small-cnn: a small CNN that generalizes; seed-cnn: the notebook's CNN, trained with the "
+                    + "notebook's recipe) or a Sequential spec in JSON (default: ${DEFAULT-VALUE}).")
     String model;
+
+    @Option(names = "--augment", defaultValue = "auto", paramLabel = "default|none|flip,crop,rotate,color,noise,blur",
+            description = "Random changes to training images (default: 'default' = flip,crop,rotate,color; none with seed-cnn).")
+    String augment;
+
+    @Option(names = "--lr-schedule", defaultValue = "auto", paramLabel = "constant|cosine",
+            description = "Learning-rate schedule (default: cosine decay over the planned epochs; constant with seed-cnn).")
+    String lrSchedule;
+
+    @Option(names = "--learning-rate", defaultValue = "1e-3", description = "Adam's learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "Decoupled weight decay (AdamW) (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
 
     @Option(names = "--image-size", converter = ShapeConverter.class, paramLabel = "HxW",
             description = "Model input size; images are resized to it (default: the first image's size).")
@@ -106,8 +127,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "How images of another size are fitted (default: ${DEFAULT-VALUE}).")
     String resize;
 
-    @Option(names = "--validation-split", defaultValue = "0", paramLabel = "FRACTION",
-            description = "Hold out this fraction of each class for validation, e.g. 0.2 (default: ${DEFAULT-VALUE}; "
+    @Option(names = "--validation-split", defaultValue = "0.2", paramLabel = "FRACTION",
+            description = "Hold out this fraction of each class for validation; 0 trains on everything (default: ${DEFAULT-VALUE}; "
                     + "a val/ folder beside train/ is used instead when present).")
     double validationSplit;
 
@@ -139,7 +160,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean summary;
 
     @Override public Integer call() throws Exception {
-        Options.positive(spec, "--batch-size", batchSize);
+        if (batchSize != null) Options.positive(spec, "--batch-size", batchSize);
         Options.positive(spec, "--prefetch", prefetch);
         if (epochs != null) Options.positive(spec, "--epochs", epochs);
         if (threads < 0) Options.positive(spec, "--threads", threads);
@@ -153,9 +174,23 @@ final class TrainCommand implements Callable<Integer> {
             seed = past.seed();
             batchSize = past.batchSize();
             if (dataDir == null) dataDir = Path.of(past.data());
+            model = past.settings().getOrDefault("--model", model);
+            augment = past.settings().getOrDefault("--augment", augment);
+            lrSchedule = past.settings().getOrDefault("--lr-schedule", lrSchedule);
+            learningRate = Double.parseDouble(past.settings().getOrDefault("--learning-rate", Double.toString(learningRate)));
         }
         if (dataDir == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'DIR'");
-        int totalEpochs = epochs != null ? epochs : past != null ? past.epochsPlanned() : 5;
+        // the notebook's recipe stays exactly the notebook's; everything else gets the recipe that generalizes
+        boolean notebook = model.equals("seed-cnn");
+        if (batchSize == null) batchSize = notebook ? 5 : 32;
+        int totalEpochs = epochs != null ? epochs : past != null ? past.epochsPlanned() : notebook ? 5 : 30;
+        Augmentation augmentation = Augmentation.parse(augment.equals("auto") ? (notebook ? "none" : "default") : augment);
+        augment = augmentation.label();
+        if (lrSchedule.equals("auto")) lrSchedule = notebook ? "constant" : "cosine";
+        if (!List.of("constant", "cosine").contains(lrSchedule)) throw new IllegalArgumentException("Unknown learning-rate schedule '"
+                + lrSchedule + "'. Expected constant or cosine.");
+        Integer patience = earlyStopping.equals("off") || (earlyStopping.equals("auto") && notebook) ? null
+                : earlyStopping.equals("auto") ? Integer.valueOf(5) : parsePatience(earlyStopping);
         Resize policy = resumed != null ? Resize.parse(resumed.info().preprocessing().resize()) : Resize.parse(resize);
         Decoder decoder = new Decoder(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes()));
 
@@ -178,8 +213,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         LoteModel model = resumed;
         if (model == null) {
-            Shape input = imageSize != null ? imageSize : inputShape(decoder, folder);
+            Shape input = imageSize != null ? imageSize : Presets.defaultInput(this.model, inputShape(decoder, folder));
             model = LoteModel.create(Presets.resolve(this.model, input, folder.classes().size()), folder.classes(), policy, seed);
+            model.network().optimizer(new Adam(learningRate).withWeightDecay(weightDecay));
         } else if (!model.classes().equals(folder.classes())) {
             throw new IllegalArgumentException("The classes in " + dataDir + " " + folder.classes() + " differ from the run's " + model.classes() + ".");
         }
@@ -197,7 +233,7 @@ final class TrainCommand implements Callable<Integer> {
             source = decodedCache;
             out.println("Caching decoded images in " + decodedCache.file());
         }
-        BatchSequence trainData = sequence(train, input, source, skipped).keepLast(keepLast);
+        BatchSequence trainData = sequence(train, input, source, skipped).keepLast(keepLast).augment(augmentation);
         BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true);
         String watched = monitor != null ? monitor : valData != null ? "val_loss" : "loss";
         History history = past != null ? History.of(past.history()) : new History();
@@ -214,7 +250,11 @@ final class TrainCommand implements Callable<Integer> {
                     .callback(new TerminateOnNaN(out));
             if (checkpointDir != null) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched, saver));
             if (reduceLr != null) trainer.callback(new ReduceLROnPlateau(m.network(), watched, 0.5, reduceLr, 1e-6, out));
-            if (earlyStopping != null) trainer.callback(new EarlyStopping(watched, earlyStopping, minDelta, m.network(), out));
+            if (lrSchedule.equals("cosine")) trainer.callback(new CosineDecay(m.network(), learningRate));
+            if (patience != null) trainer.callback(new EarlyStopping(watched, patience, minDelta, m.network(), out));
+            trainer.callback(new OverfittingWarning(out, 0.2, notebook
+                    ? "Try the default recipe (drop --model seed-cnn): a small CNN with augmentation and early stopping."
+                    : "Try more images, --augment default, or fewer epochs."));
             if (csvLog != null) trainer.callback(new CsvLogger(csvLog, past != null));
             trainer.fit(trainData, valData, firstEpoch, totalEpochs, history);
             saver.save(output, history.epochs());
@@ -241,13 +281,22 @@ final class TrainCommand implements Callable<Integer> {
         List<Path> all = new ArrayList<>(Split.files(train));
         all.addAll(Split.files(validation));
         Map<String, String> settings = new LinkedHashMap<>();
-        for (String name : List.of("--model", "--resize", "--validation-split", "--cache", "--strict", "--keep-last-batch")) {
+        for (String name : List.of("--model", "--augment", "--lr-schedule", "--learning-rate", "--weight-decay", "--resize",
+                "--validation-split", "--early-stopping", "--cache", "--strict", "--keep-last-batch")) {
             var option = spec.findOption(name);
             if (option != null && option.getValue() != null) settings.put(name, String.valueOf((Object) option.getValue()));
         }
         return new ModelInfo.Training(dataDir.toAbsolutePath().toString(), Fingerprint.of(all, ""), seed, batchSize, planned,
                 done, settings, history.asMap(), strings(train), strings(validation),
                 skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
+    }
+
+    private Integer parsePatience(String value) {
+        try {
+            int p = Integer.parseInt(value);
+            if (p >= 0) return p;
+        } catch (NumberFormatException ignored) { /* the message below */ }
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--early-stopping expects a patience (0 or more) or 'off', got '" + value + "'.");
     }
 
     private static List<String> strings(List<Sample> samples) {

@@ -1,5 +1,6 @@
 package dev.lote.data;
 
+import dev.lote.image.Augmentation;
 import dev.lote.image.BadImageException;
 import dev.lote.image.Decoder;
 import dev.lote.image.Pixels;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * The notebook's batch generator ({@code keras.utils.Sequence}): random access to batches that are decoded only
@@ -40,15 +42,18 @@ public final class BatchSequence {
     private final long seed;
     private final ImageSource source;
     private final SkippedFiles skipped; // null: strict
+    private final Augmentation augmentation;
+    private final int epoch;
     private final int[] order;
 
     /** Decodes with OpenCV, resizing to {@code shape} by stretching (Keras' default). */
     public BatchSequence(List<Path> files, int[] labels, int batchSize, Shape shape) {
-        this(files, labels, batchSize, shape, false, 42L, decoding(new Decoder(), shape, Resize.STRETCH), null, null);
+        this(files, labels, batchSize, shape, false, 42L, decoding(new Decoder(), shape, Resize.STRETCH), null,
+                Augmentation.parse("none"), 0, null);
     }
 
     private BatchSequence(List<Path> files, int[] labels, int batchSize, Shape shape, boolean keepLast, long seed,
-                          ImageSource source, SkippedFiles skipped, int[] order) {
+                          ImageSource source, SkippedFiles skipped, Augmentation augmentation, int epoch, int[] order) {
         if (files.size() != labels.length) throw new IllegalArgumentException(files.size() + " files but " + labels.length + " labels.");
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize + ".");
         if (!shape.isImage() || shape.channels() != 3) throw new IllegalArgumentException("Expected an RGB image shape, got " + shape + ".");
@@ -60,6 +65,8 @@ public final class BatchSequence {
         this.seed = seed;
         this.source = source;
         this.skipped = skipped;
+        this.augmentation = augmentation;
+        this.epoch = epoch;
         this.order = order != null ? order : identity(files.size());
     }
 
@@ -69,18 +76,22 @@ public final class BatchSequence {
     }
 
     /** Keeps the last partial batch instead of dropping it (the notebook's generator drops it). */
-    public BatchSequence keepLast(boolean keep) { return new BatchSequence(files, labels, batchSize, shape, keep, seed, source, skipped, order); }
+    public BatchSequence keepLast(boolean keep) { return new BatchSequence(files, labels, batchSize, shape, keep, seed, source, skipped, augmentation, epoch, order); }
 
-    public BatchSequence seed(long s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, s, source, skipped, order); }
+    public BatchSequence seed(long s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, s, source, skipped, augmentation, epoch, order); }
 
-    public BatchSequence source(ImageSource s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, s, skipped, order); }
+    public BatchSequence source(ImageSource s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, s, skipped, augmentation, epoch, order); }
 
     /** Reports bad files to {@code report} and leaves them out, instead of failing at the first one. */
-    public BatchSequence skipBadFiles(SkippedFiles report) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, report, order); }
+    public BatchSequence skipBadFiles(SkippedFiles report) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, report, augmentation, epoch, order); }
+
+    /** Applies {@code a} to every image, with randomness from (seed, epoch, sample): training data only. */
+    public BatchSequence augment(Augmentation a) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, a, epoch, order); }
 
     /** The same samples shuffled for epoch {@code epoch}: a permutation that depends only on (seed, epoch). */
     public BatchSequence forEpoch(int epoch) {
-        return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, permutation(files.size(), seed, epoch));
+        return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, augmentation, epoch,
+                permutation(files.size(), seed, epoch));
     }
 
     static int[] permutation(int n, long seed, int epoch) {
@@ -133,6 +144,7 @@ public final class BatchSequence {
             byte[] rgb;
             try {
                 Pixels px = source.read(file);
+                if (!augmentation.isNone()) px = augmentation.apply(px, sampleRandom(order[k]));
                 if (px.height() != shape.height() || px.width() != shape.width()) throw new BadImageException(file, "is "
                         + px.height() + "x" + px.width() + " (HxW) but the model expects " + shape.height() + "x" + shape.width());
                 rgb = px.rgb();
@@ -148,6 +160,11 @@ public final class BatchSequence {
             used.add(file);
         }
         return new Batch(buffer, Arrays.copyOf(y, n), shape, used);
+    }
+
+    /** The random stream of one sample in this epoch: independent of batch composition and worker threads. */
+    private SplittableRandom sampleRandom(int sample) {
+        return new SplittableRandom(new SplittableRandom(seed).split().nextLong() ^ (epoch * 0x9E3779B97F4A7C15L) ^ (sample * 0xC2B2AE3D27D4EB4FL));
     }
 
     private void checkIndex(int i) {

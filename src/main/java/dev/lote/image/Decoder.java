@@ -235,7 +235,7 @@ public final class Decoder {
     }
 
     /** Unpacks OpenCV's natives before loading them (loading while unpacking crashed libtorch here; same care). */
-    private static void load() {
+    static void load() {
         if (loaded) return;
         synchronized (Decoder.class) {
             if (loaded) return;

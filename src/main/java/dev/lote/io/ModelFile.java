@@ -97,8 +97,8 @@ public record ModelFile(ModelInfo info, List<float[]> weights, OptimizerState op
         }
         if (info == null) throw new ModelFileException(file, "not a Lote model file (no model.json inside)");
         List<float[]> weights = arrays(file, arrays, "weights/", info.weightCount(), true);
-        List<float[]> m = arrays(file, arrays, "optimizer/m/", info.weightCount(), false);
-        List<float[]> v = arrays(file, arrays, "optimizer/v/", info.weightCount(), false);
+        List<float[]> m = arrays(file, arrays, "optimizer/m/", info.trainedCount(), false);
+        List<float[]> v = arrays(file, arrays, "optimizer/v/", info.trainedCount(), false);
         OptimizerState opt = m == null || v == null ? null : new OptimizerState(info.optimizerSteps(), m, v);
         return new ModelFile(info, weights, opt);
     }

@@ -41,6 +41,9 @@ public record ModelInfo(
                            @JsonProperty("validation_files") List<String> validationFiles,
                            @JsonProperty("skipped_files") Map<String, String> skippedFiles) {}
 
-    /** Weight tensors the architecture has (kernel and bias per layer that has them). */
-    @JsonIgnore public int weightCount() { return architecture.layers().stream().mapToInt(dev.lote.nn.Layer::weightTensors).sum(); }
+    /** Arrays under {@code weights/}: every layer's weights and state, in layer order. */
+    @JsonIgnore public int weightCount() { return architecture.layers().stream().mapToInt(l -> l.weightTensors() + l.stateTensors()).sum(); }
+
+    /** Arrays under {@code optimizer/m/} and {@code optimizer/v/}: one per trained weight. */
+    @JsonIgnore public int trainedCount() { return architecture.layers().stream().mapToInt(dev.lote.nn.Layer::weightTensors).sum(); }
 }

@@ -16,17 +16,26 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = Flatten.class, name = "Flatten"),
     @JsonSubTypes.Type(value = Dense.class, name = "Dense"),
     @JsonSubTypes.Type(value = Dropout.class, name = "Dropout"),
+    @JsonSubTypes.Type(value = BatchNormalization.class, name = "BatchNormalization"),
+    @JsonSubTypes.Type(value = GlobalAveragePooling2D.class, name = "GlobalAveragePooling2D"),
 })
-public sealed interface Layer permits DepthwiseConv2D, Conv2D, MaxPooling2D, Flatten, Dense, Dropout {
+public sealed interface Layer permits DepthwiseConv2D, Conv2D, MaxPooling2D, Flatten, Dense, Dropout, BatchNormalization,
+        GlobalAveragePooling2D {
 
     /** Output shape for one sample; throws {@link IllegalArgumentException} when the input does not fit. */
     Shape outputShape(Shape input);
 
-    /** Number of trainable parameters for this input shape. */
+    /** Number of parameters for this input shape, trainable or not (Keras' "Param #"). */
     long parameterCount(Shape input);
+
+    /** The trainable part of {@link #parameterCount}. */
+    default long trainableCount(Shape input) { return parameterCount(input); }
 
     /** Weight tensors this layer holds (a kernel, and a bias when it has one), in the order the engine keeps them. */
     default int weightTensors() { return 0; }
+
+    /** Non-trained state tensors (BatchNormalization's moving mean and variance), saved with the weights. */
+    default int stateTensors() { return 0; }
 
     /** Keras' class name, e.g. {@code Conv2D}. */
     default String type() { return getClass().getSimpleName(); }

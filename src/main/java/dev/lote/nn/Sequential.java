@@ -74,6 +74,8 @@ public record Sequential(Shape inputShape, List<Layer> layers) {
 
     @JsonIgnore public long parameterCount() { return nodes().stream().mapToLong(Node::parameters).sum(); }
 
+    @JsonIgnore public long trainableCount() { return nodes().stream().mapToLong(n -> n.layer().trainableCount(n.input())).sum(); }
+
     public String toJson() {
         try {
             return JSON.writeValueAsString(this);

@@ -17,10 +17,10 @@ public final class Summary {
                     String.format(Locale.ROOT, "%,d", n.parameters())));
         }
         s.append(rule('└', '─', '┴', '┘', w));
-        long total = model.parameterCount();
+        long total = model.parameterCount(), trainable = model.trainableCount();
         s.append(" Total params: ").append(count(total)).append('\n');
-        s.append(" Trainable params: ").append(count(total)).append('\n');
-        s.append(" Non-trainable params: ").append(count(0)).append('\n');
+        s.append(" Trainable params: ").append(count(trainable)).append('\n');
+        s.append(" Non-trainable params: ").append(count(total - trainable)).append('\n');
         return s.toString();
     }
 

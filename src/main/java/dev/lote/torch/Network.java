@@ -2,6 +2,8 @@ package dev.lote.torch;
 
 import dev.lote.data.Batch;
 import dev.lote.nn.Activation;
+import dev.lote.nn.BatchNormalization;
+import dev.lote.nn.GlobalAveragePooling2D;
 import dev.lote.nn.Adam;
 import dev.lote.nn.Conv2D;
 import dev.lote.nn.Dense;
@@ -20,6 +22,7 @@ import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -37,7 +40,8 @@ public final class Network implements AutoCloseable {
 
     private final Sequential spec;
     private final List<Op> ops = new ArrayList<>();
-    private final List<Tensor> weights = new ArrayList<>();
+    private final List<Tensor> weights = new ArrayList<>();    // trained by Adam
+    private final List<Tensor> saved = new ArrayList<>();      // weights and state, in layer order: what a model file holds
     private final List<Tensor> moments = new ArrayList<>();   // Adam's m, one per weight
     private final List<Tensor> velocities = new ArrayList<>(); // Adam's v
     private final boolean logitsOut;
@@ -81,18 +85,18 @@ public final class Network implements AutoCloseable {
     /** Trainable parameters actually allocated (equals {@code spec().parameterCount()}). */
     public long parameterCount() {
         long n = 0;
-        for (Tensor w : weights) n += w.numel();
+        for (Tensor w : saved) n += w.numel();
         return n;
     }
 
     /** A copy of every weight tensor's values, in layer order (kernel then bias), in libtorch's layout. */
-    public List<float[]> weightValues() { return values(weights); }
+    public List<float[]> weightValues() { return values(saved); }
 
     /** Adam's state: the step count and, per weight, the first and second moments (same layout as the weights). */
     public record OptimizerState(long steps, List<float[]> moments, List<float[]> velocities) {}
 
     /** Replaces every weight's values, e.g. from a model file; sizes must match the architecture. */
-    public void setWeightValues(List<float[]> values) { copyInto(weights, values, "weight"); }
+    public void setWeightValues(List<float[]> values) { copyInto(saved, values, "weight"); }
 
     public OptimizerState optimizerState() { return new OptimizerState(steps, values(moments), values(velocities)); }
 
@@ -177,8 +181,10 @@ public final class Network implements AutoCloseable {
         try (NoGradGuard guard = new NoGradGuard()) {
             Scalar oneMinusB1 = new Scalar(1 - b1), b2s = new Scalar(b2), oneMinusB2 = new Scalar(1 - b2);
             Scalar eps = new Scalar(adam.epsilon()), minusAlpha = new Scalar(-alpha);
+            Scalar decay = new Scalar(1 - adam.learningRate() * adam.weightDecay());
             for (int i = 0; i < weights.size(); i++) {
                 Tensor w = weights.get(i), g = w.grad(), m = moments.get(i), v = velocities.get(i);
+                if (adam.weightDecay() > 0) w.mul_(decay); // AdamW: decoupled from the gradient
                 m.lerp_(g, oneMinusB1);
                 v.mul_(b2s).addcmul_(g, g, oneMinusB2);
                 w.addcdiv_(m, v.sqrt().add_(eps), minusAlpha);
@@ -206,10 +212,11 @@ public final class Network implements AutoCloseable {
     }
 
     @Override public void close() {
-        for (List<Tensor> list : List.of(weights, moments, velocities)) {
+        for (List<Tensor> list : List.of(saved, moments, velocities)) {
             for (Tensor t : list) t.close();
             list.clear();
         }
+        weights.clear();
     }
 
     // ---- layers -------------------------------------------------------------------------------------------
@@ -253,6 +260,17 @@ public final class Network implements AutoCloseable {
             return (x, training, logits) -> activate(torch.linear(x, w, b == null ? new TensorOptional() : new TensorOptional(b)),
                     logits ? Activation.LINEAR : d.activation());
         }
+        if (layer instanceof BatchNormalization bn) {
+            long c = in.dims()[in.dims().length - 1];
+            Tensor gamma = trained(torch.ones(c)), beta = trained(torch.zeros(c));
+            Tensor mean = state(torch.zeros(c)), var = state(torch.ones(c));
+            double momentum = 1 - bn.momentum(); // libtorch weighs the new batch; Keras weighs the running value
+            return (x, training, logits) -> torch.batch_norm(x, new TensorOptional(gamma), new TensorOptional(beta),
+                    new TensorOptional(mean), new TensorOptional(var), training, momentum, bn.epsilon(), false);
+        }
+        if (layer instanceof GlobalAveragePooling2D) {
+            return (x, training, logits) -> x.mean(new long[] {2, 3}, false, new ScalarTypeOptional());
+        }
         if (layer instanceof Dropout d) {
             return (x, training, logits) -> training && d.rate() > 0 ? torch.dropout(x, d.rate(), true) : x;
         }
@@ -287,15 +305,21 @@ public final class Network implements AutoCloseable {
         double limit = Math.sqrt(6.0 / fanSum);
         Tensor w = torch.empty(shape).uniform_(-limit, limit, new GeneratorOptional());
         if (shape.length == 4) w = w.contiguous(MemoryFormat.ChannelsLast);
-        w.set_requires_grad(true);
-        weights.add(w);
-        return w;
+        return trained(w);
     }
 
-    private Tensor bias(long n) {
-        Tensor b = torch.empty(n).zero_();
-        b.set_requires_grad(true);
-        weights.add(b);
-        return b;
+    private Tensor bias(long n) { return trained(torch.empty(n).zero_()); }
+
+    private Tensor trained(Tensor t) {
+        t.set_requires_grad(true);
+        weights.add(t);
+        saved.add(t);
+        return t;
+    }
+
+    /** Updated by the forward pass, not by the optimizer. */
+    private Tensor state(Tensor t) {
+        saved.add(t);
+        return t;
     }
 }

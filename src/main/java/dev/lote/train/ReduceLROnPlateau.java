@@ -38,7 +38,7 @@ public final class ReduceLROnPlateau implements Callback {
             Adam a = network.optimizer();
             double lr = Math.max(minLearningRate, a.learningRate() * factor);
             if (lr < a.learningRate()) {
-                network.optimizer(new Adam(lr, a.beta1(), a.beta2(), a.epsilon()));
+                network.optimizer(a.withLearningRate(lr));
                 if (out != null) out.printf("Reducing the learning rate to %.3g (%s has not improved for %d epochs)%n", lr, monitor.metric(), wait);
             }
             wait = 0;

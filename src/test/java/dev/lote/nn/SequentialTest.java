@@ -77,7 +77,7 @@ class SequentialTest {
         e = assertThrows(IllegalArgumentException.class, () -> new Conv2D(0, 3));
         assertTrue(e.getMessage().contains("filters must be positive"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Presets.resolve("resnet", Shape.image(8, 8, 3), 2));
-        assertTrue(e.getMessage().contains("Available presets are: [seed-cnn]"), e.getMessage());
+        assertTrue(e.getMessage().contains("Available presets are: [small-cnn, seed-cnn]"), e.getMessage());
         Path file = dir.resolve("bad.json");
         Files.writeString(file, "{\"layers\": [{\"type\": \"Conv3D\"}]}");
         e = assertThrows(IllegalArgumentException.class, () -> Presets.resolve(file.toString(), Shape.image(8, 8, 3), 2));
