@@ -8,6 +8,7 @@ import dev.lote.io.ModelFile;
 import dev.lote.testing.Images;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,22 @@ class ModelCommandsTest {
         assertEquals(18, info.training().trainFiles().size());
         assertEquals(4, info.training().epochsDone());
         assertEquals(64, info.training().dataFingerprint().length());
+    }
+
+    @Test
+    void theDefaultRecipeGivesTheSameValidationCurveWhateverTheNumberOfWorkers() throws Exception {
+        List<List<Double>> curves = new java.util.ArrayList<>();
+        for (String workers : List.of("1", "3")) {
+            Path out = dir.resolve("workers" + workers + ".lote");
+            CliTest.Run r = lote("train", data.toString(), "--epochs", "2", "--batch-size", "6", "--workers", workers,
+                    "--no-summary", "-o", out.toString());
+            assertEquals(0, r.code(), r.err());
+            var info = ModelFile.load(out).info();
+            assertEquals("small-cnn", info.training().settings().get("--model"));
+            assertEquals("color,crop,flip,rotate", info.training().settings().get("--augment"));
+            curves.add(info.training().history().get("val_loss"));
+        }
+        assertEquals(curves.get(0), curves.get(1));
     }
 
     @Test
