@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks kept with the project.",
-        subcommands = {BenchCommand.Step.class, BenchCommand.Input.class})
+        subcommands = {BenchCommand.Step.class, BenchCommand.Input.class, BenchCommand.Recipes.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -107,6 +107,54 @@ final class BenchCommand implements Runnable {
                     + "end to end %.2f images/s; peak RSS %.2f GB%n", c.inMemorySeconds(), c.loaderSeconds(), 100 * c.overhead(),
                     c.loaderWaitSeconds(), n / c.loaderSeconds(), Rss.peakBytes() / 1e9);
             System.out.printf("end to end with the loader (decoding every image): %.2f images/s%n", e.steps() * batchSize / e.loaderSeconds());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "recipes", mixinStandardHelpOptions = true,
+            description = "Train the notebook's recipe and the default recipe on TRAIN and measure both on TEST (unseen images "
+                    + "with the same class folders): test accuracy and training time of each.")
+    static final class Recipes implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "TRAIN", description = "Training folder of class folders.")
+        Path train;
+
+        @Parameters(index = "1", paramLabel = "TEST", description = "Test folder with the same class folders.")
+        Path test;
+
+        @Option(names = "--epochs", defaultValue = "30", description = "Epochs of the default recipe (default: ${DEFAULT-VALUE}).")
+        int epochs;
+
+        @Option(names = "--notebook-epochs", defaultValue = "5", description = "Epochs of the notebook's recipe (default: ${DEFAULT-VALUE}).")
+        int notebookEpochs;
+
+        @Option(names = "--only", paramLabel = "notebook|default", description = "Run one recipe only.")
+        String only;
+
+        @Override public Integer call() throws Exception {
+            Path dir = Files.createTempDirectory("lote-recipes");
+            List<String[]> recipes = List.of(
+                    new String[] {"notebook", "--model", "seed-cnn", "--validation-split", "0", "--epochs", Integer.toString(notebookEpochs)},
+                    new String[] {"default", "--epochs", Integer.toString(epochs)});
+            StringBuilder table = new StringBuilder(String.format("%-10s %10s %10s %10s %9s%n", "recipe", "train acc", "val acc", "test acc", "time (s)"));
+            for (String[] recipe : recipes) {
+                if (only != null && !only.equals(recipe[0])) continue;
+                Path model = dir.resolve(recipe[0] + ".lote");
+                List<String> args = new java.util.ArrayList<>(List.of("train", train.toString(), "--no-summary", "-o", model.toString()));
+                args.addAll(List.of(recipe).subList(1, recipe.length));
+                long t = System.nanoTime();
+                int code = Main.commandLine().execute(args.toArray(String[]::new));
+                if (code != ExitCodes.OK) return code;
+                double seconds = (System.nanoTime() - t) / 1e9;
+                try (dev.lote.LoteModel m = dev.lote.LoteModel.load(model)) {
+                    var e = m.evaluate(test, 64, 1, 0);
+                    var h = m.info().training().history();
+                    double trainAcc = h.get("accuracy").get(h.get("accuracy").size() - 1);
+                    List<Double> val = h.get("val_accuracy");
+                    table.append(String.format(java.util.Locale.ROOT, "%-10s %10.4f %10s %10.4f %9.0f%n", recipe[0], trainAcc,
+                            val == null ? "-" : String.format(java.util.Locale.ROOT, "%.4f", val.get(val.size() - 1)), e.accuracy(), seconds));
+                }
+            }
+            System.out.print(table);
             return ExitCodes.OK;
         }
     }

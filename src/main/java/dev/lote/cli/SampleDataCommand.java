@@ -2,6 +2,7 @@ package dev.lote.cli;
 
 import dev.lote.cli.Options.ShapeConverter;
 import dev.lote.nn.Shape;
+import dev.lote.sample.IdxImages;
 import dev.lote.sample.SampleImages;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -28,8 +29,24 @@ final class SampleDataCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Same seed, same images (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--fashion-mnist", paramLabel = "DIR", arity = "0..1", fallbackValue = "/usr/share/datasets/fashion-mnist",
+            description = "Instead of synthetic images, convert Fashion-MNIST's IDX files from DIR (Debian's dataset-fashion-mnist: "
+                    + "${FALLBACK-VALUE}) into OUT/train and OUT/test.")
+    Path fashionMnist;
+
     @Override public Integer call() {
         long start = System.nanoTime();
+        if (fashionMnist != null) {
+            for (String part : new String[] {"train", "t10k"}) {
+                Path images = fashionMnist.resolve(part + "-images-idx3-ubyte.gz"), labels = fashionMnist.resolve(part + "-labels-idx1-ubyte.gz");
+                if (!java.nio.file.Files.exists(images)) throw new IllegalArgumentException("No " + images
+                        + ". Install Debian's dataset-fashion-mnist or give the folder with --fashion-mnist DIR.");
+                int n = IdxImages.convert(images, labels, out.resolve(part.equals("train") ? "train" : "test"), IdxImages.FASHION_MNIST);
+                System.out.printf("Wrote %d Fashion-MNIST images to %s%n", n, out.resolve(part.equals("train") ? "train" : "test"));
+            }
+            System.out.printf("(%.1f s)%n", (System.nanoTime() - start) / 1e9);
+            return ExitCodes.OK;
+        }
         SampleImages.write(out, classes, perClass, size.height(), size.width(), seed);
         System.out.printf("Wrote %d images of %dx%d in %d classes to %s (%.1f s)%n", classes * perClass, size.height(),
                 size.width(), classes, out, (System.nanoTime() - start) / 1e9);

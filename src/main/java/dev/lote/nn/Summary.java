@@ -7,7 +7,8 @@ public final class Summary {
     private Summary() {}
 
     public static String of(Sequential model) {
-        int[] w = {34, 24, 15};
+        int first = model.nodes().stream().mapToInt(n -> n.name().length() + n.layer().type().length() + 3).max().orElse(0);
+        int[] w = {Math.max(34, first), 24, 15};
         StringBuilder s = new StringBuilder("Model: \"sequential\"\n");
         s.append(rule('┏', '━', '┳', '┓', w));
         s.append(row('┃', w, "Layer (type)", "Output Shape", "Param #"));
