@@ -19,8 +19,8 @@ public final class StepBench {
     public static Result run(Sequential spec, int batchSize, int warmup, int steps, long seed) {
         Shape s = spec.inputShape();
         Random r = new Random(seed);
-        float[] pixels = new float[Math.toIntExact(batchSize * s.size())];
-        for (int i = 0; i < pixels.length; i++) pixels[i] = r.nextFloat();
+        byte[] pixels = new byte[Math.toIntExact(batchSize * s.size())];
+        r.nextBytes(pixels);
         int[] labels = IntStream.range(0, batchSize).map(i -> i % spec.classes()).toArray();
         Batch batch = new Batch(pixels, labels, s, Collections.nCopies(batchSize, null));
         double[] ms = new double[steps];

@@ -27,13 +27,6 @@ public final class BatchSequence {
         Pixels read(Path file) throws BadImageException;
     }
 
-    /** Pixel byte → float in [0, 1], as numpy's {@code pixels / 255} then float32. */
-    private static final float[] SCALE = new float[256];
-
-    static {
-        for (int v = 0; v < 256; v++) SCALE[v] = (float) (v / 255.0);
-    }
-
     private final List<Path> files;
     private final int[] labels;
     private final int batchSize;
@@ -117,7 +110,7 @@ public final class BatchSequence {
     public ImageSource source() { return source; }
     public List<Path> files() { return files; }
 
-    /** Floats one full batch needs: the size of a reusable buffer for {@link #get(int, float[])}. */
+    /** Bytes one full batch needs: the size of a reusable buffer for {@link #get(int, byte[])}. */
     public int bufferLength() { return Math.toIntExact(batchSize * shape.size()); }
 
     /** Files of batch {@code i}, in order, without decoding them. */
@@ -128,10 +121,10 @@ public final class BatchSequence {
         return out;
     }
 
-    public Batch get(int i) { return get(i, new float[bufferLength()]); }
+    public Batch get(int i) { return get(i, new byte[bufferLength()]); }
 
-    /** Decodes the images of batch {@code i} only, into {@code buffer}; pixels / 255 in (n, h, w, 3) order. */
-    public Batch get(int i, float[] buffer) {
+    /** Decodes the images of batch {@code i} only, into {@code buffer}, in (n, h, w, 3) order. */
+    public Batch get(int i, byte[] buffer) {
         checkIndex(i);
         int from = i * batchSize, to = Math.min(from + batchSize, files.size());
         int per = Math.toIntExact(shape.size());
@@ -154,8 +147,7 @@ public final class BatchSequence {
                 skipped.report(file, e.reason());
                 continue;
             }
-            int base = n * per;
-            for (int j = 0; j < per; j++) buffer[base + j] = SCALE[rgb[j] & 0xff];
+            System.arraycopy(rgb, 0, buffer, n * per, per);
             y[n++] = labels[order[k]];
             used.add(file);
         }

@@ -20,11 +20,11 @@ import java.util.concurrent.Future;
 public final class Loader implements AutoCloseable {
     private final BatchSequence sequence;
     private final ExecutorService workers;
-    private final BlockingQueue<float[]> buffers;
+    private final BlockingQueue<byte[]> buffers;
     private final Deque<Future<Batch>> ahead = new ArrayDeque<>();
     private final int prefetch;
     private int submitted, taken;
-    private float[] lent;
+    private byte[] lent;
     private long waitNanos;
 
     public Loader(BatchSequence sequence, int workers, int prefetch) {
@@ -38,7 +38,7 @@ public final class Loader implements AutoCloseable {
             return t;
         });
         this.buffers = new ArrayBlockingQueue<>(prefetch + 1);
-        for (int i = 0; i < prefetch + 1; i++) buffers.add(new float[sequence.bufferLength()]);
+        for (int i = 0; i < prefetch + 1; i++) buffers.add(new byte[sequence.bufferLength()]);
         fill();
     }
 
@@ -75,7 +75,7 @@ public final class Loader implements AutoCloseable {
 
     private void fill() {
         while (submitted < sequence.size() && ahead.size() < prefetch) {
-            float[] buffer = buffers.poll();
+            byte[] buffer = buffers.poll();
             if (buffer == null) return;
             int i = submitted++;
             ahead.addLast(workers.submit(() -> sequence.get(i, buffer)));

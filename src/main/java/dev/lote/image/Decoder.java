@@ -80,7 +80,11 @@ public final class Decoder {
     }
 
     /** The header only: the size and format the file declares, whatever the pixel limit. */
-    public Header header(Path file) throws BadImageException { return ImageIoDecoder.header(file, readBytes(file)); }
+    public Header header(Path file) throws BadImageException {
+        byte[] bytes = readBytes(file);
+        Header fast = Headers.parse(bytes);
+        return fast != null ? fast : ImageIoDecoder.header(file, bytes);
+    }
 
     /**
      * A slower, stricter check for {@code inspect}: decodes again with ImageIO and refuses a file its reader warns
@@ -107,7 +111,8 @@ public final class Decoder {
     }
 
     private Header probe(Path file, byte[] bytes) throws BadImageException {
-        Header h = ImageIoDecoder.header(file, bytes);
+        Header fast = Headers.parse(bytes);
+        Header h = fast != null ? fast : ImageIoDecoder.header(file, bytes);
         if (h.width() <= 0 || h.height() <= 0) throw new BadImageException(file, "header declares an empty image");
         if (h.pixels() > limits.maxPixels()) throw new BadImageException(file, String.format(Locale.ROOT,
                 "header declares %dx%d = %.0f megapixels, over the limit of %.0f", h.width(), h.height(),

@@ -65,11 +65,8 @@ public final class Predictor implements AutoCloseable {
     /** Class probabilities for decoded images already at the input size. */
     public synchronized List<float[]> probabilities(List<Pixels> images) {
         int per = Math.toIntExact(input.size());
-        float[] x = new float[images.size() * per];
-        for (int i = 0; i < images.size(); i++) {
-            byte[] rgb = images.get(i).rgb();
-            for (int j = 0; j < per; j++) x[i * per + j] = (rgb[j] & 0xff) / 255f;
-        }
+        byte[] x = new byte[images.size() * per];
+        for (int i = 0; i < images.size(); i++) System.arraycopy(images.get(i).rgb(), 0, x, i * per, per);
         Batch b = new Batch(x, new int[images.size()], input, Collections.nCopies(images.size(), null));
         return List.of(network.predict(b));
     }

@@ -25,6 +25,8 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.MemoryFormat;
 
@@ -193,10 +195,13 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    private Tensor input(Batch batch) {
+    private static Tensor input(Batch batch) {
         Shape s = batch.sampleShape();
-        Tensor x = torch.empty(batch.size(), s.height(), s.width(), s.channels());
-        x.data_ptr_float().put(batch.pixels(), 0, Math.toIntExact(batch.size() * s.size()));
+        Tensor bytes = torch.empty(new long[] {batch.size(), s.height(), s.width(), s.channels()},
+                new TensorOptions(torch.ScalarType.Byte), new MemoryFormatOptional());
+        bytes.data_ptr_byte().put(batch.pixels(), 0, Math.toIntExact(batch.size() * s.size()));
+        // ÷ 255 in float32 equals numpy's pixels / 255 cast to float32 for all 256 values
+        Tensor x = bytes.to(torch.ScalarType.Float).div_(new Scalar(255f));
         return x.permute(0, 3, 1, 2); // NHWC memory viewed as NCHW = channels_last, no copy
     }
 

@@ -56,7 +56,7 @@ class BatchSequenceTest {
         for (int k = 0; k < 5; k++) { // label and pixels belong to the same file
             int index = Integer.parseInt(b.files().get(k).getFileName().toString().replaceAll("\\D", ""));
             assertEquals(index % 3, b.labels()[k]);
-            assertEquals(index / 255f, b.pixels()[k * 18], 0f);
+            assertEquals(index / 255f, b.value(k * 18), 0f);
         }
     }
 
@@ -82,9 +82,9 @@ class BatchSequenceTest {
         Path red = Images.write(dir.resolve("b/red.png"), 2, 3, 0xFF0000, "png");
         Batch b = new BatchSequence(List.of(white, red), new int[] {0, 1}, 2, SHAPE).get(0);
         assertArrayEquals(new int[] {0, 1}, b.labels());
-        assertEquals(1f, b.pixels()[0]);
-        assertEquals(1f, b.pixels()[18]);      // red: R = 1
-        assertEquals(0f, b.pixels()[18 + 1]);  // G = 0
+        assertEquals(1f, b.value(0));
+        assertEquals(1f, b.value(18));      // red: R = 1
+        assertEquals(0f, b.value(18 + 1));  // G = 0
         assertArrayEquals(new float[] {1, 0}, b.oneHot(2)[0]);
     }
 
@@ -94,7 +94,7 @@ class BatchSequenceTest {
         Path big = Images.write(dir.resolve("a/big.png"), 40, 30, 0xFFFFFF, "png");
         Batch b = new BatchSequence(List.of(ok, big), new int[] {0, 0}, 2, SHAPE).get(0);
         assertEquals(2, b.size());
-        assertEquals(1f, b.pixels()[18 + 17]);
+        assertEquals(1f, b.value(18 + 17));
         Path wrong = Path.of("1.jpg");
         var e = assertThrows(DataException.class, () -> new BatchSequence(List.of(wrong), new int[] {0}, 1, SHAPE)
                 .source(p -> new Pixels(1, 1, new byte[3])).get(0));

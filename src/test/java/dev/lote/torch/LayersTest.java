@@ -20,7 +20,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LayersTest {
-    private static Batch batch(float[] x, int[] y, Shape s) { return new Batch(x, y, s, Collections.nCopies(y.length, null)); }
+    private static Batch batch(byte[] x, int[] y, Shape s) { return new Batch(x, y, s, Collections.nCopies(y.length, null)); }
 
     @Test
     void smallCnnIsWellUnderTwoMillionParametersAtAnySize() {
@@ -41,17 +41,17 @@ class LayersTest {
         Shape in = Shape.image(1, 2, 2);
         Sequential spec = new Sequential(in, List.of(new BatchNormalization(), new GlobalAveragePooling2D(),
                 new Dense(2).activation(Activation.SOFTMAX)));
-        float[] x = {1, 10, 3, 30, 5, 50, 7, 70}; // 2 samples × (1×2 pixels) × 2 channels
+        byte[] x = {1, 10, 3, 30, 5, 50, 7, 70}; // 2 samples × (1×2 pixels) × 2 channels; the model sees them ÷ 255
         try (Network net = Network.build(spec, 1)) {
             assertEquals(spec.parameterCount(), net.parameterCount());
             net.trainStep(batch(x, new int[] {0, 1}, in));
             List<float[]> w = net.weightValues(); // gamma, beta, moving mean, moving variance, kernel, bias
-            // channel 0 values 1,3,5,7: mean 4, biased variance 5 (libtorch updates with the unbiased 20/3)
-            assertEquals(0.99 * 0 + 0.01 * 4, w.get(2)[0], 1e-6);
-            assertEquals(0.99 * 1 + 0.01 * (20 / 3.0), w.get(3)[0], 1e-5);
-            assertEquals(0.99 * 0 + 0.01 * 40, w.get(2)[1], 1e-5);
+            // channel 0 values (1,3,5,7)/255: mean 4/255; libtorch updates the variance with the unbiased (20/3)/255²
+            assertEquals(0.01 * 4 / 255, w.get(2)[0], 1e-7);
+            assertEquals(0.99 + 0.01 * (20 / 3.0) / (255 * 255), w.get(3)[0], 1e-6);
+            assertEquals(0.01 * 40 / 255, w.get(2)[1], 1e-7);
             float[][] p1 = net.predict(batch(x, new int[] {0, 1}, in));
-            float[][] p2 = net.predict(batch(new float[] {1, 10, 3, 30}, new int[] {0}, in));
+            float[][] p2 = net.predict(batch(new byte[] {1, 10, 3, 30}, new int[] {0}, in));
             assertEquals(p1[0][0], p2[0][0], 1e-6, "inference uses running statistics: a sample's output does not depend on its batch");
         }
     }
@@ -60,7 +60,7 @@ class LayersTest {
     void adamWShrinksWeightsEvenWithoutGradient() {
         Shape in = Shape.image(1, 1, 2);
         Sequential spec = new Sequential(in, List.of(new Flatten(), new Dense(2).activation(Activation.SOFTMAX)));
-        float[] zeros = new float[4]; // zero input: the kernel's gradient is zero, only the decay moves it
+        byte[] zeros = new byte[4]; // zero input: the kernel's gradient is zero, only the decay moves it
         try (Network a = Network.build(spec, 3); Network b = Network.build(spec, 3)) {
             b.optimizer(new Adam(0.1).withWeightDecay(0.5));
             float before = a.weightValues().get(0)[0];

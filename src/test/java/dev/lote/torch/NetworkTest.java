@@ -14,14 +14,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NetworkTest {
-    private static Batch batch(float[] x, int[] y, Shape s) { return new Batch(x, y, s, Collections.nCopies(y.length, null)); }
+    private static Batch batch(byte[] x, int[] y, Shape s) { return new Batch(x, y, s, Collections.nCopies(y.length, null)); }
 
     @Test
     void allocatesExactlyTheSpecsParameters() {
         Sequential spec = Presets.seedCnn(Shape.image(48, 64, 3), 4);
         try (Network net = Network.build(spec, 1)) {
             assertEquals(spec.parameterCount(), net.parameterCount());
-            float[][] p = net.predict(batch(new float[2 * 48 * 64 * 3], new int[] {0, 1}, spec.inputShape()));
+            float[][] p = net.predict(batch(new byte[2 * 48 * 64 * 3], new int[] {0, 1}, spec.inputShape()));
             assertEquals(2, p.length);
             double sum = 0;
             for (float v : p[0]) sum += v;
@@ -47,7 +47,9 @@ class NetworkTest {
     void adamStepsMatchKerasUpdateRule() {
         Shape in = Shape.image(1, 1, 2);
         Sequential spec = new Sequential(in, List.of(new Flatten(), new Dense(3).activation(Activation.SOFTMAX)));
-        float[] x = {0.2f, -0.5f, 1.0f, 0.3f};
+        byte[] pixels = {51, (byte) 200, (byte) 255, 7};
+        float[] x = new float[4];
+        for (int i = 0; i < 4; i++) x[i] = (pixels[i] & 0xff) / 255f; // what the model sees
         int[] y = {2, 0};
         try (Network net = Network.build(spec, 5)) {
             List<float[]> start = net.weightValues();
@@ -69,7 +71,7 @@ class NetworkTest {
                         gw[u * 2 + 1] += d * x[i * 2 + 1];
                     }
                 }
-                Network.StepResult r = net.trainStep(batch(x, y, in));
+                Network.StepResult r = net.trainStep(batch(pixels, y, in));
                 assertEquals(loss, r.lossSum() / 2, 1e-6);
                 keras(w, gw, mw, vw, t);
                 keras(b, gb, mb, vb, t);
