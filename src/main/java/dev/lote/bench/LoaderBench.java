@@ -22,6 +22,7 @@ public final class LoaderBench {
     public static double decodeMillis(List<Path> files, Shape shape, int images) throws BadImageException {
         Decoder decoder = new Decoder();
         byte[] buffer = new byte[Math.toIntExact(shape.size())];
+        for (int i = 0; i < Math.min(20, files.size()); i++) decoder.read(files.get(i), shape.height(), shape.width(), Resize.STRETCH); // warm-up
         double[] ms = new double[Math.min(images, files.size())];
         for (int i = 0; i < ms.length; i++) {
             long t = System.nanoTime();
@@ -43,27 +44,38 @@ public final class LoaderBench {
         return n / ((System.nanoTime() - t) / 1e9);
     }
 
-    /** Seconds for the steps of an epoch on one batch kept in memory, and the same steps fed by the loader. */
-    public record Epoch(double inMemorySeconds, double loaderSeconds, double loaderWaitSeconds, int steps) {
-        public double overhead() { return loaderSeconds / inMemorySeconds - 1; }
+    /**
+     * Seconds for the steps of an epoch on one batch kept in memory, fed by the loader decoding every image, and fed
+     * from the decoded-image cache; measured in alternating rounds and the fastest round of each kept, because the
+     * machine is shared and a single run drifts by more than the differences being measured.
+     */
+    public record Epoch(double inMemorySeconds, double loaderSeconds, double cacheSeconds, int steps) {
+        public double loaderOverhead() { return loaderSeconds / inMemorySeconds - 1; }
+        public double cacheOverhead() { return cacheSeconds / inMemorySeconds - 1; }
     }
 
-    public static Epoch epoch(BatchSequence sequence, int classes, int workers, int prefetch) {
-        Shape shape = sequence.shape();
-        try (Network net = Network.build(Presets.seedCnn(shape, classes), 1)) {
+    public static Epoch epoch(BatchSequence sequence, BatchSequence cached, int classes, int workers, int prefetch, int rounds) {
+        double memory = Double.MAX_VALUE, loader = Double.MAX_VALUE, cache = Double.MAX_VALUE;
+        try (Network net = Network.build(Presets.seedCnn(sequence.shape(), classes), 1)) {
             Batch first = sequence.get(0);
             net.trainStep(first); // warm-up
-            long t = System.nanoTime();
-            for (int i = 0; i < sequence.size(); i++) net.trainStep(first);
-            double memory = (System.nanoTime() - t) / 1e9;
-            t = System.nanoTime();
-            double wait;
-            try (Loader loader = new Loader(sequence, workers, prefetch)) {
-                while (loader.hasNext()) net.trainStep(loader.next());
-                wait = loader.waitSeconds();
+            for (int r = 0; r < rounds; r++) {
+                long t = System.nanoTime();
+                for (int i = 0; i < sequence.size(); i++) net.trainStep(first);
+                memory = Math.min(memory, (System.nanoTime() - t) / 1e9);
+                loader = Math.min(loader, timeWithLoader(net, sequence, workers, prefetch));
+                cache = Math.min(cache, timeWithLoader(net, cached, workers, prefetch));
             }
-            return new Epoch(memory, (System.nanoTime() - t) / 1e9, wait, sequence.size());
         }
+        return new Epoch(memory, loader, cache, sequence.size());
+    }
+
+    private static double timeWithLoader(Network net, BatchSequence sequence, int workers, int prefetch) {
+        long t = System.nanoTime();
+        try (Loader l = new Loader(sequence, workers, prefetch)) {
+            while (l.hasNext()) net.trainStep(l.next());
+        }
+        return (System.nanoTime() - t) / 1e9;
     }
 
     /** Fills a cache for {@code sequence}'s files (one pass), then returns a sequence reading from it. */

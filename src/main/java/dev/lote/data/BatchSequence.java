@@ -25,6 +25,14 @@ public final class BatchSequence {
     @FunctionalInterface
     public interface ImageSource {
         Pixels read(Path file) throws BadImageException;
+
+        /** Reads into {@code buffer} at {@code offset} (exactly {@code length} bytes); sources may skip the copy. */
+        default void readInto(Path file, byte[] buffer, int offset, int length) throws BadImageException {
+            Pixels px = read(file);
+            if (px.rgb().length != length) throw new BadImageException(file, "is " + px.height() + "x" + px.width()
+                    + " (HxW) but the model expects " + length / 3 + " pixels");
+            System.arraycopy(px.rgb(), 0, buffer, offset, length);
+        }
     }
 
     private final List<Path> files;
@@ -65,7 +73,20 @@ public final class BatchSequence {
 
     /** A source that decodes files and brings them to {@code shape} with {@code policy}. */
     public static ImageSource decoding(Decoder decoder, Shape shape, Resize policy) {
-        return file -> decoder.read(file, shape.height(), shape.width(), policy);
+        return new ImageSource() {
+            @Override public Pixels read(Path file) throws BadImageException {
+                return decoder.read(file, shape.height(), shape.width(), policy);
+            }
+
+            @Override public void readInto(Path file, byte[] buffer, int offset, int length) throws BadImageException {
+                decoder.readInto(file, shape.height(), shape.width(), policy, buffer, offset);
+            }
+        };
+    }
+
+    private void check(Path file, Pixels px) throws BadImageException {
+        if (px.height() != shape.height() || px.width() != shape.width()) throw new BadImageException(file, "is "
+                + px.height() + "x" + px.width() + " (HxW) but the model expects " + shape.height() + "x" + shape.width());
     }
 
     /** Keeps the last partial batch instead of dropping it (the notebook's generator drops it). */
@@ -134,20 +155,21 @@ public final class BatchSequence {
         int n = 0;
         for (int k = from; k < to; k++) {
             Path file = files.get(order[k]);
-            byte[] rgb;
             try {
-                Pixels px = source.read(file);
-                if (!augmentation.isNone()) px = augmentation.apply(px, sampleRandom(order[k]));
-                if (px.height() != shape.height() || px.width() != shape.width()) throw new BadImageException(file, "is "
-                        + px.height() + "x" + px.width() + " (HxW) but the model expects " + shape.height() + "x" + shape.width());
-                rgb = px.rgb();
+                if (augmentation.isNone()) {
+                    source.readInto(file, buffer, n * per, per); // no intermediate copy: large arrays cost GC time
+                } else {
+                    Pixels px = source.read(file);
+                    check(file, px);
+                    px = augmentation.apply(px, sampleRandom(order[k]));
+                    System.arraycopy(px.rgb(), 0, buffer, n * per, per);
+                }
             } catch (BadImageException e) {
                 if (skipped == null) throw new DataException(file, "Bad image " + file + ": " + e.reason()
                         + ". Fix or remove it, or skip bad files instead of stopping.");
                 skipped.report(file, e.reason());
                 continue;
             }
-            System.arraycopy(rgb, 0, buffer, n * per, per);
             y[n++] = labels[order[k]];
             used.add(file);
         }

@@ -73,18 +73,38 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
 
     public Path file() { return file; }
 
+    @Override public void readInto(Path path, byte[] buffer, int offset, int length) throws BadImageException {
+        Integer slot = slots.get(path);
+        try {
+            if (slot != null && length == slotBytes && filled(slot)) {
+                readSlot(slot, ByteBuffer.wrap(buffer, offset, length));
+                return;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Decoded-image cache " + file + ": " + e.getMessage(), e);
+        }
+        BatchSequence.ImageSource.super.readInto(path, buffer, offset, length);
+    }
+
+    private boolean filled(int slot) throws IOException {
+        ByteBuffer flag = ByteBuffer.allocate(1);
+        return flags.read(flag, slot) == 1 && flag.get(0) == 1;
+    }
+
+    private void readSlot(int slot, ByteBuffer into) throws IOException {
+        long at = slot * slotBytes - into.position();
+        while (into.hasRemaining()) {
+            if (pixels.read(into, at + into.position()) < 0) throw new IOException("cache file is shorter than its flags say");
+        }
+    }
+
     @Override public Pixels read(Path path) throws BadImageException {
         Integer slot = slots.get(path);
         if (slot == null) return decoder.read(path);
         try {
-            ByteBuffer flag = ByteBuffer.allocate(1);
-            if (flags.read(flag, slot) == 1 && flag.get(0) == 1) {
+            if (filled(slot)) {
                 byte[] rgb = new byte[Math.toIntExact(slotBytes)];
-                ByteBuffer buf = ByteBuffer.wrap(rgb);
-                long at = slot * slotBytes;
-                while (buf.hasRemaining()) {
-                    if (pixels.read(buf, at + buf.position()) < 0) throw new IOException("cache file is shorter than its flags say");
-                }
+                readSlot(slot, ByteBuffer.wrap(rgb));
                 return new Pixels(shape.width(), shape.height(), rgb);
             }
             Pixels px = decoder.read(path); // bad files throw here and are never marked filled

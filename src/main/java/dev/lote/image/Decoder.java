@@ -52,8 +52,19 @@ public final class Decoder {
         return read(readBytes(file), file, height, width, policy);
     }
 
+    /** Decodes and resizes to exactly {@code height × width} straight into {@code out} at {@code offset}. */
+    public void readInto(Path file, int height, int width, Resize policy, byte[] out, int offset) throws BadImageException {
+        decode(readBytes(file), file, height, width, policy, out, offset);
+    }
+
     /** Decodes bytes already in memory (an upload, say); {@code name} appears in errors. */
     public Pixels read(byte[] bytes, Path name, int height, int width, Resize policy) throws BadImageException {
+        return decode(bytes, name, height, width, policy, null, 0);
+    }
+
+    /** Into {@code out} when given (then the result is null), else into a new {@link Pixels}. */
+    private Pixels decode(byte[] bytes, Path name, int height, int width, Resize policy, byte[] out, int offset)
+            throws BadImageException {
         if (bytes.length == 0) throw new BadImageException(name, "empty file (0 bytes)");
         if (bytes.length > limits.maxFileBytes()) throw new BadImageException(name, String.format(Locale.ROOT,
                 "file is %.1f MB, over the limit of %.1f MB", bytes.length / 1048576.0, limits.maxFileBytes() / 1048576.0));
@@ -70,10 +81,15 @@ public final class Decoder {
             }
             if (greyFilledBottom(rgb)) throw new BadImageException(file, "corrupt data: the decoder filled the bottom rows with grey");
             Mat sized = height > 0 ? fit(rgb, height, width, policy) : rgb;
-            byte[] out = new byte[sized.rows() * sized.cols() * 3];
             Mat dense = sized.isContinuous() ? sized : sized.clone();
-            dense.data().get(out);
-            return new Pixels(sized.cols(), sized.rows(), out);
+            int length = sized.rows() * sized.cols() * 3;
+            if (out != null) {
+                dense.data().get(out, offset, length);
+                return null;
+            }
+            byte[] pixels = new byte[length];
+            dense.data().get(pixels);
+            return new Pixels(sized.cols(), sized.rows(), pixels);
         } catch (RuntimeException e) { // C++ exceptions from OpenCV arrive as RuntimeException
             throw new BadImageException(file, "cannot decode (" + e.getMessage() + ")");
         }
