@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks kept with the project.",
-        subcommands = {BenchCommand.Step.class, BenchCommand.Input.class, BenchCommand.Recipes.class})
+        subcommands = {BenchCommand.Step.class, BenchCommand.Input.class, BenchCommand.Recipes.class, BenchCommand.Model.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -157,6 +157,45 @@ final class BenchCommand implements Runnable {
                 }
             }
             System.out.print(table);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "model", mixinStandardHelpOptions = true,
+            description = "A model file's costs: save and load time (with Adam's state), and prediction images/s on a folder.")
+    static final class Model implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote model file.")
+        Path modelFile;
+
+        @Parameters(index = "1", paramLabel = "DIR", description = "Images to classify (class folders or not).")
+        Path dataDir;
+
+        @Option(names = "--batch-size", defaultValue = "16", description = "Prediction batch size (default: ${DEFAULT-VALUE}).")
+        int batchSize;
+
+        @Override public Integer call() throws Exception {
+            Engine.start(0);
+            long t = System.nanoTime();
+            try (dev.lote.LoteModel m = dev.lote.LoteModel.load(modelFile)) {
+                double load = (System.nanoTime() - t) / 1e9;
+                Path copy = Files.createTempFile("lote-bench", ".lote");
+                t = System.nanoTime();
+                m.save(copy, null);
+                double save = (System.nanoTime() - t) / 1e9;
+                System.out.printf("%s: %,d parameters, %.1f MB on disk; load %.2f s, save %.2f s (with Adam's state)%n", modelFile,
+                        m.architecture().parameterCount(), Files.size(copy) / 1e6, load, save);
+                Files.delete(copy);
+                List<Path> files;
+                try (var s = Files.walk(dataDir)) {
+                    files = s.filter(p -> Files.isRegularFile(p) && ImageFolder.isImageName(p)).sorted().toList();
+                }
+                m.predict(files.subList(0, Math.min(files.size(), 2 * batchSize)), batchSize, new dev.lote.data.SkippedFiles(null)); // warm-up
+                t = System.nanoTime();
+                int n = m.predict(files, batchSize, new dev.lote.data.SkippedFiles(null)).size();
+                double seconds = (System.nanoTime() - t) / 1e9;
+                System.out.printf("predict: %d images in %.1f s = %.1f images/s (batch %d, decoding included); peak RSS %.2f GB%n", n,
+                        seconds, n / seconds, batchSize, Rss.peakBytes() / 1e9);
+            }
             return ExitCodes.OK;
         }
     }

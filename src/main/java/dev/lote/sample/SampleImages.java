@@ -66,16 +66,16 @@ public final class SampleImages {
                 w, h, randomColour(r, 0.15f, 0.85f)));
         g.fillRect(0, 0, w, h);
         int s = Math.min(w, h);
-        for (int k = 0; k < 6; k++) { // clutter: thin lines and faint blobs that belong to no class
+        for (int k = 0; k < 4; k++) { // clutter: thin lines and faint blobs that belong to no class
             g.setColor(withAlpha(randomColour(r, 0.2f, 0.9f), 90));
             g.setStroke(new BasicStroke(Math.max(1f, s / 120f)));
             g.drawLine(r.nextInt(w), r.nextInt(h), r.nextInt(w), r.nextInt(h));
         }
         // the object is roughly centred, as a photographer frames it: position and size vary, within limits
-        double size = s * (0.45 + 0.25 * r.nextDouble());
-        double cx = w / 2.0 + (r.nextDouble() - 0.5) * (w - size) * 0.6, cy = h / 2.0 + (r.nextDouble() - 0.5) * (h - size) * 0.6;
+        double size = s * (0.5 + 0.15 * r.nextDouble());
+        double cx = w / 2.0 + (r.nextDouble() - 0.5) * (w - size) * 0.3, cy = h / 2.0 + (r.nextDouble() - 0.5) * (h - size) * 0.3;
         Shape shape = AffineTransform.getTranslateInstance(cx, cy).createTransformedShape(
-                AffineTransform.getRotateInstance((r.nextDouble() - 0.5) * Math.PI / 2).createTransformedShape(
+                AffineTransform.getRotateInstance((r.nextDouble() - 0.5) * Math.PI / 4).createTransformedShape(
                         outline(c % SHAPES, size / 2)));
         // each class leans to its own hue, as real classes do (sky, leaves, skin); every image jitters it
         float hue = (float) ((c * 0.618034 + (r.nextDouble() - 0.5) * 0.14) % 1.0 + 1.0) % 1f;
