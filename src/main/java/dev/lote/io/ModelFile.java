@@ -137,20 +137,38 @@ public record ModelFile(ModelInfo info, List<float[]> weights, OptimizerState op
         return out;
     }
 
+    /** Stored, not deflated: float noise barely compresses and deflating 74 MB took seconds. */
     private static void writeArrays(ZipOutputStream zip, String prefix, List<float[]> arrays) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < arrays.size(); i++) {
-            zip.putNextEntry(new ZipEntry(prefix + i + ".f32"));
             float[] a = arrays.get(i);
-            zip.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(a.length).array());
-            for (int at = 0; at < a.length; ) {
-                buf.clear();
-                int n = Math.min(a.length - at, buf.capacity() / 4);
-                buf.asFloatBuffer().put(a, at, n);
-                zip.write(buf.array(), 0, n * 4);
-                at += n;
-            }
+            byte[] header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(a.length).array();
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(header);
+            forEachChunk(a, buf, (bytes, n) -> crc.update(bytes, 0, n)); // a stored entry needs its CRC up front
+            ZipEntry e = new ZipEntry(prefix + i + ".f32");
+            e.setMethod(ZipEntry.STORED);
+            e.setSize(4 + 4L * a.length);
+            e.setCompressedSize(4 + 4L * a.length);
+            e.setCrc(crc.getValue());
+            zip.putNextEntry(e);
+            zip.write(header);
+            forEachChunk(a, buf, (bytes, n) -> zip.write(bytes, 0, n));
             zip.closeEntry();
+        }
+    }
+
+    private interface Chunk {
+        void accept(byte[] bytes, int length) throws IOException;
+    }
+
+    private static void forEachChunk(float[] a, ByteBuffer buf, Chunk chunk) throws IOException {
+        for (int at = 0; at < a.length; ) {
+            buf.clear();
+            int n = Math.min(a.length - at, buf.capacity() / 4);
+            buf.asFloatBuffer().put(a, at, n);
+            chunk.accept(buf.array(), n * 4);
+            at += n;
         }
     }
 
