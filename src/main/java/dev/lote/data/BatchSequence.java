@@ -26,12 +26,12 @@ public final class BatchSequence {
     public interface ImageSource {
         Pixels read(Path file) throws BadImageException;
 
-        /** Reads into {@code buffer} at {@code offset} (exactly {@code length} bytes); sources may skip the copy. */
-        default void readInto(Path file, byte[] buffer, int offset, int length) throws BadImageException {
+        /** Reads an image of exactly {@code shape} into {@code buffer} at {@code offset}; sources may skip the copy. */
+        default void readInto(Path file, byte[] buffer, int offset, Shape shape) throws BadImageException {
             Pixels px = read(file);
-            if (px.rgb().length != length) throw new BadImageException(file, "is " + px.height() + "x" + px.width()
-                    + " (HxW) but the model expects " + length / 3 + " pixels");
-            System.arraycopy(px.rgb(), 0, buffer, offset, length);
+            if (px.height() != shape.height() || px.width() != shape.width()) throw new BadImageException(file, "is "
+                    + px.height() + "x" + px.width() + " (HxW) but the model expects " + shape.height() + "x" + shape.width());
+            System.arraycopy(px.rgb(), 0, buffer, offset, px.rgb().length);
         }
     }
 
@@ -78,16 +78,12 @@ public final class BatchSequence {
                 return decoder.read(file, shape.height(), shape.width(), policy);
             }
 
-            @Override public void readInto(Path file, byte[] buffer, int offset, int length) throws BadImageException {
-                decoder.readInto(file, shape.height(), shape.width(), policy, buffer, offset);
+            @Override public void readInto(Path file, byte[] buffer, int offset, Shape target) throws BadImageException {
+                decoder.readInto(file, target.height(), target.width(), policy, buffer, offset);
             }
         };
     }
 
-    private void check(Path file, Pixels px) throws BadImageException {
-        if (px.height() != shape.height() || px.width() != shape.width()) throw new BadImageException(file, "is "
-                + px.height() + "x" + px.width() + " (HxW) but the model expects " + shape.height() + "x" + shape.width());
-    }
 
     /** Keeps the last partial batch instead of dropping it (the notebook's generator drops it). */
     public BatchSequence keepLast(boolean keep) { return new BatchSequence(files, labels, batchSize, shape, keep, seed, source, skipped, augmentation, epoch, order); }
@@ -157,10 +153,11 @@ public final class BatchSequence {
             Path file = files.get(order[k]);
             try {
                 if (augmentation.isNone()) {
-                    source.readInto(file, buffer, n * per, per); // no intermediate copy: large arrays cost GC time
+                    source.readInto(file, buffer, n * per, shape); // no intermediate copy: large arrays cost GC time
                 } else {
                     Pixels px = source.read(file);
-                    check(file, px);
+                    if (px.height() != shape.height() || px.width() != shape.width()) throw new BadImageException(file, "is "
+                            + px.height() + "x" + px.width() + " (HxW) but the model expects " + shape.height() + "x" + shape.width());
                     px = augmentation.apply(px, sampleRandom(order[k]));
                     System.arraycopy(px.rgb(), 0, buffer, n * per, per);
                 }

@@ -73,17 +73,17 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
 
     public Path file() { return file; }
 
-    @Override public void readInto(Path path, byte[] buffer, int offset, int length) throws BadImageException {
+    @Override public void readInto(Path path, byte[] buffer, int offset, Shape target) throws BadImageException {
         Integer slot = slots.get(path);
         try {
-            if (slot != null && length == slotBytes && filled(slot)) {
-                readSlot(slot, ByteBuffer.wrap(buffer, offset, length));
+            if (slot != null && target.equals(shape) && filled(slot)) {
+                readSlot(slot, ByteBuffer.wrap(buffer, offset, Math.toIntExact(slotBytes)));
                 return;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Decoded-image cache " + file + ": " + e.getMessage(), e);
         }
-        BatchSequence.ImageSource.super.readInto(path, buffer, offset, length);
+        BatchSequence.ImageSource.super.readInto(path, buffer, offset, target);
     }
 
     private boolean filled(int slot) throws IOException {
