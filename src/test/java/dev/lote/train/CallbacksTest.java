@@ -42,6 +42,23 @@ class CallbacksTest {
     }
 
     @Test
+    void reduceLROnPlateauHalvesTheRateAfterPatienceEpochsDownToTheFloor() {
+        var spec = new dev.lote.nn.Sequential(dev.lote.nn.Shape.image(1, 1, 2), List.of(new dev.lote.nn.Flatten(),
+                new dev.lote.nn.Dense(2).activation(dev.lote.nn.Activation.SOFTMAX)));
+        try (dev.lote.torch.Network net = dev.lote.torch.Network.build(spec, 1)) {
+            ReduceLROnPlateau r = new ReduceLROnPlateau(net, "val_loss", 0.5, 1, 3e-4, null);
+            r.onTrainBegin(10, 1);
+            double[] losses = {1.0, 1.0, 1.0, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6};
+            List<Double> rates = new ArrayList<>();
+            for (int e = 0; e < losses.length; e++) {
+                r.onEpochEnd(e, logs(losses[e], 0));
+                rates.add(net.optimizer().learningRate());
+            }
+            assertEquals(List.of(1e-3, 1e-3, 5e-4, 5e-4, 5e-4, 3e-4, 3e-4, 3e-4, 3e-4), rates);
+        }
+    }
+
+    @Test
     void terminateOnNaNStopsAtTheFirstBadBatch() {
         TerminateOnNaN t = new TerminateOnNaN(null);
         t.onTrainBegin(1, 3);
