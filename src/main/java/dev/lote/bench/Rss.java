@@ -11,9 +11,6 @@ public final class Rss {
     /** Peak resident set size in bytes (VmHWM), or -1 where /proc is missing. */
     public static long peakBytes() { return read("VmHWM:"); }
 
-    /** Current resident set size in bytes (VmRSS). */
-    public static long currentBytes() { return read("VmRSS:"); }
-
     private static long read(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -68,9 +68,6 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
         }
     }
 
-    /** The cache file's size once full, in bytes. */
-    public static long bytesFor(int images, Shape shape) { return (shape.size() + 1) * images; }
-
     public Path file() { return file; }
 
     @Override public void readInto(Path path, byte[] buffer, int offset, Shape target) throws BadImageException {
