@@ -62,8 +62,9 @@ public final class SampleImages {
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         // a scene that leans to the class (as photos of one kind of object share settings), varied per image
         float sceneHue = (float) ((c * 0.382 + 0.5 + (r.nextDouble() - 0.5) * 0.2) % 1.0 + 1.0) % 1f;
+        float otherHue = (sceneHue + 0.15f + 0.2f * r.nextFloat()) % 1f;
         g.setPaint(new GradientPaint(0, 0, Color.getHSBColor(sceneHue, 0.2f + 0.4f * r.nextFloat(), 0.3f + 0.5f * r.nextFloat()),
-                w, h, randomColour(r, 0.15f, 0.85f)));
+                w, h, Color.getHSBColor(otherHue, 0.2f + 0.5f * r.nextFloat(), 0.2f + 0.6f * r.nextFloat())));
         g.fillRect(0, 0, w, h);
         int s = Math.min(w, h);
         for (int k = 0; k < 4; k++) { // clutter: thin lines and faint blobs that belong to no class
