@@ -120,7 +120,8 @@ public final class LoteModel implements AutoCloseable {
 
     private static int cores() { return Runtime.getRuntime().availableProcessors(); }
 
-    static String version() {
+    /** This Lote's version, as recorded in model files. */
+    public static String version() {
         String v = LoteModel.class.getPackage().getImplementationVersion();
         return v == null ? "0.1.0-SNAPSHOT" : v;
     }

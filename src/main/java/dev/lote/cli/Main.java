@@ -52,8 +52,7 @@ public final class Main implements Runnable {
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"lote " + (v == null ? "dev" : v) + " (libtorch " + dev.lote.torch.Engine.version() + ")"};
+            return new String[] {"lote " + dev.lote.LoteModel.version() + " (libtorch " + dev.lote.torch.Engine.version() + ")"};
         }
     }
 }
