@@ -51,21 +51,28 @@ public record Inspection(List<String> classes, Map<String, Integer> countPerClas
         }
     }
 
+    /** One read of the file serves the hash, the header and the strict decode. */
     private static Result check(Sample s, Decoder decoder) {
-        Header header = null;
-        String bad = null, hash = null;
+        byte[] bytes;
         try {
-            header = decoder.header(s.file());
-            decoder.verify(s.file());
-        } catch (BadImageException e) {
-            bad = e.reason();
-        }
-        try {
-            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(s.file())));
+            bytes = Files.readAllBytes(s.file());
         } catch (IOException e) {
-            if (bad == null) bad = "cannot read (" + e.getMessage() + ")";
+            return new Result(s, null, "cannot read (" + e.getMessage() + ")", null);
+        }
+        String hash;
+        try {
+            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+        Header header = null;
+        String bad = null;
+        try {
+            if (bytes.length == 0) throw new BadImageException(s.file(), "empty file (0 bytes)");
+            header = decoder.header(bytes, s.file());
+            decoder.verify(bytes, s.file());
+        } catch (BadImageException e) {
+            bad = e.reason();
         }
         return new Result(s, header, bad, hash);
     }

@@ -96,20 +96,25 @@ public final class Decoder {
     }
 
     /** The header only: the size and format the file declares, whatever the pixel limit. */
-    public Header header(Path file) throws BadImageException {
-        byte[] bytes = readBytes(file);
+    public Header header(Path file) throws BadImageException { return header(readBytes(file), file); }
+
+    /** The header of bytes already read; {@code name} appears in errors. */
+    public Header header(byte[] bytes, Path name) throws BadImageException {
         Header fast = Headers.parse(bytes);
-        return fast != null ? fast : ImageIoDecoder.header(file, bytes);
+        return fast != null ? fast : ImageIoDecoder.header(name, bytes);
     }
 
     /**
      * A slower, stricter check for {@code inspect}: decodes again with ImageIO and refuses a file its reader warns
      * about ("Corrupt JPEG data: bad Huffman code" and the like), damage that libjpeg otherwise only prints.
      */
-    public void verify(Path file) throws BadImageException {
-        byte[] bytes = readBytes(file);
-        probe(file, bytes);
-        ImageIoDecoder.decode(file, bytes);
+    public void verify(Path file) throws BadImageException { verify(readBytes(file), file); }
+
+    /** {@link #verify(Path)} on bytes already read. */
+    public void verify(byte[] bytes, Path name) throws BadImageException {
+        if (bytes.length == 0) throw new BadImageException(name, "empty file (0 bytes)");
+        probe(name, bytes);
+        ImageIoDecoder.decode(name, bytes);
     }
 
     private byte[] readBytes(Path file) throws BadImageException {
