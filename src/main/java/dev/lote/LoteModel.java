@@ -98,9 +98,14 @@ public final class LoteModel implements AutoCloseable {
     /** Evaluates on a folder with the model's class folders (a difference is an error listing it). */
     public Evaluation evaluate(Path folder, int batchSize, int topK, int worst) {
         ImageFolder data = ImageFolder.scan(folder, classes());
+        return evaluate(Split.files(data.samples()), Split.labels(data.samples()), batchSize, topK, worst);
+    }
+
+    /** Evaluates on {@code files} whose classes are {@code labels} (indices into {@link #classes()}). */
+    public Evaluation evaluate(List<Path> files, int[] labels, int batchSize, int topK, int worst) {
         SkippedFiles skipped = new SkippedFiles(null);
         List<Evaluation.Sample> samples = new ArrayList<>();
-        for (Predictor.Result r : predictor().classify(Split.files(data.samples()), Split.labels(data.samples()), batchSize, cores(), skipped)) {
+        for (Predictor.Result r : predictor().classify(files, labels, batchSize, cores(), skipped)) {
             samples.add(new Evaluation.Sample(r.file().toString(), r.label(), r.probabilities()));
         }
         return Evaluation.of(classes(), samples, topK, worst, skipped.lines());

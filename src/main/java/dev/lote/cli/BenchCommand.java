@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks kept with the project.",
-        subcommands = {BenchCommand.Step.class, BenchCommand.Input.class, BenchCommand.Recipes.class, BenchCommand.Model.class})
+        subcommands = {BenchCommand.Step.class, BenchCommand.Input.class, BenchCommand.Recipes.class, BenchCommand.Model.class,
+                BenchCommand.Serve.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -201,6 +202,59 @@ final class BenchCommand implements Runnable {
                         seconds, n / seconds, batchSize, Rss.peakBytes() / 1e9);
             }
             return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Load test of 'lote serve' on 127.0.0.1: CLIENTS concurrent clients each send REQUESTS small images; "
+                    + "errors, wrong answers, p50/p99 latency and the server's RSS for each half.")
+    static final class Serve implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote model file to serve.")
+        Path modelFile;
+
+        @Option(names = "--clients", defaultValue = "32", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--requests", defaultValue = "1000", description = "Requests per client (default: ${DEFAULT-VALUE}).")
+        int requests;
+
+        @Option(names = "--images", paramLabel = "DIR",
+                description = "Images to send, up to 64 (default: 16 generated 96x128 JPEGs).")
+        Path images;
+
+        @Option(names = "--threads", defaultValue = "0", description = "The server's intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Override public Integer call() throws Exception {
+            Options.positive(spec, "--clients", clients);
+            Options.positive(spec, "--requests", requests);
+            List<byte[]> bodies = new java.util.ArrayList<>();
+            Path dir = images != null ? images : Files.createTempDirectory("lote-serve-bench");
+            if (images == null) dev.lote.sample.SampleImages.write(dir, 4, 4, 96, 128, 3);
+            try (var s = Files.walk(dir)) {
+                for (Path p : s.filter(p -> Files.isRegularFile(p) && ImageFolder.isImageName(p)).sorted().limit(64).toList()) {
+                    bodies.add(Files.readAllBytes(p));
+                }
+            }
+            if (bodies.isEmpty()) throw new IllegalArgumentException("No image files in " + dir + ".");
+            System.out.printf("%d clients x %d requests against lote serve %s (%d different images, %.1f KB on average)%n",
+                    clients, requests, modelFile, bodies.size(), bodies.stream().mapToInt(b -> b.length).average().orElse(0) / 1024);
+            dev.lote.bench.ServeLoad.Result r = dev.lote.bench.ServeLoad.run(modelFile, bodies, clients, requests, threads);
+            System.out.printf("server RSS when idle after warm-up: %.0f MB%n", r.rssBeforeBytes() / 1e6);
+            String[] names = {"first half ", "second half"};
+            for (int i = 0; i < 2; i++) {
+                var h = r.halves().get(i);
+                System.out.printf(java.util.Locale.ROOT, "%s: %d requests in %.1f s = %.0f/s, %d errors, %d wrong answers; latency p50 %.1f ms, "
+                        + "p99 %.1f ms, max %.0f ms; server RSS %.0f MB%n", names[i], h.requests(), h.seconds(), h.perSecond(),
+                        h.errors(), h.wrong(), h.p50Ms(), h.p99Ms(), h.maxMs(), h.rssBytes() / 1e6);
+            }
+            double growth = (r.halves().get(1).rssBytes() - r.halves().get(0).rssBytes()) * 100.0 / r.halves().get(0).rssBytes();
+            System.out.printf(java.util.Locale.ROOT, "RSS growth between halves: %+.1f %%%n", growth);
+            if (r.firstError() != null) System.out.println("first error: " + r.firstError());
+            long bad = r.halves().stream().mapToLong(h -> h.errors() + h.wrong()).sum();
+            return bad == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
         }
     }
 }

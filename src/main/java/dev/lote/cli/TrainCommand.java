@@ -27,6 +27,7 @@ import dev.lote.data.Fingerprint;
 import dev.lote.io.ModelInfo;
 import dev.lote.image.Augmentation;
 import dev.lote.nn.Adam;
+import dev.lote.report.Report;
 import dev.lote.train.CosineDecay;
 import dev.lote.train.CsvLogger;
 import dev.lote.train.OverfittingWarning;
@@ -159,6 +160,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Print the model summary before training (default: ${DEFAULT-VALUE}).")
     boolean summary;
 
+    @Option(names = "--report", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write MODEL-report.html beside the model: learning curves, confusion matrix on the validation "
+                    + "images, highest-loss images (default: ${DEFAULT-VALUE}).")
+    boolean report;
+
     @Override public Integer call() throws Exception {
         if (batchSize != null) Options.positive(spec, "--batch-size", batchSize);
         Options.positive(spec, "--prefetch", prefetch);
@@ -258,6 +264,7 @@ final class TrainCommand implements Callable<Integer> {
             if (csvLog != null) trainer.callback(new CsvLogger(csvLog, past != null));
             trainer.fit(trainData, valData, firstEpoch, totalEpochs, history);
             saver.save(output, history.epochs());
+            if (report) Report.write(Report.besideModel(output), Report.build(m, null, batchSize));
         } catch (DataException e) {
             throw new Main.BadDataException(e.getMessage(), e);
         } finally {
@@ -268,6 +275,7 @@ final class TrainCommand implements Callable<Integer> {
                 valData == null ? "" : String.format(Locale.ROOT, ", val_accuracy %.4f, val_loss %.4f",
                         history.last("val_accuracy"), history.last("val_loss")));
         out.printf(Locale.ROOT, "Saved the model to %s (peak RSS %.2f GB)%n", output, dev.lote.bench.Rss.peakBytes() / 1e9);
+        if (report) out.println("Wrote the report to " + Report.besideModel(output));
         if (skipped.count() > 0) {
             out.println("Skipped " + skipped.count() + " bad file" + (skipped.count() == 1 ? "" : "s") + ":");
             skipped.lines().forEach(l -> out.println("  " + l));

@@ -67,7 +67,7 @@ public final class Decoder {
             throws BadImageException {
         if (bytes.length == 0) throw new BadImageException(name, "empty file (0 bytes)");
         if (bytes.length > limits.maxFileBytes()) throw new BadImageException(name, String.format(Locale.ROOT,
-                "file is %.1f MB, over the limit of %.1f MB", bytes.length / 1048576.0, limits.maxFileBytes() / 1048576.0));
+                "file is %.1f MB, over the limit of %.1f MB", bytes.length / 1048576.0, limits.maxFileBytes() / 1048576.0), true);
         Path file = name;
         Header header = probe(file, bytes);
         load();
@@ -122,7 +122,7 @@ public final class Decoder {
             long size = Files.size(file);
             if (size == 0) throw new BadImageException(file, "empty file (0 bytes)");
             if (size > limits.maxFileBytes()) throw new BadImageException(file, String.format(Locale.ROOT,
-                    "file is %.1f MB, over the limit of %.1f MB", size / 1048576.0, limits.maxFileBytes() / 1048576.0));
+                    "file is %.1f MB, over the limit of %.1f MB", size / 1048576.0, limits.maxFileBytes() / 1048576.0), true);
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new BadImageException(file, "no such file");
@@ -137,7 +137,7 @@ public final class Decoder {
         if (h.width() <= 0 || h.height() <= 0) throw new BadImageException(file, "header declares an empty image");
         if (h.pixels() > limits.maxPixels()) throw new BadImageException(file, String.format(Locale.ROOT,
                 "header declares %dx%d = %.0f megapixels, over the limit of %.0f", h.width(), h.height(),
-                h.pixels() / 1e6, limits.maxPixels() / 1e6));
+                h.pixels() / 1e6, limits.maxPixels() / 1e6), true);
         if (isJpeg(bytes) && !hasEndMarker(bytes)) throw new BadImageException(file, "truncated JPEG (no end-of-image marker)");
         return h;
     }

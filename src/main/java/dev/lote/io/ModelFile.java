@@ -12,16 +12,11 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -50,34 +45,20 @@ public record ModelFile(ModelInfo info, List<float[]> weights, OptimizerState op
     public Sequential architecture() { return info.architecture(); }
 
     public void save(Path target) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 OutputStream raw = java.nio.channels.Channels.newOutputStream(channel);
-                 ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw, 1 << 20))) {
-                zip.setLevel(1); // float noise barely compresses; speed matters more
-                zip.putNextEntry(new ZipEntry("model.json"));
-                zip.write(JSON.writeValueAsBytes(info));
-                zip.closeEntry();
-                writeArrays(zip, "weights/", weights);
-                if (optimizer != null) {
-                    writeArrays(zip, "optimizer/m/", optimizer.moments());
-                    writeArrays(zip, "optimizer/v/", optimizer.velocities());
-                }
-                zip.finish();
-                zip.flush();
-                channel.force(true); // on disk before the rename makes it visible
+        AtomicFile.write(target, raw -> {
+            ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(raw, 1 << 20));
+            zip.setLevel(1); // float noise barely compresses; speed matters more
+            zip.putNextEntry(new ZipEntry("model.json"));
+            zip.write(JSON.writeValueAsBytes(info));
+            zip.closeEntry();
+            writeArrays(zip, "weights/", weights);
+            if (optimizer != null) {
+                writeArrays(zip, "optimizer/m/", optimizer.moments());
+                writeArrays(zip, "optimizer/v/", optimizer.velocities());
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            zip.finish();
+            zip.flush();
+        });
     }
 
     public static ModelFile load(Path file) throws ModelFileException {

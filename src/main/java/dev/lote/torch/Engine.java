@@ -20,6 +20,9 @@ public final class Engine {
             unpackNatives();
             Loader.load(torch.class);
             torch.set_num_interop_threads(1); // one step at a time: inter-op threads only add contention here
+            // inference batches of 16+ would try NNPACK, which this build cannot start on most x86 CPUs: it warns
+            // on every call and falls back to the same kernels anyway
+            torch.globalContext().setUserEnabledNNPACK(false);
         }
         if (threads != wanted) {
             torch.set_num_threads(wanted);

@@ -119,6 +119,24 @@ class ModelCommandsTest {
         assertTrue(r.err().contains("missing.lote: no such file"), r.err());
     }
 
+    @Test
+    void reportEvaluatesOnAFolderAndWritesWhereAsked() throws Exception {
+        Path model = trained("report.lote");
+        assertTrue(Files.isRegularFile(dir.resolve("report-report.html")), "train writes the report beside the model");
+        Path out = Files.createDirectories(dir.resolve("reports"));
+        CliTest.Run r = lote("report", model.toString(), "--out", out.toString(), "--data", data.toString());
+        assertEquals(0, r.code(), r.err());
+        String html = Files.readString(out.resolve("report-report.html"));
+        assertTrue(html.contains("On the images in " + data + ":"), "evaluated on the folder asked for");
+        assertEquals(9, html.split("<rect class=\"cell\"", -1).length - 1, "3 classes: a 3x3 heat map");
+        r = lote("report", dir.resolve("missing.lote").toString());
+        assertEquals(3, r.code());
+        assertTrue(r.err().contains("missing.lote: no such file"), r.err());
+        r = lote("serve", model.toString(), "--port", "70000");
+        assertEquals(2, r.code());
+        assertEquals("lote: --port must be 0 to 65535, got 70000. (see 'lote serve --help')", r.err().strip());
+    }
+
     private static Path trained(String name) {
         Path model = dir.resolve(name);
         if (!Files.exists(model)) {

@@ -1,0 +1,74 @@
+package dev.lote.cli;
+
+import dev.lote.predict.Predictor;
+import dev.lote.serve.Server;
+import dev.lote.torch.Engine;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Serve a model over HTTP: POST /predict (an image as the body, or multipart files) answers the top "
+                + "classes as JSON; GET /model, GET /health; a page at / to try images; the report at /report.")
+final class ServeCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote model file.")
+    Path modelFile;
+
+    @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to listen on; 0.0.0.0 for every interface (default: ${DEFAULT-VALUE}, this machine only).")
+    String host;
+
+    @Option(names = "--max-body-mb", defaultValue = "20", description = "Largest request body in MB; larger gets 413 (default: ${DEFAULT-VALUE}).")
+    int maxBodyMb;
+
+    @Option(names = "--max-pixels", defaultValue = "50000000", paramLabel = "N",
+            description = "Refuse images whose header declares more pixels, with 413 (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
+    @Option(names = "--top-k", defaultValue = "5", description = "Classes per answer unless the request asks ?top_k=N (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--max-batch", defaultValue = "16", description = "Most images classified in one forward pass (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--queue", defaultValue = "64", description = "Images that may wait for the model; beyond, 503 (default: ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Override public Integer call() throws Exception {
+        if (port < 0 || port > 65535) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--port must be 0 to 65535, got " + port + ".");
+        Options.positive(spec, "--max-body-mb", maxBodyMb);
+        Options.positive(spec, "--top-k", topK);
+        Options.positive(spec, "--max-batch", maxBatch);
+        Options.positive(spec, "--queue", queue);
+        if (maxPixels <= 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-pixels must be positive, got " + maxPixels + ".");
+        Engine.start(threads);
+        Predictor predictor = Predictor.open(modelFile);
+        var defaults = Server.Options.defaults();
+        Server.Options options = new Server.Options(host, port, (long) maxBodyMb << 20, maxPixels, topK, maxBatch, queue, defaults.threads());
+        Server server = Server.start(predictor, modelFile, options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            predictor.close();
+            stopped.countDown();
+        }));
+        System.out.println("Serving " + modelFile + " (" + predictor.classes().size() + " classes) at " + server.url()
+                + "  — POST /predict, GET /model, GET /health; Ctrl-C stops");
+        System.out.flush();
+        stopped.await();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,237 @@
+package dev.lote.report;
+
+import dev.lote.LoteModel;
+import dev.lote.eval.Evaluation;
+import dev.lote.image.Decoder;
+import dev.lote.io.AtomicFile;
+import dev.lote.io.ModelInfo;
+import dev.lote.nn.Summary;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The training report: one self-contained HTML file (inline SVG charts, thumbnails as data URIs, no scripts, no
+ * fetches) with the learning curves, the confusion matrix as a heat map, the per-class table, the highest-loss
+ * images, the model summary, the data and the run's settings.
+ */
+public final class Report {
+    private Report() {}
+
+    /** How many highest-loss images the report shows. */
+    static final int WORST = 12;
+
+    /** {@code model.lote} → {@code model-report.html} beside it. */
+    public static Path besideModel(Path model) {
+        String name = model.getFileName().toString();
+        String stem = name.endsWith(".lote") ? name.substring(0, name.length() - 5) : name;
+        return model.resolveSibling(stem + "-report.html");
+    }
+
+    /**
+     * The report of {@code model}, evaluated on {@code data} (a folder with the model's class folders) when given,
+     * else on the run's validation images when they are still on disk, else without an evaluation.
+     */
+    public static String build(LoteModel model, Path data, int batchSize) {
+        Evaluation evaluation = null;
+        String evaluatedOn = null;
+        if (data != null) {
+            evaluation = model.evaluate(data, batchSize, Math.min(5, model.classes().size()), WORST);
+            evaluatedOn = "the images in " + data;
+        } else {
+            ModelInfo.Training t = model.info().training();
+            List<Path> files = new ArrayList<>();
+            List<Integer> labels = new ArrayList<>();
+            if (t != null && t.validationFiles() != null) {
+                for (String f : t.validationFiles()) {
+                    Path p = Path.of(f);
+                    int label = model.classes().indexOf(p.getParent().getFileName().toString());
+                    if (label >= 0 && Files.isRegularFile(p)) {
+                        files.add(p);
+                        labels.add(label);
+                    }
+                }
+            }
+            if (!files.isEmpty()) {
+                evaluation = model.evaluate(files, labels.stream().mapToInt(Integer::intValue).toArray(), batchSize,
+                        Math.min(5, model.classes().size()), WORST);
+                evaluatedOn = "the run's " + files.size() + " validation images";
+            }
+        }
+        Map<String, String> thumbnails = new LinkedHashMap<>();
+        if (evaluation != null) {
+            Decoder decoder = new Decoder();
+            for (Evaluation.Mistake m : evaluation.highestLoss()) thumbnails.put(m.file(), Thumbnails.dataUri(decoder, Path.of(m.file()), 120));
+        }
+        return html(model.info(), evaluation, evaluatedOn, thumbnails);
+    }
+
+    /** The report from the model file alone: curves, model, data and settings, no evaluation. */
+    public static String withoutEvaluation(ModelInfo info) { return html(info, null, null, Map.of()); }
+
+    /** Writes {@code html} to {@code file} atomically. */
+    public static void write(Path file, String html) throws IOException {
+        byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
+        AtomicFile.write(file, out -> out.write(bytes));
+    }
+
+    /** The page; {@code evaluation} may be null, {@code thumbnails} maps a file to its image (null when unreadable). */
+    static String html(ModelInfo info, Evaluation evaluation, String evaluatedOn, Map<String, String> thumbnails) {
+        ModelInfo.Training t = info.training();
+        StringBuilder s = new StringBuilder(64 << 10);
+        String title = "Lote report: " + info.classes().size() + " classes, " + (t == null ? "untrained" : t.epochsDone() + " epochs");
+        s.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(Html.escape(title))
+                .append("</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>").append(STYLE)
+                .append("</style></head><body><h1>").append(Html.escape(title)).append("</h1>");
+        s.append("<p class=\"meta\">Made ").append(Html.escape(info.created())).append(" by Lote ").append(Html.escape(info.loteVersion()))
+                .append(" (libtorch ").append(Html.escape(info.libtorchVersion())).append(")").append(t == null ? ""
+                        : " from " + Html.escape(t.data())).append(".</p>");
+        headline(s, t, evaluation, evaluatedOn);
+
+        s.append("<h2>Learning curves</h2>");
+        Map<String, List<Double>> h = t == null || t.history() == null ? Map.of() : t.history();
+        if (h.isEmpty()) s.append("<p>No training history in this model file.</p>");
+        else s.append("<div class=\"charts\">").append(Charts.curve("loss", h.get("loss"), h.get("val_loss"), true))
+                .append(Charts.curve("accuracy", h.get("accuracy"), h.get("val_accuracy"), false)).append("</div>");
+
+        s.append("<h2>Evaluation</h2>");
+        if (evaluation == null) {
+            s.append("<p>Not evaluated: the run kept no validation images, or they are gone. "
+                    + "<code>lote report MODEL --data DIR</code> evaluates on a folder of labelled images.</p>");
+        } else {
+            evaluation(s, evaluation, evaluatedOn, thumbnails);
+        }
+
+        s.append("<h2>Model</h2><pre class=\"summary\">").append(Html.escape(Summary.of(info.architecture()))).append("</pre>");
+        s.append("<p>Input ").append(info.preprocessing().height()).append("×").append(info.preprocessing().width())
+                .append(" RGB, resized by <code>").append(Html.escape(info.preprocessing().resize())).append("</code>, pixels × ")
+                .append(Html.escape(info.preprocessing().scale())).append(".</p>");
+
+        if (t != null) {
+            data(s, info.classes(), t);
+            settings(s, info, t);
+        }
+        return s.append("</body></html>").toString();
+    }
+
+    private static void headline(StringBuilder s, ModelInfo.Training t, Evaluation e, String evaluatedOn) {
+        List<String> facts = new ArrayList<>();
+        if (t != null && t.history() != null && t.history().containsKey("accuracy")) {
+            facts.add(metric("training accuracy", last(t.history().get("accuracy"))));
+            if (t.history().containsKey("val_accuracy")) facts.add(metric("validation accuracy", last(t.history().get("val_accuracy"))));
+        }
+        if (e != null) facts.add(metric("accuracy on " + evaluatedOn, e.accuracy()));
+        if (!facts.isEmpty()) s.append("<p class=\"headline\">").append(String.join(" · ", facts)).append("</p>");
+    }
+
+    private static String metric(String name, double v) {
+        return Html.escape(name) + " <b>" + String.format(Locale.ROOT, "%.4f", v) + "</b>";
+    }
+
+    private static void evaluation(StringBuilder s, Evaluation e, String evaluatedOn, Map<String, String> thumbnails) {
+        s.append(String.format(Locale.ROOT, "<p>On %s: loss %.4f, accuracy %.4f, top-%d accuracy %.4f.</p>", Html.escape(evaluatedOn),
+                e.loss(), e.accuracy(), e.topK(), e.topKAccuracy()));
+        s.append("<h3>Confusion matrix</h3><p class=\"note\">Rows: true class; columns: predicted. Blue: right; red: wrong; "
+                + "the shade is the share of the true class.</p>").append(Charts.heatMap(e.classes(), e.confusion()));
+        s.append("<h3>Per class</h3><table class=\"classes\"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th>"
+                + "<th>support</th></tr></thead><tbody>");
+        for (Evaluation.ClassReport r : e.perClass()) {
+            s.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%d</td></tr>",
+                    Html.escape(r.name()), r.precision(), r.recall(), r.f1(), r.support()));
+        }
+        s.append("</tbody></table>");
+        if (!e.highestLoss().isEmpty()) {
+            s.append("<h3>Highest loss</h3><div class=\"worst\">");
+            for (Evaluation.Mistake m : e.highestLoss()) {
+                String img = thumbnails.get(m.file());
+                boolean right = m.trueClass().equals(m.predictedClass());
+                s.append("<figure class=\"").append(right ? "right" : "wrong").append("\">");
+                s.append(img == null ? "<div class=\"missing\">unreadable</div>" : "<img alt=\"\" src=\"" + img + "\">");
+                s.append(String.format(Locale.ROOT, "<figcaption><b>true</b> %s<br><b>predicted</b> %s (%.2f)<br>loss %.2f<br>"
+                        + "<span class=\"path\" title=\"%s\">%s</span></figcaption></figure>", Html.escape(m.trueClass()),
+                        Html.escape(m.predictedClass()), m.probability(), m.loss(), Html.escape(m.file()),
+                        Html.escape(Path.of(m.file()).getFileName().toString())));
+            }
+            s.append("</div>");
+        }
+        if (!e.skipped().isEmpty()) {
+            s.append("<p>Skipped ").append(e.skipped().size()).append(" unreadable files:</p><ul>");
+            e.skipped().forEach(f -> s.append("<li>").append(Html.escape(f)).append("</li>"));
+            s.append("</ul>");
+        }
+    }
+
+    private static void data(StringBuilder s, List<String> classes, ModelInfo.Training t) {
+        Map<String, int[]> counts = new LinkedHashMap<>();
+        for (String c : classes) counts.put(c, new int[2]);
+        count(counts, t.trainFiles(), 0);
+        count(counts, t.validationFiles(), 1);
+        s.append("<h2>Data</h2><table class=\"data\"><thead><tr><th>class</th><th>training</th><th>validation</th></tr></thead><tbody>");
+        int train = 0, val = 0;
+        for (var c : counts.entrySet()) {
+            s.append("<tr><td>").append(Html.escape(c.getKey())).append("</td><td>").append(c.getValue()[0]).append("</td><td>")
+                    .append(c.getValue()[1]).append("</td></tr>");
+            train += c.getValue()[0];
+            val += c.getValue()[1];
+        }
+        s.append("<tr class=\"total\"><td>total</td><td>").append(train).append("</td><td>").append(val).append("</td></tr></tbody></table>");
+        Map<String, String> skipped = t.skippedFiles() == null ? Map.of() : t.skippedFiles();
+        if (skipped.isEmpty()) s.append("<p>No file was skipped.</p>");
+        else {
+            s.append("<p>").append(skipped.size()).append(" bad file").append(skipped.size() == 1 ? " was" : "s were")
+                    .append(" skipped:</p><ul class=\"skipped\">");
+            skipped.forEach((f, why) -> s.append("<li><code>").append(Html.escape(f)).append("</code>: ").append(Html.escape(why)).append("</li>"));
+            s.append("</ul>");
+        }
+    }
+
+    private static void count(Map<String, int[]> counts, List<String> files, int column) {
+        if (files == null) return;
+        for (String f : files) {
+            Path parent = Path.of(f).getParent();
+            int[] c = parent == null ? null : counts.get(parent.getFileName().toString());
+            if (c != null) c[column]++;
+        }
+    }
+
+    private static void settings(StringBuilder s, ModelInfo info, ModelInfo.Training t) {
+        Map<String, String> rows = new LinkedHashMap<>();
+        rows.put("data", t.data());
+        rows.put("data fingerprint", t.dataFingerprint());
+        rows.put("seed", Long.toString(t.seed()));
+        rows.put("batch size", Integer.toString(t.batchSize()));
+        rows.put("epochs", t.epochsDone() + " of " + t.epochsPlanned() + " planned");
+        if (info.optimizer() != null) rows.put("optimizer", info.optimizer().toString());
+        rows.put("optimizer steps", Long.toString(info.optimizerSteps()));
+        if (t.settings() != null) t.settings().forEach(rows::put);
+        s.append("<h2>Settings</h2><table class=\"settings\"><tbody>");
+        rows.forEach((k, v) -> s.append("<tr><th>").append(Html.escape(k)).append("</th><td><code>").append(Html.escape(v)).append("</code></td></tr>"));
+        s.append("</tbody></table>");
+    }
+
+    private static double last(List<Double> values) { return values == null || values.isEmpty() ? Double.NaN : values.get(values.size() - 1); }
+
+    private static final String STYLE = """
+            body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1040px;padding:0 16px;color:#222}
+            h1{font-size:24px;margin-bottom:4px}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
+            .meta,.note{color:#666}.headline{font-size:17px}
+            .charts{display:flex;flex-wrap:wrap;gap:16px}
+            svg text{font-size:11px;fill:#333}svg .title{font-size:13px;font-weight:600}svg .axis{fill:#666}
+            svg .plot{fill:#fafafa;stroke:#ccc}svg .grid{stroke:#e6e6e6}svg .best{stroke:#2ca02c;stroke-dasharray:2 3}
+            svg .count{font-size:11px}
+            table{border-collapse:collapse;margin:8px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}
+            td:first-child,th:first-child{text-align:left}.settings th{text-align:left;font-weight:500;color:#555}
+            .settings td{text-align:left}tr.total td{font-weight:600}
+            pre.summary{background:#f6f6f6;padding:10px;overflow:auto;font-size:12px}
+            .worst{display:flex;flex-wrap:wrap;gap:12px}
+            figure{margin:0;width:140px;font-size:12px}figure img{max-width:140px;max-height:120px;display:block;border:3px solid #d62728}
+            figure.right img{border-color:#1f77b4}.path{color:#777;word-break:break-all}
+            .missing{width:120px;height:90px;background:#eee;color:#999;display:flex;align-items:center;justify-content:center}
+            """;
+}

@@ -1,0 +1,292 @@
+package dev.lote.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lote.image.BadImageException;
+import dev.lote.image.Decoder;
+import dev.lote.image.Limits;
+import dev.lote.image.Pixels;
+import dev.lote.image.Resize;
+import dev.lote.io.ModelInfo;
+import dev.lote.predict.Predictor;
+import dev.lote.report.Report;
+import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The prediction server: {@code POST /predict} (an image as the body, or multipart files), {@code GET /model},
+ * {@code GET /health}, the try-it page at {@code /} and the training report at {@code /report}. Images are
+ * decoded in the request threads (at most one per core at a time) and classified in batches by one inference
+ * thread; every error is JSON with the status in it.
+ */
+public final class Server implements AutoCloseable {
+    /** {@code threads}: Jetty's request threads, which bound the bodies held in memory at once. */
+    public record Options(String host, int port, long maxBodyBytes, long maxPixels, int topK, int maxBatch, int queue, int threads) {
+        public static Options defaults() { return new Options("127.0.0.1", 8080, 20L << 20, 50_000_000L, 5, 16, 64, 48); }
+        public Options at(String host, int port) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads); }
+        public Options limits(long maxBodyBytes, long maxPixels) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads); }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long WAIT_SECONDS = 60;
+
+    private final Predictor predictor;
+    private final Path modelFile;
+    private final Options options;
+    private final Decoder decoder;
+    private final Resize resize;
+    private final Semaphore decoding = new Semaphore(Runtime.getRuntime().availableProcessors());
+    private final Batcher batcher;
+    private final Javalin app;
+    private final String page;
+    private volatile String report;
+
+    private Server(Predictor predictor, Path modelFile, Options options) {
+        this.predictor = predictor;
+        this.modelFile = modelFile;
+        this.options = options;
+        this.decoder = new Decoder(new Limits(options.maxPixels(), options.maxBodyBytes()));
+        this.resize = Resize.parse(predictor.info().preprocessing().resize());
+        this.batcher = new Batcher(predictor, options.maxBatch(), options.queue());
+        this.page = resource("index.html");
+        this.app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.startupWatcherEnabled = false;
+            cfg.http.prefer405over404 = true;
+            cfg.http.maxRequestSize = options.maxBodyBytes();
+            cfg.jetty.threadPool = new QueuedThreadPool(options.threads(), Math.min(8, options.threads()));
+            cfg.jetty.multipartConfig.maxFileSize(options.maxBodyBytes(), SizeUnit.BYTES);
+            cfg.jetty.multipartConfig.maxTotalRequestSize(options.maxBodyBytes(), SizeUnit.BYTES);
+            cfg.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, options.maxBodyBytes()), SizeUnit.BYTES);
+        });
+        app.get("/", ctx -> ctx.html(page));
+        app.get("/health", ctx -> json(ctx, 200, Map.of("status", "ok")));
+        app.get("/model", ctx -> json(ctx, 200, describe()));
+        app.get("/report", ctx -> ctx.html(report()));
+        app.post("/predict", this::predict);
+        app.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
+        app.exception(Exception.class, (e, ctx) -> {
+            System.err.println("lote serve: " + ctx.method() + " " + ctx.path() + " failed: " + e);
+            error(ctx, 500, "Internal error: " + e.getMessage());
+        });
+        app.error(404, ctx -> error(ctx, 404, "No such path: " + ctx.method() + " " + ctx.path()
+                + ". Try GET /, GET /model, GET /health or POST /predict."));
+        app.error(405, ctx -> error(ctx, 405, "Method " + ctx.method() + " is not allowed on " + ctx.path() + "."));
+    }
+
+    /** Starts serving {@code predictor}; port 0 picks a free port ({@link #port()}). */
+    public static Server start(Predictor predictor, Path modelFile, Options options) {
+        Server s = new Server(predictor, modelFile, options);
+        try {
+            s.app.start(options.host(), options.port());
+        } catch (RuntimeException e) {
+            s.batcher.close();
+            throw new IllegalArgumentException("Cannot listen on " + options.host() + ":" + options.port() + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+        return s;
+    }
+
+    public int port() { return app.port(); }
+
+    public String url() {
+        String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return "http://" + host + ":" + port() + "/";
+    }
+
+    private void predict(Context ctx) throws IOException {
+        int topK = topK(ctx.queryParam("top_k"));
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > options.maxBodyBytes()) throw tooLarge(declared);
+        List<String> names = new ArrayList<>();
+        List<byte[]> bodies = new ArrayList<>();
+        if (ctx.isMultipartFormData()) {
+            List<UploadedFile> files;
+            try {
+                files = ctx.uploadedFiles();
+            } catch (IllegalStateException e) { // Jetty's multipart limits
+                throw tooLarge(declared);
+            }
+            if (files.isEmpty()) throw new ApiError(400, "No file in the multipart request: send images as file fields.");
+            for (UploadedFile f : files) {
+                names.add(f.filename() == null || f.filename().isBlank() ? "upload" : f.filename());
+                try (InputStream in = f.content()) {
+                    bodies.add(in.readAllBytes());
+                }
+            }
+        } else {
+            byte[] body = readLimited(ctx.req().getInputStream(), options.maxBodyBytes());
+            if (body.length == 0) throw new ApiError(400, "Empty body: send an image as the request body, or as multipart/form-data files.");
+            names.add(ctx.queryParam("name") != null ? ctx.queryParam("name") : "upload");
+            bodies.add(body);
+        }
+        List<CompletableFuture<float[]>> pending = new ArrayList<>();
+        for (int i = 0; i < bodies.size(); i++) {
+            Pixels px = decode(bodies.get(i), names.get(i));
+            bodies.set(i, null); // the encoded bytes are no longer needed
+            CompletableFuture<float[]> f = batcher.submit(px);
+            if (f == null) {
+                ctx.header("Retry-After", "1");
+                throw new ApiError(503, "The server is busy (" + options.queue() + " images waiting); try again shortly.");
+            }
+            pending.add(f);
+        }
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (int i = 0; i < pending.size(); i++) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("file", names.get(i));
+            r.put("predictions", ranked(await(pending.get(i)), topK));
+            results.add(r);
+        }
+        json(ctx, 200, ctx.isMultipartFormData() ? Map.of("results", results) : results.get(0));
+    }
+
+    private Pixels decode(byte[] body, String name) {
+        Path label = Path.of(name.replaceAll("[\\x00-\\x1f/\\\\]", "_"));
+        var input = predictor.inputShape();
+        try {
+            decoding.acquireUninterruptibly();
+            try {
+                return decoder.read(body, label, input.height(), input.width(), resize);
+            } finally {
+                decoding.release();
+            }
+        } catch (BadImageException e) {
+            throw new ApiError(e.overLimit() ? 413 : 415, name + ": " + e.reason());
+        }
+    }
+
+    private static float[] await(CompletableFuture<float[]> f) {
+        try {
+            return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new ApiError(503, "No answer within " + WAIT_SECONDS + " s; the server is overloaded.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "Interrupted while waiting for the model.");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("inference failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private List<Map<String, Object>> ranked(float[] p, int k) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < p.length; i++) order.add(i);
+        order.sort(Comparator.comparingDouble((Integer i) -> p[i]).reversed());
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i : order.subList(0, Math.min(k, p.length))) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("class", predictor.classes().get(i));
+            m.put("probability", p[i]);
+            out.add(m);
+        }
+        return out;
+    }
+
+    private int topK(String value) {
+        if (value == null) return Math.min(options.topK(), predictor.classes().size());
+        try {
+            int k = Integer.parseInt(value);
+            if (k > 0) return Math.min(k, predictor.classes().size());
+        } catch (NumberFormatException ignored) { /* the message below */ }
+        throw new ApiError(400, "top_k must be a positive whole number, got '" + value + "'.");
+    }
+
+    private ApiError tooLarge(long declared) {
+        return new ApiError(413, String.format(Locale.ROOT, "The request body%s is over the limit of %.1f MB.",
+                declared > 0 ? String.format(Locale.ROOT, " (%.1f MB)", declared / 1048576.0) : "", options.maxBodyBytes() / 1048576.0));
+    }
+
+    private byte[] readLimited(InputStream in, long limit) throws IOException {
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        if (bytes.length > limit) throw tooLarge(-1);
+        return bytes;
+    }
+
+    private Map<String, Object> describe() {
+        ModelInfo info = predictor.info();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", modelFile == null ? null : modelFile.getFileName().toString());
+        m.put("classes", info.classes());
+        m.put("input", Map.of("height", info.preprocessing().height(), "width", info.preprocessing().width(), "channels", 3,
+                "resize", info.preprocessing().resize()));
+        m.put("parameters", info.architecture().parameterCount());
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        if (info.training() != null && info.training().history() != null) {
+            info.training().history().forEach((k, v) -> { if (!v.isEmpty()) metrics.put(k, v.get(v.size() - 1)); });
+            m.put("epochs", info.training().epochsDone());
+        }
+        m.put("metrics", metrics);
+        m.put("created", info.created());
+        m.put("lote_version", info.loteVersion());
+        return m;
+    }
+
+    /** The report written beside the model when there is one, else one made from the model file (no evaluation). */
+    private String report() throws IOException {
+        if (modelFile != null) {
+            Path beside = Report.besideModel(modelFile);
+            if (Files.isRegularFile(beside)) return Files.readString(beside);
+        }
+        if (report == null) report = Report.withoutEvaluation(predictor.info());
+        return report;
+    }
+
+    private static void json(Context ctx, int status, Object body) {
+        try {
+            ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("error", message);
+        m.put("status", status);
+        json(ctx, status, m);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Server.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + name);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override public void close() {
+        app.stop();
+        batcher.close();
+    }
+
+    /** An answer with an HTTP status and a message for the client. */
+    static final class ApiError extends RuntimeException {
+        final int status;
+
+        ApiError(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+}
