@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -138,12 +137,8 @@ public final class ServeLoad {
 
     /** {@code lote serve MODEL --port 0} in a new JVM with this one's settings and classpath. */
     private static Process startServer(Path model, int threads) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.lote.cli.Main", "serve", model.toString(),
-                "--port", "0", "--threads", Integer.toString(threads)));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return new ProcessBuilder(dev.lote.dist.Launcher.javaCommand(List.of("serve", model.toString(), "--port", "0",
+                "--threads", Integer.toString(threads)))).redirectErrorStream(true).start();
     }
 
     private static final Pattern SERVING = Pattern.compile("Serving .* at (http://\\S+/)");

@@ -142,7 +142,7 @@ final class BenchCommand implements Runnable {
             for (String[] recipe : recipes) {
                 if (only != null && !only.equals(recipe[0])) continue;
                 Path model = dir.resolve(recipe[0] + ".lote");
-                List<String> args = new java.util.ArrayList<>(List.of("train", train.toString(), "--no-summary", "-o", model.toString()));
+                List<String> args = new java.util.ArrayList<>(List.of("train", train.toString(), "--no-summary", "--no-report", "-o", model.toString()));
                 args.addAll(List.of(recipe).subList(1, recipe.length));
                 long t = System.nanoTime();
                 int code = Main.commandLine().execute(args.toArray(String[]::new));

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code lote} command: subcommands, and the one place where errors become messages and exit codes. */
 @Command(name = "lote", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train, evaluate and run image classifiers from folders of images.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ReportCommand.class, ServeCommand.class, InspectCommand.class, SummaryCommand.class, SampleDataCommand.class, DemoCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, ReportCommand.class, ServeCommand.class, LaunchCommand.class, InspectCommand.class, SummaryCommand.class, SampleDataCommand.class, DemoCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -33,6 +33,10 @@ public final class Main implements Runnable {
             if (e instanceof DataException || e instanceof IllegalArgumentException) {
                 err.println("lote: " + e.getMessage());
                 return ExitCodes.INVALID_INPUT;
+            }
+            if (e instanceof dev.lote.torch.ProcessGroup.LostRankException) {
+                err.println("lote: " + e.getMessage());
+                return ExitCodes.FAILURE;
             }
             if (e instanceof BadDataException || e instanceof dev.lote.io.ModelFileException) {
                 err.println("lote: " + e.getMessage());

@@ -3,6 +3,7 @@ package dev.lote.cli;
 import dev.lote.cli.Options.ShapeConverter;
 import dev.lote.nn.Shape;
 import dev.lote.sample.IdxImages;
+import dev.lote.sample.PastedPhotos;
 import dev.lote.sample.SampleImages;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -34,8 +35,28 @@ final class SampleDataCommand implements Callable<Integer> {
                     + "${FALLBACK-VALUE}) into OUT/train and OUT/test.")
     Path fashionMnist;
 
+    @Option(names = "--paste", paramLabel = "OBJECTS",
+            description = "Instead of synthetic images, paste real cut-out objects (OBJECTS/<class>/<object>.png with transparency) "
+                    + "on the background photos of --on, into OUT/train and OUT/test; test objects and backgrounds are never in train.")
+    Path paste;
+
+    @Option(names = "--on", paramLabel = "BACKGROUNDS", description = "Folder of background photos for --paste (searched recursively).")
+    Path on;
+
+    @Option(names = "--test-per-class", defaultValue = "20", description = "Test images per class with --paste (default: ${DEFAULT-VALUE}).")
+    int testPerClass;
+
     @Override public Integer call() {
         long start = System.nanoTime();
+        if (paste != null) {
+            if (on == null) throw new IllegalArgumentException("--paste needs --on BACKGROUNDS, a folder of background photos.");
+            var s = PastedPhotos.write(paste, on, out, perClass, testPerClass, 0.3, size.height(), size.width(), seed);
+            System.out.printf("Wrote %d training and %d test images of %dx%d in %d classes to %s/train and %s/test: %d objects and "
+                    + "%d backgrounds for training, %d other objects and %d other backgrounds for testing (%.1f s)%n", s.trainImages(),
+                    s.testImages(), size.height(), size.width(), s.classes().size(), out, out, s.trainObjects().size(), s.trainBackgrounds(),
+                    s.testObjects().size(), s.testBackgrounds(), (System.nanoTime() - start) / 1e9);
+            return ExitCodes.OK;
+        }
         if (fashionMnist != null) {
             for (String part : new String[] {"train", "t10k"}) {
                 Path images = fashionMnist.resolve(part + "-images-idx3-ubyte.gz"), labels = fashionMnist.resolve(part + "-labels-idx1-ubyte.gz");

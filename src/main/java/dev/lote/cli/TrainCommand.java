@@ -35,7 +35,11 @@ import dev.lote.train.EarlyStopping;
 import dev.lote.train.ModelCheckpoint;
 import dev.lote.train.ReduceLROnPlateau;
 import dev.lote.train.TerminateOnNaN;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.time.Duration;
+import dev.lote.dist.World;
+import dev.lote.torch.ProcessGroup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -160,10 +164,27 @@ final class TrainCommand implements Callable<Integer> {
             description = "Print the model summary before training (default: ${DEFAULT-VALUE}).")
     boolean summary;
 
+    @Option(names = "--world-size", paramLabel = "N",
+            description = "Train data-parallel in N processes (default: WORLD_SIZE, else 1); each takes its shard of every batch.")
+    Integer worldSize;
+
+    @Option(names = "--rank", paramLabel = "R", description = "This process's rank, 0 to N-1 (default: RANK, else 0); rank 0 writes the files.")
+    Integer rank;
+
+    @Option(names = "--master", paramLabel = "HOST:PORT",
+            description = "Where rank 0 listens for the others (default: MASTER_ADDR:MASTER_PORT).")
+    String master;
+
+    @Option(names = "--dist-timeout", defaultValue = "120", paramLabel = "SECONDS",
+            description = "How long ranks wait for each other before giving up (default: ${DEFAULT-VALUE}).")
+    int distTimeout;
+
     @Option(names = "--report", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Write MODEL-report.html beside the model: learning curves, confusion matrix on the validation "
                     + "images, highest-loss images (default: ${DEFAULT-VALUE}).")
     boolean report;
+
+    private int worldSizeUsed = 1;
 
     @Override public Integer call() throws Exception {
         if (batchSize != null) Options.positive(spec, "--batch-size", batchSize);
@@ -171,7 +192,10 @@ final class TrainCommand implements Callable<Integer> {
         if (epochs != null) Options.positive(spec, "--epochs", epochs);
         if (threads < 0) Options.positive(spec, "--threads", threads);
         if (workers < 0) Options.positive(spec, "--workers", workers);
-        PrintStream out = System.out;
+        Options.positive(spec, "--dist-timeout", distTimeout);
+        World world = World.resolve(worldSize, rank, master, System.getenv());
+        boolean lead = world.rank() == 0; // rank 0 alone prints, saves and reports
+        PrintStream out = lead ? System.out : new PrintStream(OutputStream.nullOutputStream());
         Engine.start(threads);
         LoteModel resumed = resume == null ? null : LoteModel.load(resume);
         ModelInfo.Training past = resumed == null ? null : resumed.info().training();
@@ -186,6 +210,10 @@ final class TrainCommand implements Callable<Integer> {
             learningRate = Double.parseDouble(past.settings().getOrDefault("--learning-rate", Double.toString(learningRate)));
         }
         if (dataDir == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'DIR'");
+        if (past != null && Integer.parseInt(past.settings().getOrDefault("--world-size", "1")) != world.size()) {
+            throw new IllegalArgumentException("The run in " + resume + " was trained by " + past.settings().getOrDefault("--world-size", "1")
+                    + " process(es); resume it with the same number (--world-size), so its batches stay the same.");
+        }
         // the notebook's recipe stays exactly the notebook's; everything else gets the recipe that generalizes
         boolean notebook = model.equals("seed-cnn");
         if (batchSize == null) batchSize = notebook ? 5 : 32;
@@ -239,36 +267,48 @@ final class TrainCommand implements Callable<Integer> {
             source = decodedCache;
             out.println("Caching decoded images in " + decodedCache.file());
         }
-        BatchSequence trainData = sequence(train, input, source, skipped).keepLast(keepLast).augment(augmentation);
-        BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true);
+        BatchSequence trainData = sequence(train, input, source, skipped).keepLast(keepLast).augment(augmentation)
+                .shard(world.rank(), world.size());
+        BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true)
+                .shard(world.rank(), world.size());
         String watched = monitor != null ? monitor : valData != null ? "val_loss" : "loss";
         History history = past != null ? History.of(past.history()) : new History();
         int firstEpoch = past != null ? past.epochsDone() : 0;
         if (past != null) out.printf("Resuming %s at epoch %d of %d%n", resume, firstEpoch + 1, totalEpochs);
         List<Sample> trainSamples = train, valSamples = validation;
         LoteModel m = model;
+        worldSizeUsed = world.size();
         ModelCheckpoint.Saver saver = (file, done) -> m.save(file, record(trainSamples, valSamples, totalEpochs, done, history, skipped));
 
+        ProcessGroup group = null;
         long start = System.nanoTime();
         try (m) {
+            if (world.distributed()) {
+                out.printf("Joining %d processes at %s:%d (batch %d per process, %d per step)%n", world.size(), world.masterHost(),
+                        world.masterPort(), batchSize, batchSize * world.size());
+                group = ProcessGroup.join(world.masterHost(), world.masterPort(), world.rank(), world.size(), Duration.ofSeconds(distTimeout));
+                m.network().join(group); // every rank starts from rank 0's weights
+            }
             Trainer trainer = new Trainer(m.network()).loader(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(), prefetch)
-                    .callback(new ProgressBar(out, System.console() != null))
                     .callback(new TerminateOnNaN(out));
-            if (checkpointDir != null) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched, saver));
+            if (lead) trainer.callback(new ProgressBar(out, System.console() != null));
+            if (checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched, saver));
             if (reduceLr != null) trainer.callback(new ReduceLROnPlateau(m.network(), watched, 0.5, reduceLr, 1e-6, out));
             if (lrSchedule.equals("cosine")) trainer.callback(new CosineDecay(m.network(), learningRate));
             if (patience != null) trainer.callback(new EarlyStopping(watched, patience, minDelta, m.network(), out));
-            trainer.callback(new OverfittingWarning(out, 0.2, notebook
+            if (lead) trainer.callback(new OverfittingWarning(out, 0.2, notebook
                     ? "Try the default recipe (drop --model seed-cnn): a small CNN with augmentation and early stopping."
                     : "Try more images, --augment default, or fewer epochs."));
-            if (csvLog != null) trainer.callback(new CsvLogger(csvLog, past != null));
+            if (csvLog != null && lead) trainer.callback(new CsvLogger(csvLog, past != null));
             trainer.fit(trainData, valData, firstEpoch, totalEpochs, history);
-            saver.save(output, history.epochs());
-            if (report) Report.write(Report.besideModel(output), Report.build(m, null, batchSize));
+            if (lead) saver.save(output, history.epochs());
+            if (group != null) group.barrier(); // the model is on disk before any rank reports success
+            if (lead && report) Report.write(Report.besideModel(output), Report.build(m, null, batchSize));
         } catch (DataException e) {
             throw new Main.BadDataException(e.getMessage(), e);
         } finally {
             if (decodedCache != null) decodedCache.close();
+            if (group != null) group.close();
         }
         out.printf(Locale.ROOT, "Trained %s for %d epochs in %.0f s: accuracy %.4f, loss %.4f%s%n", this.model, history.epochs() - firstEpoch,
                 (System.nanoTime() - start) / 1e9, history.last("accuracy"), history.last("loss"),
@@ -276,6 +316,12 @@ final class TrainCommand implements Callable<Integer> {
                         history.last("val_accuracy"), history.last("val_loss")));
         out.printf(Locale.ROOT, "Saved the model to %s (peak RSS %.2f GB)%n", output, dev.lote.bench.Rss.peakBytes() / 1e9);
         if (report) out.println("Wrote the report to " + Report.besideModel(output));
+        if (group != null) {
+            double seconds = (System.nanoTime() - start) / 1e9;
+            out.printf(Locale.ROOT, "Data-parallel over %d processes: %d collectives took %.1f s of %.0f s (%.1f ms per training step on "
+                    + "average)%n", world.size(), group.syncs(), group.syncSeconds(), seconds,
+                    1000 * group.syncSeconds() / Math.max(1, (long) trainData.size() * (history.epochs() - firstEpoch)));
+        }
         if (skipped.count() > 0) {
             out.println("Skipped " + skipped.count() + " bad file" + (skipped.count() == 1 ? "" : "s") + ":");
             skipped.lines().forEach(l -> out.println("  " + l));
@@ -294,6 +340,7 @@ final class TrainCommand implements Callable<Integer> {
             var option = spec.findOption(name);
             if (option != null && option.getValue() != null) settings.put(name, String.valueOf((Object) option.getValue()));
         }
+        settings.put("--world-size", Integer.toString(worldSizeUsed));
         return new ModelInfo.Training(dataDir.toAbsolutePath().toString(), Fingerprint.of(all, ""), seed, batchSize, planned,
                 done, settings, history.asMap(), strings(train), strings(validation),
                 skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));

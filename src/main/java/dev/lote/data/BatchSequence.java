@@ -46,15 +46,17 @@ public final class BatchSequence {
     private final Augmentation augmentation;
     private final int epoch;
     private final int[] order;
+    private final int rank, world; // this process's shard of every global batch of batchSize × world samples
 
     /** Decodes with OpenCV, resizing to {@code shape} by stretching (Keras' default). */
     public BatchSequence(List<Path> files, int[] labels, int batchSize, Shape shape) {
         this(files, labels, batchSize, shape, false, 42L, decoding(new Decoder(), shape, Resize.STRETCH), null,
-                Augmentation.parse("none"), 0, null);
+                Augmentation.parse("none"), 0, null, 0, 1);
     }
 
     private BatchSequence(List<Path> files, int[] labels, int batchSize, Shape shape, boolean keepLast, long seed,
-                          ImageSource source, SkippedFiles skipped, Augmentation augmentation, int epoch, int[] order) {
+                          ImageSource source, SkippedFiles skipped, Augmentation augmentation, int epoch, int[] order,
+                          int rank, int world) {
         if (files.size() != labels.length) throw new IllegalArgumentException(files.size() + " files but " + labels.length + " labels.");
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize + ".");
         if (!shape.isImage() || shape.channels() != 3) throw new IllegalArgumentException("Expected an RGB image shape, got " + shape + ".");
@@ -69,6 +71,8 @@ public final class BatchSequence {
         this.augmentation = augmentation;
         this.epoch = epoch;
         this.order = order != null ? order : identity(files.size());
+        this.rank = rank;
+        this.world = world;
     }
 
     /** A source that decodes files and brings them to {@code shape} with {@code policy}. */
@@ -86,22 +90,32 @@ public final class BatchSequence {
 
 
     /** Keeps the last partial batch instead of dropping it (the notebook's generator drops it). */
-    public BatchSequence keepLast(boolean keep) { return new BatchSequence(files, labels, batchSize, shape, keep, seed, source, skipped, augmentation, epoch, order); }
+    public BatchSequence keepLast(boolean keep) { return new BatchSequence(files, labels, batchSize, shape, keep, seed, source, skipped, augmentation, epoch, order, rank, world); }
 
-    public BatchSequence seed(long s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, s, source, skipped, augmentation, epoch, order); }
+    public BatchSequence seed(long s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, s, source, skipped, augmentation, epoch, order, rank, world); }
 
-    public BatchSequence source(ImageSource s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, s, skipped, augmentation, epoch, order); }
+    public BatchSequence source(ImageSource s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, s, skipped, augmentation, epoch, order, rank, world); }
 
     /** Reports bad files to {@code report} and leaves them out, instead of failing at the first one. */
-    public BatchSequence skipBadFiles(SkippedFiles report) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, report, augmentation, epoch, order); }
+    public BatchSequence skipBadFiles(SkippedFiles report) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, report, augmentation, epoch, order, rank, world); }
 
     /** Applies {@code a} to every image, with randomness from (seed, epoch, sample): training data only. */
-    public BatchSequence augment(Augmentation a) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, a, epoch, order); }
+    public BatchSequence augment(Augmentation a) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, a, epoch, order, rank, world); }
 
     /** The same samples shuffled for epoch {@code epoch}: a permutation that depends only on (seed, epoch). */
     public BatchSequence forEpoch(int epoch) {
         return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, augmentation, epoch,
-                permutation(files.size(), seed, epoch));
+                permutation(files.size(), seed, epoch), rank, world);
+    }
+
+    /**
+     * Rank {@code rank}'s part of a run over {@code world} processes: every process walks the same epoch order in
+     * global batches of batchSize × world samples and takes its own slice of each, so the processes together see
+     * exactly the batches one process with batch size batchSize × world would.
+     */
+    public BatchSequence shard(int rank, int world) {
+        if (world < 1 || rank < 0 || rank >= world) throw new IllegalArgumentException("rank " + rank + " is not in a world of " + world + ".");
+        return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, augmentation, epoch, order, rank, world);
     }
 
     static int[] permutation(int n, long seed, int epoch) {
@@ -120,7 +134,15 @@ public final class BatchSequence {
         return p;
     }
 
-    public int size() { return keepLast ? (files.size() + batchSize - 1) / batchSize : files.size() / batchSize; }
+    public int size() {
+        int global = batchSize * world;
+        return keepLast ? (files.size() + global - 1) / global : files.size() / global;
+    }
+
+    /** Positions in the epoch order of batch {@code i}'s samples on this rank: [from, to). */
+    private int from(int i) { return Math.min(files.size(), (i * world + rank) * batchSize); }
+
+    private int to(int i) { return Math.min(files.size(), (i * world + rank + 1) * batchSize); }
 
     public int batchSize() { return batchSize; }
     public Shape shape() { return shape; }
@@ -134,7 +156,7 @@ public final class BatchSequence {
     public List<Path> filesOf(int i) {
         checkIndex(i);
         List<Path> out = new ArrayList<>();
-        for (int k = i * batchSize; k < Math.min((i + 1) * batchSize, files.size()); k++) out.add(files.get(order[k]));
+        for (int k = from(i); k < to(i); k++) out.add(files.get(order[k]));
         return out;
     }
 
@@ -143,7 +165,7 @@ public final class BatchSequence {
     /** Decodes the images of batch {@code i} only, into {@code buffer}, in (n, h, w, 3) order. */
     public Batch get(int i, byte[] buffer) {
         checkIndex(i);
-        int from = i * batchSize, to = Math.min(from + batchSize, files.size());
+        int from = from(i), to = to(i);
         int per = Math.toIntExact(shape.size());
         if (buffer.length < (to - from) * per) throw new IllegalArgumentException("Buffer too small for batch " + i + ".");
         int[] y = new int[to - from];

@@ -163,7 +163,7 @@ public final class SampleImages {
         }
     }
 
-    private static void writeJpeg(BufferedImage img, Path file) {
+    static void writeJpeg(BufferedImage img, Path file) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ImageWriteParam param = writer.getDefaultWriteParam();
         param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);

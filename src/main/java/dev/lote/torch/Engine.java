@@ -15,7 +15,7 @@ public final class Engine {
 
     /** Loads the natives and uses {@code n} intra-op threads (0 = all cores); safe to call again. */
     public static synchronized void start(int n) {
-        int wanted = n > 0 ? n : Runtime.getRuntime().availableProcessors();
+        int wanted = n > 0 ? n : defaultThreads();
         if (threads == 0) {
             unpackNatives();
             Loader.load(torch.class);
@@ -47,6 +47,15 @@ public final class Engine {
     }
 
     public static int threads() { return threads; }
+
+    /** OMP_NUM_THREADS when set (as launchers set it for each of several processes), else one per core. */
+    static int defaultThreads() {
+        try {
+            int n = Integer.parseInt(System.getenv().getOrDefault("OMP_NUM_THREADS", "").trim());
+            if (n > 0) return n;
+        } catch (NumberFormatException ignored) { /* unset or not a number */ }
+        return Runtime.getRuntime().availableProcessors();
+    }
 
     /** libtorch's version, e.g. {@code 2.10.0}, from the presets' jar. */
     public static String version() {

@@ -50,6 +50,7 @@ public final class Network implements AutoCloseable {
     private final long seed;
     private Adam adam = new Adam();
     private long steps;
+    private ProcessGroup group; // null: training alone
 
     private Network(Sequential spec, long seed) {
         this.spec = spec;
@@ -82,7 +83,39 @@ public final class Network implements AutoCloseable {
     public Adam optimizer() { return adam; }
 
     /** Seeds libtorch's generator (dropout) for an epoch from the build seed, so a resumed run repeats it. */
-    public void seedEpoch(int epoch) { Engine.seed(seed * 1_000_003L + epoch); }
+    public void seedEpoch(int epoch) { Engine.seed(seed * 1_000_003L + epoch + (group == null ? 0 : group.rank() * 7_919L)); }
+
+    /**
+     * Trains data-parallel with the other ranks of {@code g} from now on: every rank takes rank 0's weights and
+     * state, and each step averages the gradients of all ranks (weighted by their samples) before Adam's update,
+     * so N ranks with batch b step as one process with batch N·b.
+     */
+    public void join(ProcessGroup g) {
+        this.group = g;
+        try (PointerScope scope = new PointerScope()) {
+            for (Tensor t : saved) g.broadcast(t, 0);
+            // gradients exist from the start, so a rank whose batch is empty still has zeros to contribute
+            Tensor zero = null;
+            for (Tensor w : weights) zero = zero == null ? w.sum().mul(new Scalar(0)) : zero.add(w.sum().mul(new Scalar(0)));
+            if (zero != null) zero.backward();
+        }
+    }
+
+    /** The group this network trains with, or null. */
+    public ProcessGroup group() { return group; }
+
+    /** Averages layer state (batch-norm statistics) across ranks, so every rank holds the same model. */
+    public void averageStateAcrossRanks() {
+        if (group == null || group.world() == 1) return;
+        List<Tensor> state = new ArrayList<>(saved);
+        state.removeAll(weights);
+        if (state.isEmpty()) return;
+        group.allReduceSum(state);
+        try (NoGradGuard guard = new NoGradGuard()) {
+            Scalar world = new Scalar((double) group.world());
+            for (Tensor t : state) t.div_(world);
+        }
+    }
 
     /** Trainable parameters actually allocated (equals {@code spec().parameterCount()}). */
     public long parameterCount() {
@@ -140,12 +173,38 @@ public final class Network implements AutoCloseable {
     /** One Adam step on a batch: forward, categorical cross-entropy, backward, update. */
     public StepResult trainStep(Batch batch) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor logits = forward(input(batch), true);
-            Tensor loss = torch.cross_entropy_loss(logits, labels(batch));
-            loss.backward();
-            StepResult r = result(logits, loss, batch);
-            update();
+            StepResult r = new StepResult(0, 0, 0);
+            if (batch.size() > 0) {
+                Tensor logits = forward(input(batch), true);
+                Tensor loss = torch.cross_entropy_loss(logits, labels(batch));
+                loss.backward();
+                r = result(logits, loss, batch);
+            }
+            if (group != null) r = averageGradients(r);
+            if (r.samples() > 0) update();
             return r;
+        }
+    }
+
+    /**
+     * Sum over ranks of (gradient × samples), divided by all ranks' samples: the gradient of the mean loss over the
+     * global batch. The step's metrics travel in the same collective, so every rank sees the global values.
+     */
+    private StepResult averageGradients(StepResult local) {
+        List<Tensor> grads = new ArrayList<>(weights.size() + 1);
+        try (NoGradGuard guard = new NoGradGuard()) {
+            Scalar n = new Scalar((double) local.samples());
+            for (Tensor w : weights) grads.add(w.grad().mul_(n));
+            Tensor stats = torch.tensor(new float[] {(float) local.lossSum(), local.correct(), local.samples()});
+            grads.add(stats);
+            group.allReduceSum(grads);
+            float[] global = new float[3];
+            stats.data_ptr_float().get(global);
+            if (global[2] > 0) {
+                Scalar total = new Scalar((double) global[2]);
+                for (Tensor w : weights) w.grad().div_(total);
+            }
+            return new StepResult(global[0], Math.round(global[1]), Math.round(global[2]));
         }
     }
 

@@ -61,7 +61,8 @@ public final class Trainer {
             try (Loader loader = new Loader(train.forEpoch(epoch), workers, prefetch)) {
                 for (int i = 0; loader.hasNext(); i++) {
                     Batch batch = loader.next();
-                    if (batch.size() > 0) mean.add(network.trainStep(batch)); // empty when every file was bad
+                    // a batch is empty when every file was bad; with other ranks the step still joins their all-reduce
+                    if (batch.size() > 0 || network.group() != null) mean.add(network.trainStep(batch));
                     Logs running = mean.logs("");
                     final int b = i;
                     callbacks.forEach(c -> c.onBatchEnd(b, running));
@@ -69,6 +70,7 @@ public final class Trainer {
                 }
                 wait = loader.waitSeconds();
             }
+            network.averageStateAcrossRanks();
             Logs logs = mean.logs("");
             if (validation != null) evaluate(validation).asMap().forEach((k, v) -> logs.put("val_" + k, v));
             history.record(logs);
@@ -91,6 +93,12 @@ public final class Trainer {
                 Batch batch = loader.next();
                 if (batch.size() > 0) mean.add(network.test(batch));
             }
+        }
+        if (network.group() != null) { // each rank saw its shard: the metrics are those of all shards together
+            double[] total = network.group().sum(mean.loss, mean.correct, mean.samples);
+            mean.loss = total[0];
+            mean.correct = Math.round(total[1]);
+            mean.samples = Math.round(total[2]);
         }
         return mean.logs("");
     }
