@@ -35,4 +35,4 @@ cp "$work"/pkg/usr/share/backgrounds/gnome/*.{jpg,png,webp} "$work/backgrounds/"
 
 cd "$here"
 ./lote sample-data "$work/set" --paste "$work/objects" --on "$work/backgrounds" --per-class 100 --test-per-class 20 --size 768x1024
-./lote bench recipes "$work/set/train" "$work/set/test" "$@"
+./lote bench recipes "$work/set/train" "$work/set/test" "$@"   # the note on issue 7 used --epochs 40

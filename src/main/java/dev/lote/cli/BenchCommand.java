@@ -149,7 +149,7 @@ final class BenchCommand implements Runnable {
                 if (code != ExitCodes.OK) return code;
                 double seconds = (System.nanoTime() - t) / 1e9;
                 try (dev.lote.LoteModel m = dev.lote.LoteModel.load(model)) {
-                    var e = m.evaluate(test, 64, 1, 0);
+                    var e = m.evaluate(test, 16, 1, 0); // 16: the seed CNN at 768x1024 needs ~2.5 GB per 16 images
                     var h = m.info().training().history();
                     double trainAcc = h.get("accuracy").get(h.get("accuracy").size() - 1);
                     List<Double> val = h.get("val_accuracy");

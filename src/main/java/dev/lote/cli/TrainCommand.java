@@ -261,6 +261,7 @@ final class TrainCommand implements Callable<Integer> {
         DecodedCache decodedCache = null;
         if (cache != null) {
             Path dir = cache.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache", "lote", "images") : Path.of(cache);
+            if (world.distributed()) dir = dir.resolve("rank-" + world.rank()); // ranks on one machine never share a cache file
             List<Sample> all = new ArrayList<>(train);
             all.addAll(validation);
             decodedCache = DecodedCache.open(dir, Split.files(all), input, policy, source);

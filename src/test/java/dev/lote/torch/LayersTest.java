@@ -30,7 +30,7 @@ class LayersTest {
             assertTrue(m.parameterCount() < 2_000_000, "" + m.parameterCount());
             assertEquals(m.parameterCount() - 2 * (32 + 64 + 128 + 256), m.trainableCount()); // moving mean and variance
         }
-        assertEquals(Shape.image(192, 256, 3), Presets.defaultInput("small-cnn", Shape.image(768, 1024, 3)));
+        assertEquals(Shape.image(96, 128, 3), Presets.defaultInput("small-cnn", Shape.image(768, 1024, 3)));
         assertEquals(Shape.image(28, 28, 3), Presets.defaultInput("small-cnn", Shape.image(28, 28, 3)));
         assertTrue(Summary.of(Presets.smallCnn(Shape.image(192, 256, 3), 14)).contains("global_average_pooling2d (GlobalAveragePooling2D)"));
     }
