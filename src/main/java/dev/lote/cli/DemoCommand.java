@@ -24,7 +24,12 @@ final class DemoCommand implements Callable<Integer> {
         SampleImages.write(data, classes, perClass, height, width, 42);
         int code = Main.commandLine().execute("train", data.toString(), "--model", "seed-cnn", "--epochs", Integer.toString(epochs),
                 "-o", data.resolve("model.lote").toString());
-        if (code == ExitCodes.OK) System.out.println("Next: 'lote train YOUR_FOLDER' trains on your own photos (DIR/<class>/*.jpg).");
+        if (code == ExitCodes.OK) {
+            Path model = data.resolve("model.lote");
+            System.out.println("Next: open " + dev.lote.report.Report.besideModel(model) + " in a browser for the curves and the "
+                    + "confusion matrix;\n      './lote serve " + model + "' to try the model at http://127.0.0.1:8080/;\n"
+                    + "      './lote train YOUR_FOLDER' trains on your own photos (DIR/<class>/*.jpg).");
+        }
         return code;
     }
 }
