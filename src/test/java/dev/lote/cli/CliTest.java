@@ -46,6 +46,24 @@ class CliTest {
     }
 
     @Test
+    void distributedSettingsThatCannotWorkAreOneLineErrors() {
+        Run r = lote("train", "somewhere", "--world-size", "2");
+        assertEquals(2, r.code());
+        assertEquals("lote: A world of 2 processes needs rank 0's address: --master HOST:PORT, or MASTER_ADDR and MASTER_PORT.", r.err().strip());
+        r = lote("train", "somewhere", "--world-size", "2", "--rank", "2", "--master", "127.0.0.1:29500");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--rank must be 0 to 1 in a world of 2, got 2"), r.err());
+        r = lote("train", "somewhere", "--world-size", "2", "--master", "127.0.0.1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--master expects HOST:PORT"), r.err());
+        r = lote("launch", "--nproc", "2", "--", "evaluate", "m.lote", "dir");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("launch runs 'train'"), r.err());
+        r = lote("launch", "--nproc", "0", "--", "train", "dir");
+        assertEquals(2, r.code());
+    }
+
+    @Test
     void aWrongFlagGetsOneLineAndExitCode2() {
         Run r = lote("train", "somewhere", "--epoch", "3");
         assertEquals(2, r.code());
