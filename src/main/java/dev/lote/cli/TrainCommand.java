@@ -184,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
                     + "images, highest-loss images (default: ${DEFAULT-VALUE}).")
     boolean report;
 
-    private int worldSizeUsed = 1;
+    private World world = World.ALONE;
 
     @Override public Integer call() throws Exception {
         if (batchSize != null) Options.positive(spec, "--batch-size", batchSize);
@@ -193,7 +193,7 @@ final class TrainCommand implements Callable<Integer> {
         if (threads < 0) Options.positive(spec, "--threads", threads);
         if (workers < 0) Options.positive(spec, "--workers", workers);
         Options.positive(spec, "--dist-timeout", distTimeout);
-        World world = World.resolve(worldSize, rank, master, System.getenv());
+        world = World.resolve(worldSize, rank, master, System.getenv());
         boolean lead = world.rank() == 0; // rank 0 alone prints, saves and reports
         PrintStream out = lead ? System.out : new PrintStream(OutputStream.nullOutputStream());
         Engine.start(threads);
@@ -278,7 +278,6 @@ final class TrainCommand implements Callable<Integer> {
         if (past != null) out.printf("Resuming %s at epoch %d of %d%n", resume, firstEpoch + 1, totalEpochs);
         List<Sample> trainSamples = train, valSamples = validation;
         LoteModel m = model;
-        worldSizeUsed = world.size();
         ModelCheckpoint.Saver saver = (file, done) -> m.save(file, record(trainSamples, valSamples, totalEpochs, done, history, skipped));
 
         ProcessGroup group = null;
@@ -341,7 +340,7 @@ final class TrainCommand implements Callable<Integer> {
             var option = spec.findOption(name);
             if (option != null && option.getValue() != null) settings.put(name, String.valueOf((Object) option.getValue()));
         }
-        settings.put("--world-size", Integer.toString(worldSizeUsed));
+        settings.put("--world-size", Integer.toString(world.size()));
         return new ModelInfo.Training(dataDir.toAbsolutePath().toString(), Fingerprint.of(all, ""), seed, batchSize, planned,
                 done, settings, history.asMap(), strings(train), strings(validation),
                 skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
