@@ -42,7 +42,7 @@ public final class EarlyStopping implements Callback {
             bestEpoch = epoch;
             wait = 0;
             if (restoreInto != null) bestWeights = restoreInto.weightValues();
-        } else if (++wait > patience) {
+        } else if (++wait >= patience && epoch > 0) { // as Keras: stop after `patience` epochs without improvement
             stop = true;
             if (out != null) out.printf("Early stopping: %s has not improved for %d epochs (best %.4f at epoch %d)%n",
                     monitor.metric(), wait, best, bestEpoch + 1);

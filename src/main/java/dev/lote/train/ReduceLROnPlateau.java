@@ -34,7 +34,7 @@ public final class ReduceLROnPlateau implements Callback {
         if (monitor.improves(value, best)) {
             best = value;
             wait = 0;
-        } else if (++wait > patience) {
+        } else if (++wait >= patience) { // as Keras: reduce after `patience` epochs without improvement
             Adam a = network.optimizer();
             double lr = Math.max(minLearningRate, a.learningRate() * factor);
             if (lr < a.learningRate()) {
