@@ -93,7 +93,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--early-stopping", defaultValue = "auto", paramLabel = "PATIENCE|off",
             description = "Stop when the monitored metric has not improved for PATIENCE epochs, and keep the best epoch's weights "
-                    + "(default: 5 with validation data, off with seed-cnn).")
+                    + "(default: 10 with validation data, off with seed-cnn).")
     String earlyStopping;
 
     @Option(names = "--min-delta", defaultValue = "0", description = "Smallest change that counts as an improvement (default: ${DEFAULT-VALUE}).")
@@ -224,7 +224,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!List.of("constant", "cosine").contains(lrSchedule)) throw new IllegalArgumentException("Unknown learning-rate schedule '"
                 + lrSchedule + "'. Expected constant or cosine.");
         Integer patience = earlyStopping.equals("off") || (earlyStopping.equals("auto") && notebook) ? null
-                : earlyStopping.equals("auto") ? Integer.valueOf(5) : parsePatience(earlyStopping);
+                : earlyStopping.equals("auto") ? Integer.valueOf(10) : parsePatience(earlyStopping);
         Resize policy = resumed != null ? Resize.parse(resumed.info().preprocessing().resize()) : Resize.parse(resize);
         Decoder decoder = new Decoder(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes()));
 
