@@ -5,14 +5,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceCoalescedOptions;
 import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.GlooDeviceVector;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.ProcessGroupGloo;
 import org.bytedeco.pytorch.TCPStore;
 import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 import org.bytedeco.pytorch.global.torch;
@@ -99,9 +102,8 @@ public final class ProcessGroup implements AutoCloseable {
     /** Sums plain numbers across ranks (metrics, counts), in double precision. */
     public double[] sum(double... values) {
         if (world == 1) return values.clone();
-        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
-            Tensor t = torch.empty(new long[] {values.length}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double),
-                    new org.bytedeco.pytorch.MemoryFormatOptional());
+        try (PointerScope scope = new PointerScope()) {
+            Tensor t = torch.empty(new long[] {values.length}, new TensorOptions(torch.ScalarType.Double), new MemoryFormatOptional());
             t.data_ptr_double().put(values);
             allReduceSum(List.of(t));
             double[] out = new double[values.length];
