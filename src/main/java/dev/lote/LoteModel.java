@@ -9,7 +9,7 @@ import dev.lote.image.Resize;
 import dev.lote.io.ModelFile;
 import dev.lote.io.ModelFileException;
 import dev.lote.io.ModelInfo;
-import dev.lote.nn.Sequential;
+import dev.lote.nn.Model;
 import dev.lote.predict.Predictor;
 import dev.lote.torch.Engine;
 import dev.lote.torch.Network;
@@ -35,7 +35,7 @@ public final class LoteModel implements AutoCloseable {
     }
 
     /** A new, untrained model: weights initialised from {@code seed}. */
-    public static LoteModel create(Sequential architecture, List<String> classes, Resize resize, long seed) {
+    public static LoteModel create(Model architecture, List<String> classes, Resize resize, long seed) {
         if (classes.size() != architecture.classes()) throw new IllegalArgumentException(classes.size() + " class names for a model with "
                 + architecture.classes() + " outputs.");
         Engine.start(0);
@@ -50,7 +50,9 @@ public final class LoteModel implements AutoCloseable {
     public static LoteModel load(Path file) throws ModelFileException {
         ModelFile f = ModelFile.load(file);
         Engine.start(0);
-        Network net = Network.build(f.architecture(), f.info().training() == null ? 0 : f.info().training().seed());
+        var pre = f.info().preprocessing();
+        Network net = Network.build(f.architecture(), f.info().training() == null ? 0 : f.info().training().seed())
+                .pixels(pre.pixelScale(), pre.pixelOffset());
         try {
             net.setWeightValues(f.weights());
             if (f.info().optimizer() != null) net.optimizer(f.info().optimizer());
@@ -64,7 +66,7 @@ public final class LoteModel implements AutoCloseable {
 
     /** Writes the model file atomically, with Adam's state and {@code training} (may be null) as its record. */
     public void save(Path file, ModelInfo.Training training) throws IOException {
-        info = new ModelInfo(info.format(), info.formatVersion(), version(), Engine.version(), Instant.now().toString(),
+        info = new ModelInfo(info.format(), ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
                 info.classes(), info.preprocessing(), info.architecture(), network.optimizer(), network.optimizerState().steps(),
                 training != null ? training : info.training());
         new ModelFile(info, network.weightValues(), network.optimizerState()).save(file);
@@ -73,7 +75,7 @@ public final class LoteModel implements AutoCloseable {
     public Network network() { return network; }
     public ModelInfo info() { return info; }
     public List<String> classes() { return info.classes(); }
-    public Sequential architecture() { return info.architecture(); }
+    public Model architecture() { return info.architecture(); }
 
     /** A class name with its probability. */
     public record Ranked(String className, double probability) {}

@@ -1,7 +1,7 @@
 package dev.lote.bench;
 
 import dev.lote.data.Batch;
-import dev.lote.nn.Sequential;
+import dev.lote.nn.Model;
 import dev.lote.nn.Shape;
 import dev.lote.torch.Network;
 import java.util.Arrays;
@@ -16,7 +16,7 @@ public final class StepBench {
 
     private StepBench() {}
 
-    public static Result run(Sequential spec, int batchSize, int warmup, int steps, long seed) {
+    public static Result run(Model spec, int batchSize, int warmup, int steps, long seed) {
         Shape s = spec.inputShape();
         Random r = new Random(seed);
         byte[] pixels = new byte[Math.toIntExact(batchSize * s.size())];

@@ -15,7 +15,6 @@ import dev.lote.image.Header;
 import dev.lote.image.Limits;
 import dev.lote.image.Resize;
 import dev.lote.nn.Presets;
-import dev.lote.nn.Sequential;
 import dev.lote.nn.Shape;
 import dev.lote.nn.Summary;
 import dev.lote.torch.Engine;

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.lote.nn.Sequential;
+import dev.lote.nn.Model;
+import dev.lote.nn.Weight;
 import dev.lote.torch.Network.OptimizerState;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -27,22 +28,23 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
- * The {@code .lote} model file: a zip with {@code model.json} (format version, architecture, classes,
- * preprocessing, history, the split's file lists, provenance) and raw little-endian float32 arrays
- * ({@code weights/N.f32}, {@code optimizer/m/N.f32}, {@code optimizer/v/N.f32}) in the architecture's weight order.
+ * The {@code .lote} model file: a zip with {@code model.json} (format version, architecture as Keras' config, classes,
+ * preprocessing, history, the split's file lists, provenance) and raw little-endian float32 arrays in Keras' layout,
+ * named by weight path: {@code weights/dense/kernel.f32}, {@code optimizer/m/dense/kernel.f32}, {@code optimizer/v/…}.
+ * Version 1 files (arrays by position, libtorch's layout) are still read.
  * Written to a temporary file beside the target, flushed to disk, then renamed over it: a crash, a kill or a full
  * disk leaves the previous file as it was.
  */
-public record ModelFile(ModelInfo info, List<float[]> weights, OptimizerState optimizer) {
+public record ModelFile(ModelInfo info, Map<String, float[]> weights, OptimizerState optimizer) {
     public static final String FORMAT = "lote-model";
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE) // as the spec's JSON
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    public Sequential architecture() { return info.architecture(); }
+    public Model architecture() { return info.architecture(); }
 
     public void save(Path target) throws IOException {
         AtomicFile.write(target, raw -> {
@@ -77,11 +79,40 @@ public record ModelFile(ModelInfo info, List<float[]> weights, OptimizerState op
             throw new ModelFileException(file, "cannot read (" + e.getMessage() + ")");
         }
         if (info == null) throw new ModelFileException(file, "not a Lote model file (no model.json inside)");
-        List<float[]> weights = arrays(file, arrays, "weights/", info.weightCount(), true);
-        List<float[]> m = arrays(file, arrays, "optimizer/m/", info.trainedCount(), false);
-        List<float[]> v = arrays(file, arrays, "optimizer/v/", info.trainedCount(), false);
+        Map<String, Weight> specs = info.architecture().weightsByPath();
+        List<String> trained = new ArrayList<>();
+        specs.forEach((k, w) -> { if (w.trainable()) trained.add(k); });
+        Map<String, float[]> weights, m, v;
+        if (info.formatVersion() == 1) {
+            weights = FormatOne.weights(file, arrays, specs);
+            m = FormatOne.optimizer(file, arrays, "optimizer/m/", trained, specs);
+            v = FormatOne.optimizer(file, arrays, "optimizer/v/", trained, specs);
+        } else {
+            weights = named(file, arrays, "weights/", specs.keySet(), true);
+            m = named(file, arrays, "optimizer/m/", trained, false);
+            v = named(file, arrays, "optimizer/v/", trained, false);
+        }
+        for (var e : weights.entrySet()) {
+            long want = specs.get(e.getKey()).size();
+            if (e.getValue().length != want) throw new ModelFileException(file, "damaged: weight " + e.getKey() + " has "
+                    + e.getValue().length + " values; the architecture needs " + want);
+        }
         OptimizerState opt = m == null || v == null ? null : new OptimizerState(info.optimizerSteps(), m, v);
         return new ModelFile(info, weights, opt);
+    }
+
+    private static Map<String, float[]> named(Path file, Map<String, float[]> all, String prefix, java.util.Collection<String> paths,
+                                              boolean required) throws ModelFileException {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        for (String p : paths) {
+            float[] a = all.get(prefix + p + ".f32");
+            if (a == null) {
+                if (!required && out.isEmpty()) return null;
+                throw new ModelFileException(file, "damaged: " + prefix + p + ".f32 is missing");
+            }
+            out.put(p, a);
+        }
+        return out;
     }
 
     private static ModelInfo readInfo(Path file, byte[] json) throws ModelFileException {
@@ -95,8 +126,8 @@ public record ModelFile(ModelInfo info, List<float[]> weights, OptimizerState op
             throw new ModelFileException(file, "not a Lote model file (model.json has no \"format\": \"" + FORMAT + "\")");
         }
         int version = tree.path("format_version").asInt(-1);
-        if (version != VERSION) throw new ModelFileException(file, "format version " + version + " is not supported by this Lote, "
-                + "which reads version " + VERSION + (version > VERSION ? "; upgrade Lote" : ""));
+        if (version != VERSION && version != 1) throw new ModelFileException(file, "format version " + version + " is not supported by this Lote, "
+                + "which reads versions 1 to " + VERSION + (version > VERSION ? "; upgrade Lote" : ""));
         try {
             return JSON.treeToValue(tree, ModelInfo.class);
         } catch (IOException | IllegalArgumentException e) {
@@ -104,30 +135,16 @@ public record ModelFile(ModelInfo info, List<float[]> weights, OptimizerState op
         }
     }
 
-    private static List<float[]> arrays(Path file, Map<String, float[]> all, String prefix, int count, boolean required)
-            throws ModelFileException {
-        List<float[]> out = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            float[] a = all.get(prefix + i + ".f32");
-            if (a == null) {
-                if (!required && i == 0) return null;
-                throw new ModelFileException(file, "damaged: " + prefix + i + ".f32 is missing");
-            }
-            out.add(a);
-        }
-        return out;
-    }
-
     /** Stored, not deflated: float noise barely compresses and deflating 74 MB took seconds. */
-    private static void writeArrays(ZipOutputStream zip, String prefix, List<float[]> arrays) throws IOException {
+    private static void writeArrays(ZipOutputStream zip, String prefix, Map<String, float[]> arrays) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < arrays.size(); i++) {
-            float[] a = arrays.get(i);
+        for (var entry : arrays.entrySet()) {
+            float[] a = entry.getValue();
             byte[] header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(a.length).array();
             java.util.zip.CRC32 crc = new java.util.zip.CRC32();
             crc.update(header);
             forEachChunk(a, buf, (bytes, n) -> crc.update(bytes, 0, n)); // a stored entry needs its CRC up front
-            ZipEntry e = new ZipEntry(prefix + i + ".f32");
+            ZipEntry e = new ZipEntry(prefix + entry.getKey() + ".f32");
             e.setMethod(ZipEntry.STORED);
             e.setSize(4 + 4L * a.length);
             e.setCompressedSize(4 + 4L * a.length);

@@ -1,9 +1,8 @@
 package dev.lote.io;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lote.nn.Adam;
-import dev.lote.nn.Sequential;
+import dev.lote.nn.Model;
 import java.util.List;
 import java.util.Map;
 
@@ -19,14 +18,29 @@ public record ModelInfo(
         @JsonProperty("created") String created,
         @JsonProperty("classes") List<String> classes,
         @JsonProperty("preprocessing") Preprocessing preprocessing,
-        @JsonProperty("architecture") Sequential architecture,
+        @JsonProperty("architecture") Model architecture,
         @JsonProperty("optimizer") Adam optimizer,
         @JsonProperty("optimizer_steps") long optimizerSteps,
         @JsonProperty("training") Training training) {
 
-    /** How an image becomes the model's input: resized to height × width by {@code resize}, then pixels / 255. */
+    /**
+     * How an image becomes the model's input: resized to height × width by {@code resize}, then pixels × scale +
+     * offset ({@code "1/255"}, or {@code "1"} for a model that rescales its input itself).
+     */
     public record Preprocessing(@JsonProperty("height") int height, @JsonProperty("width") int width,
-                                @JsonProperty("resize") String resize, @JsonProperty("scale") String scale) {}
+                                @JsonProperty("resize") String resize, @JsonProperty("scale") String scale,
+                                @JsonProperty("offset") Double offset) {
+        public Preprocessing(int height, int width, String resize, String scale) { this(height, width, resize, scale, null); }
+
+        /** The scale as a number: {@code "1/255"} → 1/255. */
+        public double pixelScale() {
+            String s = scale == null ? "1/255" : scale.trim();
+            int slash = s.indexOf('/');
+            return slash < 0 ? Double.parseDouble(s) : Double.parseDouble(s.substring(0, slash)) / Double.parseDouble(s.substring(slash + 1));
+        }
+
+        public double pixelOffset() { return offset == null ? 0 : offset; }
+    }
 
     /**
      * Where the model came from and how far its training got: the command's settings, the data's fingerprint, the
@@ -40,10 +54,4 @@ public record ModelInfo(
                            @JsonProperty("train_files") List<String> trainFiles,
                            @JsonProperty("validation_files") List<String> validationFiles,
                            @JsonProperty("skipped_files") Map<String, String> skippedFiles) {}
-
-    /** Arrays under {@code weights/}: every layer's weights and state, in layer order. */
-    @JsonIgnore public int weightCount() { return architecture.layers().stream().mapToInt(l -> l.weightTensors() + l.stateTensors()).sum(); }
-
-    /** Arrays under {@code optimizer/m/} and {@code optimizer/v/}: one per trained weight. */
-    @JsonIgnore public int trainedCount() { return architecture.layers().stream().mapToInt(dev.lote.nn.Layer::weightTensors).sum(); }
 }

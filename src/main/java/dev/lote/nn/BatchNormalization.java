@@ -1,35 +1,65 @@
 package dev.lote.nn;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Normalises each channel (the last axis, as Keras) with the batch's statistics while training and with running
+ * Normalises each channel (the last axis, as Keras) with the batch's statistics while training and with moving
  * averages at inference; then scales by gamma and shifts by beta. Keras' defaults: momentum 0.99, epsilon 1e-3.
- * The running mean and variance are state, not trained, and are saved in the model file.
+ * Weights: {@code gamma}, {@code beta} (trained), {@code moving_mean}, {@code moving_variance} (state, saved).
+ * A frozen layer ({@code trainable(false)}) runs in inference mode, as Keras does when fine-tuning.
  */
-public record BatchNormalization(double momentum, double epsilon) implements Layer {
-    @JsonCreator public BatchNormalization(@JsonProperty("momentum") Double momentum, @JsonProperty("epsilon") Double epsilon) {
-        this(momentum == null ? 0.99 : momentum, epsilon == null ? 1e-3 : epsilon);
+public final class BatchNormalization extends Layer {
+    private final double momentum, epsilon;
+    private boolean center = true, scale = true;
+
+    public BatchNormalization() { this(0.99, 1e-3); }
+
+    public BatchNormalization(double momentum, double epsilon) {
+        this.momentum = momentum;
+        this.epsilon = epsilon;
+        check();
     }
 
-    public BatchNormalization {
+    public BatchNormalization(Config c) {
+        super(c);
+        int axis = c.integer("axis", -1);
+        if (axis != -1 && axis != 3) throw c.bad("axis", String.valueOf(axis), "-1 (channels last)");
+        momentum = c.number("momentum", 0.99);
+        epsilon = c.number("epsilon", 1e-3);
+        center = c.bool("center", true);
+        scale = c.bool("scale", true);
+        check();
+    }
+
+    private void check() {
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum + ".");
         if (!(epsilon > 0)) throw new IllegalArgumentException("epsilon must be positive, got " + epsilon + ".");
     }
 
-    public BatchNormalization() { this(0.99, 1e-3); }
+    public double momentum() { return momentum; }
+    public double epsilon() { return epsilon; }
+    public boolean center() { return center; }
+    public boolean scale() { return scale; }
 
-    @Override public Shape outputShape(Shape in) { return in; }
+    @Override protected Shape outputShape(Shape in) { return in; }
 
-    /** Gamma and beta are trained (2 × channels); the moving mean and variance are counted as Keras does, non-trainable. */
-    @Override public long parameterCount(Shape in) { return 4L * channels(in); }
+    @Override protected List<Weight> weights(Shape in) {
+        int c = channels(in);
+        List<Weight> w = new ArrayList<>();
+        if (scale) w.add(Weight.vector("gamma", c, Weight.Init.ONES, true));
+        if (center) w.add(Weight.vector("beta", c, Weight.Init.ZEROS, true));
+        w.add(Weight.vector("moving_mean", c, Weight.Init.ZEROS, false));
+        w.add(Weight.vector("moving_variance", c, Weight.Init.ONES, false));
+        return w;
+    }
 
-    @Override public long trainableCount(Shape in) { return 2L * channels(in); }
-
-    @Override public int weightTensors() { return 2; }
-
-    @Override public int stateTensors() { return 2; }
-
-    static int channels(Shape in) { return in.dims()[in.dims().length - 1]; }
+    @Override protected void writeConfig(ObjectNode c) {
+        c.put("axis", -1);
+        c.put("momentum", momentum);
+        c.put("epsilon", epsilon);
+        c.put("center", center);
+        c.put("scale", scale);
+    }
 }

@@ -1,39 +1,74 @@
 package dev.lote.nn;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 
-/** 2-D convolution. (H, W, C) → (H', W', filters). {@code new Conv2D(32, 3).padding(Padding.SAME).activation(Activation.RELU)} */
-public record Conv2D(int filters, int kernelSize, int strides, Padding padding, Activation activation, boolean useBias)
-        implements Layer {
-    @JsonCreator public Conv2D(@JsonProperty("filters") int filters, @JsonProperty("kernel_size") int kernelSize,
-                               @JsonProperty("strides") Integer strides, @JsonProperty("padding") Padding padding,
-                               @JsonProperty("activation") Activation activation, @JsonProperty("use_bias") Boolean useBias) {
-        this(filters, kernelSize, strides == null ? 1 : strides, padding == null ? Padding.VALID : padding,
-                activation == null ? Activation.LINEAR : activation, useBias == null || useBias);
+/**
+ * 2-D convolution: (H, W, C) → (H', W', filters), with Keras' {@code strides}, {@code padding}, {@code dilation_rate}
+ * and {@code groups}. Weights: {@code kernel} (kh, kw, C / groups, filters), {@code bias} (filters).
+ * {@code new Conv2D(32, 3).padding(Padding.SAME).activation(Activation.RELU)}
+ */
+public final class Conv2D extends Layer {
+    private final int filters;
+    private int[] kernelSize, strides = {1, 1}, dilation = {1, 1};
+    private int groups = 1;
+    private Padding padding = Padding.VALID;
+    private Activation activation = Activation.LINEAR;
+    private boolean useBias = true;
+
+    public Conv2D(int filters, int kernelSize) {
+        this.filters = Config.positive("filters", filters);
+        this.kernelSize = new int[] {Config.positive("kernel_size", kernelSize), kernelSize};
     }
 
-    public Conv2D {
-        Layer.positive("filters", filters);
-        Layer.positive("kernel_size", kernelSize);
-        Layer.positive("strides", strides);
+    public Conv2D(Config c) {
+        super(c);
+        filters = Config.positive("filters", c.integer("filters", 0));
+        kernelSize = Window.positive("kernel_size", c.ints("kernel_size", 2, null));
+        strides = Window.positive("strides", c.ints("strides", 2, strides));
+        dilation = Window.positive("dilation_rate", c.ints("dilation_rate", 2, dilation));
+        groups = Config.positive("groups", c.integer("groups", 1));
+        padding = c.padding("padding");
+        activation = c.activation("activation");
+        useBias = c.bool("use_bias", true);
     }
 
-    public Conv2D(int filters, int kernelSize) { this(filters, kernelSize, 1, Padding.VALID, Activation.LINEAR, true); }
+    public Conv2D padding(Padding p) { padding = p; return this; }
+    public Conv2D activation(Activation a) { activation = a; return this; }
+    public Conv2D strides(int s) { strides = new int[] {Config.positive("strides", s), s}; return this; }
+    public Conv2D dilationRate(int d) { dilation = new int[] {Config.positive("dilation_rate", d), d}; return this; }
+    public Conv2D groups(int g) { groups = Config.positive("groups", g); return this; }
+    public Conv2D useBias(boolean b) { useBias = b; return this; }
 
-    public Conv2D padding(Padding p) { return new Conv2D(filters, kernelSize, strides, p, activation, useBias); }
-    public Conv2D activation(Activation a) { return new Conv2D(filters, kernelSize, strides, padding, a, useBias); }
-    public Conv2D strides(int s) { return new Conv2D(filters, kernelSize, s, padding, activation, useBias); }
+    public int filters() { return filters; }
+    public int[] kernelSize() { return kernelSize.clone(); }
+    public int[] strides() { return strides.clone(); }
+    public int[] dilationRate() { return dilation.clone(); }
+    public int groups() { return groups; }
+    public Padding padding() { return padding; }
+    public boolean useBias() { return useBias; }
+    @Override public Activation activation() { return activation; }
 
-    @Override public Shape outputShape(Shape in) {
-        Layer.requireImage(this, in);
-        return Shape.image(padding.outputLength(in.height(), kernelSize, strides),
-                padding.outputLength(in.width(), kernelSize, strides), filters);
+    @Override protected Shape outputShape(Shape in) {
+        requireImage(this, in);
+        if (in.channels() % groups != 0 || filters % groups != 0) throw new IllegalArgumentException("groups " + groups
+                + " must divide the input channels (" + in.channels() + ") and the filters (" + filters + ").");
+        return Window.output(in, kernelSize, strides, dilation, padding, filters);
     }
 
-    @Override public long parameterCount(Shape in) {
-        return (long) in.channels() * filters * kernelSize * kernelSize + (useBias ? filters : 0);
+    @Override protected List<Weight> weights(Shape in) {
+        List<Weight> w = new ArrayList<>();
+        w.add(Weight.kernel("kernel", Weight.Layout.CONV_KERNEL, kernelSize[0], kernelSize[1], in.channels() / groups, filters));
+        if (useBias) w.add(Weight.vector("bias", filters, Weight.Init.ZEROS, true));
+        return w;
     }
 
-    @Override public int weightTensors() { return useBias ? 2 : 1; }
+    @Override protected void writeConfig(ObjectNode c) {
+        c.put("filters", filters);
+        Window.write(c, kernelSize, strides, padding, dilation);
+        c.put("groups", groups);
+        c.put("activation", activation.keras());
+        c.put("use_bias", useBias);
+    }
 }

@@ -1,28 +1,47 @@
 package dev.lote.nn;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Fully connected layer: (features) → (units). {@code new Dense(60).activation(Activation.RELU)} */
-public record Dense(int units, Activation activation, boolean useBias) implements Layer {
-    @JsonCreator public Dense(@JsonProperty("units") int units, @JsonProperty("activation") Activation activation,
-                              @JsonProperty("use_bias") Boolean useBias) {
-        this(units, activation == null ? Activation.LINEAR : activation, useBias == null || useBias);
+/** Fully connected layer on the last axis: (…, features) → (…, units). {@code new Dense(60).activation(Activation.RELU)} */
+public final class Dense extends Layer {
+    private final int units;
+    private Activation activation = Activation.LINEAR;
+    private boolean useBias = true;
+
+    public Dense(int units) { this.units = Config.positive("units", units); }
+
+    public Dense(Config c) {
+        super(c);
+        units = Config.positive("units", c.integer("units", 0));
+        activation = c.activation("activation");
+        useBias = c.bool("use_bias", true);
     }
 
-    public Dense { Layer.positive("units", units); }
+    public Dense activation(Activation a) { activation = a; return this; }
+    public Dense useBias(boolean b) { useBias = b; return this; }
 
-    public Dense(int units) { this(units, Activation.LINEAR, true); }
+    public int units() { return units; }
+    public boolean useBias() { return useBias; }
+    @Override public Activation activation() { return activation; }
 
-    public Dense activation(Activation a) { return new Dense(units, a, useBias); }
-
-    @Override public Shape outputShape(Shape in) {
-        if (in.dims().length != 1) throw new IllegalArgumentException("Dense expects a flat input, got "
-                + in.withBatch() + ". Add a Flatten layer before it.");
-        return new Shape(units);
+    @Override protected Shape outputShape(Shape in) {
+        int[] d = in.dims().clone();
+        d[d.length - 1] = units;
+        return new Shape(d);
     }
 
-    @Override public long parameterCount(Shape in) { return (long) in.dims()[0] * units + (useBias ? units : 0); }
+    @Override protected List<Weight> weights(Shape in) {
+        List<Weight> w = new ArrayList<>();
+        w.add(Weight.kernel("kernel", Weight.Layout.DENSE_KERNEL, channels(in), units));
+        if (useBias) w.add(Weight.vector("bias", units, Weight.Init.ZEROS, true));
+        return w;
+    }
 
-    @Override public int weightTensors() { return useBias ? 2 : 1; }
+    @Override protected void writeConfig(ObjectNode c) {
+        c.put("units", units);
+        c.put("activation", activation.keras());
+        c.put("use_bias", useBias);
+    }
 }

@@ -1,46 +1,64 @@
 package dev.lote.nn;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Depthwise 2-D convolution: each input channel has its own kernel; channels are not mixed.
- * (H, W, C) → (H', W', C × depthMultiplier). {@code new DepthwiseConv2D(3).padding(Padding.SAME).activation(Activation.RELU)}
+ * Depthwise 2-D convolution: each input channel has its own kernels; channels are not mixed.
+ * (H, W, C) → (H', W', C × depthMultiplier). Weights: {@code depthwise_kernel} (kh, kw, C, multiplier), {@code bias}.
+ * {@code new DepthwiseConv2D(3).padding(Padding.SAME).activation(Activation.RELU)}
  */
-public record DepthwiseConv2D(int kernelSize, int depthMultiplier, int strides, Padding padding,
-                              Activation activation, boolean useBias) implements Layer {
-    @JsonCreator public DepthwiseConv2D(@JsonProperty("kernel_size") int kernelSize,
-                                        @JsonProperty("depth_multiplier") Integer depthMultiplier,
-                                        @JsonProperty("strides") Integer strides, @JsonProperty("padding") Padding padding,
-                                        @JsonProperty("activation") Activation activation,
-                                        @JsonProperty("use_bias") Boolean useBias) {
-        this(kernelSize, depthMultiplier == null ? 1 : depthMultiplier, strides == null ? 1 : strides,
-                padding == null ? Padding.VALID : padding, activation == null ? Activation.LINEAR : activation,
-                useBias == null || useBias);
+public final class DepthwiseConv2D extends Layer {
+    private int[] kernelSize, strides = {1, 1}, dilation = {1, 1};
+    private int depthMultiplier = 1;
+    private Padding padding = Padding.VALID;
+    private Activation activation = Activation.LINEAR;
+    private boolean useBias = true;
+
+    public DepthwiseConv2D(int kernelSize) { this.kernelSize = new int[] {Config.positive("kernel_size", kernelSize), kernelSize}; }
+
+    public DepthwiseConv2D(Config c) {
+        super(c);
+        kernelSize = Window.positive("kernel_size", c.ints("kernel_size", 2, null));
+        strides = Window.positive("strides", c.ints("strides", 2, strides));
+        dilation = Window.positive("dilation_rate", c.ints("dilation_rate", 2, dilation));
+        depthMultiplier = Config.positive("depth_multiplier", c.integer("depth_multiplier", 1));
+        padding = c.padding("padding");
+        activation = c.activation("activation");
+        useBias = c.bool("use_bias", true);
     }
 
-    public DepthwiseConv2D {
-        Layer.positive("kernel_size", kernelSize);
-        Layer.positive("depth_multiplier", depthMultiplier);
-        Layer.positive("strides", strides);
+    public DepthwiseConv2D padding(Padding p) { padding = p; return this; }
+    public DepthwiseConv2D activation(Activation a) { activation = a; return this; }
+    public DepthwiseConv2D strides(int s) { strides = new int[] {Config.positive("strides", s), s}; return this; }
+    public DepthwiseConv2D depthMultiplier(int m) { depthMultiplier = Config.positive("depth_multiplier", m); return this; }
+    public DepthwiseConv2D useBias(boolean b) { useBias = b; return this; }
+
+    public int[] kernelSize() { return kernelSize.clone(); }
+    public int[] strides() { return strides.clone(); }
+    public int[] dilationRate() { return dilation.clone(); }
+    public int depthMultiplier() { return depthMultiplier; }
+    public Padding padding() { return padding; }
+    public boolean useBias() { return useBias; }
+    @Override public Activation activation() { return activation; }
+
+    @Override protected Shape outputShape(Shape in) {
+        requireImage(this, in);
+        return Window.output(in, kernelSize, strides, dilation, padding, in.channels() * depthMultiplier);
     }
 
-    public DepthwiseConv2D(int kernelSize) { this(kernelSize, 1, 1, Padding.VALID, Activation.LINEAR, true); }
-
-    public DepthwiseConv2D padding(Padding p) { return new DepthwiseConv2D(kernelSize, depthMultiplier, strides, p, activation, useBias); }
-    public DepthwiseConv2D activation(Activation a) { return new DepthwiseConv2D(kernelSize, depthMultiplier, strides, padding, a, useBias); }
-    public DepthwiseConv2D strides(int s) { return new DepthwiseConv2D(kernelSize, depthMultiplier, s, padding, activation, useBias); }
-
-    @Override public Shape outputShape(Shape in) {
-        Layer.requireImage(this, in);
-        return Shape.image(padding.outputLength(in.height(), kernelSize, strides),
-                padding.outputLength(in.width(), kernelSize, strides), in.channels() * depthMultiplier);
+    @Override protected List<Weight> weights(Shape in) {
+        List<Weight> w = new ArrayList<>();
+        w.add(Weight.kernel("depthwise_kernel", Weight.Layout.DEPTHWISE_KERNEL, kernelSize[0], kernelSize[1], in.channels(), depthMultiplier));
+        if (useBias) w.add(Weight.vector("bias", in.channels() * depthMultiplier, Weight.Init.ZEROS, true));
+        return w;
     }
 
-    @Override public long parameterCount(Shape in) {
-        long out = (long) in.channels() * depthMultiplier;
-        return out * kernelSize * kernelSize + (useBias ? out : 0);
+    @Override protected void writeConfig(ObjectNode c) {
+        c.put("depth_multiplier", depthMultiplier);
+        Window.write(c, kernelSize, strides, padding, dilation);
+        c.put("activation", activation.keras());
+        c.put("use_bias", useBias);
     }
-
-    @Override public int weightTensors() { return useBias ? 2 : 1; }
 }

@@ -1,15 +1,30 @@
 package dev.lote.nn;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Sets a fraction {@code rate} of inputs to zero while training and scales the rest by 1 / (1 - rate). */
-public record Dropout(double rate) implements Layer {
-    @JsonCreator public Dropout(@JsonProperty("rate") double rate) {
-        if (!(rate >= 0 && rate < 1)) throw new IllegalArgumentException("Dropout rate must be in [0, 1), got " + rate + ".");
-        this.rate = rate;
+public final class Dropout extends Layer {
+    private final double rate;
+
+    public Dropout(double rate) { this.rate = check(rate); }
+
+    public Dropout(Config c) {
+        super(c);
+        rate = check(c.number("rate", 0));
     }
 
-    @Override public Shape outputShape(Shape in) { return in; }
-    @Override public long parameterCount(Shape in) { return 0; }
+    private static double check(double rate) {
+        if (!(rate >= 0 && rate < 1)) throw new IllegalArgumentException("Dropout rate must be in [0, 1), got " + rate + ".");
+        return rate;
+    }
+
+    public double rate() { return rate; }
+
+    @Override protected Shape outputShape(Shape in) { return in; }
+
+    @Override protected void writeConfig(ObjectNode c) {
+        c.put("rate", rate);
+        c.putNull("seed");
+        c.putNull("noise_shape");
+    }
 }

@@ -1,7 +1,13 @@
 package dev.lote.nn;
 
-/** Flattens (H, W, C) to (H × W × C) in Keras' channels-last order, so weights line up with Keras models. */
-public record Flatten() implements Layer {
-    @Override public Shape outputShape(Shape in) { return new Shape(Math.toIntExact(in.size())); }
-    @Override public long parameterCount(Shape in) { return 0; }
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** (H, W, C) → (H·W·C), in Keras' (H, W, C) order, so Dense weights line up with a Keras model's. */
+public final class Flatten extends Layer {
+    public Flatten() {}
+    public Flatten(Config c) { super(c); }
+
+    @Override protected Shape outputShape(Shape in) { return new Shape(Math.toIntExact(in.size())); }
+
+    @Override protected void writeConfig(ObjectNode c) { c.put("data_format", "channels_last"); }
 }

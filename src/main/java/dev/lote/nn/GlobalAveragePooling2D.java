@@ -1,11 +1,7 @@
 package dev.lote.nn;
 
-/** Averages each channel over height and width: (H, W, C) → (C). */
-public record GlobalAveragePooling2D() implements Layer {
-    @Override public Shape outputShape(Shape in) {
-        Layer.requireImage(this, in);
-        return new Shape(in.channels());
-    }
-
-    @Override public long parameterCount(Shape in) { return 0; }
+/** The mean of each channel over height and width. */
+public final class GlobalAveragePooling2D extends GlobalPooling2D {
+    public GlobalAveragePooling2D() {}
+    public GlobalAveragePooling2D(Config c) { super(c); }
 }

@@ -1,59 +1,109 @@
 package dev.lote.nn;
 
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * A layer spec: an immutable record of a layer's configuration, with Keras' defaults. It computes shapes and
- * parameter counts; the engine ({@code dev.lote.torch}) turns specs into native weights and operations.
- * Specs serialise to JSON as {@code {"type": "Conv2D", "filters": 16, ...}}.
+ * A layer: its Keras config, the shape it makes of its inputs and the named weights it needs, in Keras' layout.
+ * Pure Java: {@code dev.lote.torch} creates the weights once per layer and runs its forward pass, found by kind.
+ * Configure a layer (chainable setters) before calling it on a {@link Node}; a layer called twice shares its weights.
+ * {@code Node y = new Conv2D(8, 3).padding(Padding.SAME).activation(Activation.RELU).call(x);}
  */
-@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({
-    @JsonSubTypes.Type(value = DepthwiseConv2D.class, name = "DepthwiseConv2D"),
-    @JsonSubTypes.Type(value = Conv2D.class, name = "Conv2D"),
-    @JsonSubTypes.Type(value = MaxPooling2D.class, name = "MaxPooling2D"),
-    @JsonSubTypes.Type(value = Flatten.class, name = "Flatten"),
-    @JsonSubTypes.Type(value = Dense.class, name = "Dense"),
-    @JsonSubTypes.Type(value = Dropout.class, name = "Dropout"),
-    @JsonSubTypes.Type(value = BatchNormalization.class, name = "BatchNormalization"),
-    @JsonSubTypes.Type(value = GlobalAveragePooling2D.class, name = "GlobalAveragePooling2D"),
-})
-public sealed interface Layer permits DepthwiseConv2D, Conv2D, MaxPooling2D, Flatten, Dense, Dropout, BatchNormalization,
-        GlobalAveragePooling2D {
+public abstract class Layer {
+    private String name;
+    private boolean trainable = true;
 
-    /** Output shape for one sample; throws {@link IllegalArgumentException} when the input does not fit. */
-    Shape outputShape(Shape input);
+    protected Layer() {}
 
-    /** Number of parameters for this input shape, trainable or not (Keras' "Param #"). */
-    long parameterCount(Shape input);
-
-    /** The trainable part of {@link #parameterCount}. */
-    default long trainableCount(Shape input) { return parameterCount(input); }
-
-    /** Weight tensors this layer holds (a kernel, and a bias when it has one), in the order the engine keeps them. */
-    default int weightTensors() { return 0; }
-
-    /** Non-trained state tensors (BatchNormalization's moving mean and variance), saved with the weights. */
-    default int stateTensors() { return 0; }
+    /** Reads the arguments every layer has ({@code name}, {@code trainable}); kinds read their own. */
+    protected Layer(Config c) {
+        this.name = c.text("name", null);
+        this.trainable = c.bool("trainable", true);
+    }
 
     /** Keras' class name, e.g. {@code Conv2D}. */
-    default String type() { return getClass().getSimpleName(); }
+    public String className() { return getClass().getSimpleName(); }
 
-    /** Keras' default layer name, e.g. {@code depthwise_conv2d} for {@code DepthwiseConv2D}. */
-    default String baseName() {
-        return type().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT)
-                .replace("conv2_d", "conv2d").replace("pooling2_d", "pooling2d");
+    /** The layer's name, unique in its model; null until given or until a model names it ({@code conv2d_1}). */
+    public String name() { return name; }
+
+    @SuppressWarnings("unchecked")
+    public <T extends Layer> T name(String n) {
+        this.name = n;
+        return (T) this;
     }
 
-    static int positive(String name, int value) {
-        if (value <= 0) throw new IllegalArgumentException(name + " must be positive, got " + value + ".");
-        return value;
+    /** False when frozen: its weights stay as they are while training. */
+    public boolean trainable() { return trainable; }
+
+    @SuppressWarnings("unchecked")
+    public <T extends Layer> T trainable(boolean t) {
+        this.trainable = t;
+        return (T) this;
     }
 
-    static Shape requireImage(Layer layer, Shape input) {
-        if (!input.isImage()) throw new IllegalArgumentException(layer.type() + " expects an image input "
+    /** The output shape for one sample; throws {@link IllegalArgumentException} when the inputs do not fit. */
+    public Shape outputShape(List<Shape> inputs) {
+        if (inputs.size() != 1) throw new IllegalArgumentException(className() + " takes one input, got " + inputs.size() + ".");
+        return outputShape(inputs.get(0));
+    }
+
+    /** Single-input layers implement this. */
+    protected Shape outputShape(Shape input) { throw new UnsupportedOperationException(className()); }
+
+    /** The weights this layer creates for these inputs, in Keras' order and layout (kernel, then bias, ...). */
+    public List<Weight> weights(List<Shape> inputs) { return inputs.size() == 1 ? weights(inputs.get(0)) : List.of(); }
+
+    protected List<Weight> weights(Shape input) { return List.of(); }
+
+    /** Keras' "Param #": every weight, trained or not. */
+    public long parameterCount(List<Shape> inputs) { return weights(inputs).stream().mapToLong(Weight::size).sum(); }
+
+    public long trainableCount(List<Shape> inputs) {
+        return trainable ? weights(inputs).stream().filter(Weight::trainable).mapToLong(Weight::size).sum() : 0;
+    }
+
+    /** The activation this layer ends with (a final softmax is left to the loss, which takes logits). */
+    public Activation activation() { return Activation.LINEAR; }
+
+    /** Calls the layer on symbolic inputs, checking shapes now: {@code y = layer.call(x)}. */
+    public Node call(Node... inputs) { return new Node(this, List.of(inputs)); }
+
+    /** Keras' config: name, trainable and the kind's own arguments. */
+    public final ObjectNode config() {
+        ObjectNode c = Config.JSON.createObjectNode();
+        c.put("name", name);
+        c.put("trainable", trainable);
+        writeConfig(c);
+        return c;
+    }
+
+    /** Writes the kind's arguments in Keras' names. */
+    protected abstract void writeConfig(ObjectNode c);
+
+    /** Keras' {@code to_snake_case}: default layer names and weight-file paths ({@code ReLU} → {@code re_lu}). */
+    public static String snakeCase(String className) {
+        String s = className.replaceAll("\\W+", "");
+        s = s.replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+        return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+
+    protected static Shape requireImage(Layer layer, Shape input) {
+        if (!input.isImage()) throw new IllegalArgumentException(layer.className() + " expects an image input "
                 + "(height, width, channels), got " + input.withBatch() + ". Put it before Flatten.");
         return input;
     }
+
+    protected static int channels(Shape in) { return in.dims()[in.dims().length - 1]; }
+
+    @Override public String toString() { return className() + (name == null ? "" : " '" + name + "'") + " " + config(); }
+
+    /** Same kind and same config (names included). */
+    @Override public boolean equals(Object o) {
+        return o instanceof Layer l && l.getClass() == getClass() && l.config().equals(config());
+    }
+
+    @Override public int hashCode() { return Arrays.hashCode(new Object[] {getClass(), config()}); }
 }

@@ -63,11 +63,11 @@ public final class Presets {
     }
 
     /** A preset by name, or a JSON spec file when {@code nameOrFile} ends in {@code .json}. */
-    public static Sequential resolve(String nameOrFile, Shape input, int classes) {
+    public static Model resolve(String nameOrFile, Shape input, int classes) {
         if (nameOrFile.toLowerCase().endsWith(".json")) {
-            Sequential spec = Sequential.read(java.nio.file.Path.of(nameOrFile), input);
-            if (spec.classes() != classes) throw new IllegalArgumentException(nameOrFile + ": the last Dense layer has "
-                    + spec.classes() + " units but the data has " + classes + " classes.");
+            Model spec = Sequential.read(java.nio.file.Path.of(nameOrFile), input);
+            if (spec.classes() != classes) throw new IllegalArgumentException(nameOrFile + ": the model gives "
+                    + spec.classes() + " outputs but the data has " + classes + " classes.");
             return spec;
         }
         return switch (nameOrFile) {

@@ -1,100 +1,44 @@
 package dev.lote.nn;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * A stack of layers over a fixed input shape: the model's architecture, without weights.
- * Every layer's shape is checked when it is built, so a spec that does not fit fails here, not mid-training.
+ * A stack of layers over a fixed input shape: the simple case of a {@link Model}, each layer called on the one before.
+ * Every shape is checked here, so a spec that does not fit fails now, not mid-training.
  * {@code new Sequential(Shape.image(768, 1024, 3), List.of(new Conv2D(16, 3), new Flatten(), new Dense(14)))}
  */
-public record Sequential(Shape inputShape, List<Layer> layers) {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+public final class Sequential extends Model {
+    public Sequential(Shape inputShape, List<Layer> layers) { this("sequential", inputShape, layers); }
 
-    /** One row of the summary: the layer with its Keras name and shapes. */
-    public record Node(String name, Layer layer, Shape input, Shape output, long parameters) {}
+    public Sequential(String name, Shape inputShape, List<Layer> layers) {
+        this(name, Input.of(require(inputShape)), layers);
+    }
 
-    @JsonCreator
-    public Sequential(@JsonProperty("input_shape") Shape inputShape, @JsonProperty("layers") List<Layer> layers) {
-        if (inputShape == null) throw new IllegalArgumentException("The model needs an input shape, e.g. 768x1024x3.");
+    private Sequential(String name, Node input, List<Layer> layers) { super(name, List.of(input), chain(input, layers)); }
+
+    private static Shape require(Shape s) {
+        if (s == null) throw new IllegalArgumentException("The model needs an input shape, e.g. 768x1024x3.");
+        return s;
+    }
+
+    private static Node chain(Node x, List<Layer> layers) {
         if (layers == null || layers.isEmpty()) throw new IllegalArgumentException("The model has no layers.");
-        this.inputShape = inputShape;
-        this.layers = List.copyOf(layers);
-        nodes(); // checks every shape now
-        Layer last = this.layers.get(this.layers.size() - 1);
-        if (!(last instanceof Dense d) || (d.activation() != Activation.SOFTMAX && d.activation() != Activation.LINEAR)) {
-            throw new IllegalArgumentException("The last layer must be Dense with 'softmax' (or 'linear' logits) "
-                    + "activation for classification, got " + last + ".");
-        }
+        nameDefaults(layers, "sequential"); // now, so a shape error names the layer
+        for (Layer l : layers) x = l.call(x);
+        return x;
     }
 
-    public Sequential withInput(Shape input) { return new Sequential(input, layers); }
+    /** The stacked layers, without the input (as Keras' {@code Sequential.layers}). */
+    public List<Layer> stack() { return layers().subList(1, layers().size()); }
 
-    /** Layers with their names, in order; names follow Keras ({@code conv2d}, {@code conv2d_1}, …). */
-    @JsonIgnore public List<Node> nodes() {
-        List<Node> nodes = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
-        Shape shape = inputShape;
-        for (Layer layer : layers) {
-            int k = seen.merge(layer.baseName(), 1, Integer::sum) - 1;
-            String name = k == 0 ? layer.baseName() : layer.baseName() + "_" + k;
-            Shape out;
-            try {
-                out = layer.outputShape(shape);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("Layer '" + name + "' (" + layer.type() + ") on input "
-                        + shape.withBatch() + ": " + e.getMessage(), e);
-            }
-            nodes.add(new Node(name, layer, shape, out, layer.parameterCount(shape)));
-            shape = out;
-        }
-        return nodes;
-    }
-
-    @JsonIgnore public Shape outputShape() { return nodes().get(nodes().size() - 1).output(); }
-
-    /** Number of classes the model predicts (units of the last Dense layer). */
-    @JsonIgnore public int classes() { return outputShape().dims()[0]; }
-
-    @JsonIgnore public long parameterCount() { return nodes().stream().mapToLong(Node::parameters).sum(); }
-
-    @JsonIgnore public long trainableCount() { return nodes().stream().mapToLong(n -> n.layer().trainableCount(n.input())).sum(); }
-
-    public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    public static Sequential fromJson(String json) {
-        try {
-            return JSON.readValue(json, Sequential.class);
-        } catch (IOException e) {
-            Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
-            throw new IllegalArgumentException("Invalid model spec: " + cause.getMessage().lines().findFirst().orElse(""), e);
-        }
-    }
-
-    /** Reads a spec file; its input shape may be left out and taken from {@code fallbackInput}. */
-    public static Sequential read(Path file, Shape fallbackInput) {
+    /**
+     * Reads a spec file: Lote's {@code {"layers": [{"type": "Conv2D", ...}]}} or a Keras model config; an input shape
+     * left out is taken from {@code fallbackInput}.
+     */
+    public static Model read(Path file, Shape fallbackInput) {
         String text;
         try {
             text = Files.readString(file);
@@ -102,13 +46,8 @@ public record Sequential(Shape inputShape, List<Layer> layers) {
             throw new IllegalArgumentException("Cannot read model spec " + file + ": " + e.getMessage(), e);
         }
         try {
-            var tree = JSON.readTree(text);
-            if (tree != null && tree.isObject() && !tree.has("input_shape") && fallbackInput != null) {
-                ((com.fasterxml.jackson.databind.node.ObjectNode) tree).set("input_shape", JSON.valueToTree(fallbackInput));
-                text = JSON.writeValueAsString(tree);
-            }
-            return fromJson(text);
-        } catch (IOException | IllegalArgumentException e) {
+            return KerasConfig.fromJson(text, fallbackInput);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage().lines().findFirst().orElse(""), e);
         }
     }

@@ -1,22 +1,34 @@
 package dev.lote.nn;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
-/** Keras 3's model summary table: layer (type), output shape, parameter count, totals. */
+/** Keras 3's model summary: layer (type), output shape, parameter count, and for functional models "Connected to". */
 public final class Summary {
     private Summary() {}
 
-    public static String of(Sequential model) {
-        int first = model.nodes().stream().mapToInt(n -> n.name().length() + n.layer().type().length() + 3).max().orElse(0);
-        int[] w = {Math.max(34, first), 24, 15};
-        StringBuilder s = new StringBuilder("Model: \"sequential\"\n");
-        s.append(rule('┏', '━', '┳', '┓', w));
-        s.append(row('┃', w, "Layer (type)", "Output Shape", "Param #"));
-        s.append(rule('┡', '━', '╇', '┩', w));
-        for (Sequential.Node n : model.nodes()) {
-            s.append(row('│', w, n.name() + " (" + n.layer().type() + ")", n.output().withBatch(),
-                    String.format(Locale.ROOT, "%,d", n.parameters())));
+    public static String of(Model model) {
+        boolean graph = !(model instanceof Sequential);
+        List<String[]> rows = new ArrayList<>();
+        for (Model.Call c : model.calls()) {
+            if (!graph && c.layer() instanceof InputLayer) continue;
+            String type = c.layer() instanceof Model m ? (m instanceof Sequential ? "Sequential" : "Functional") : c.layer().className();
+            List<String> from = new ArrayList<>();
+            for (int i : c.inputs()) from.add(model.calls().get(i).layer().name() + "[" + model.calls().get(i).node() + "][0]");
+            rows.add(new String[] {c.layer().name() + " (" + type + ")", c.output().withBatch(),
+                    String.format(Locale.ROOT, "%,d", c.node() == Model.firstNode(c.layer()) ? c.layer().parameterCount(c.inputShapes()) : 0),
+                    from.isEmpty() ? "-" : String.join(", ", from)});
         }
+        int first = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);
+        int[] w = graph ? new int[] {Math.max(34, first), 24, 15, Math.max(20, rows.stream().mapToInt(r -> r[3].length()).max().orElse(0))}
+                : new int[] {Math.max(34, first), 24, 15};
+        String[] head = {"Layer (type)", "Output Shape", "Param #", "Connected to"};
+        StringBuilder s = new StringBuilder("Model: \"" + model.name() + "\"\n");
+        s.append(rule('┏', '━', '┳', '┓', w));
+        s.append(row('┃', w, head));
+        s.append(rule('┡', '━', '╇', '┩', w));
+        for (String[] r : rows) s.append(row('│', w, r));
         s.append(rule('└', '─', '┴', '┘', w));
         long total = model.parameterCount(), trainable = model.trainableCount();
         s.append(" Total params: ").append(count(total)).append('\n');
@@ -44,9 +56,14 @@ public final class Summary {
         return s.append('\n').toString();
     }
 
-    private static String row(char bar, int[] w, String a, String b, String c) {
-        return bar + " " + pad(a, w[0]) + " " + bar + " " + pad(b, w[1]) + " " + bar + " "
-                + " ".repeat(Math.max(0, w[2] - c.length())) + c + " " + bar + "\n";
+    /** Text columns left-aligned, the parameter count (column 2) right-aligned. */
+    private static String row(char bar, int[] w, String[] cells) {
+        StringBuilder s = new StringBuilder().append(bar);
+        for (int i = 0; i < w.length; i++) {
+            String c = cells[i];
+            s.append(' ').append(i == 2 ? " ".repeat(Math.max(0, w[i] - c.length())) + c : pad(c, w[i])).append(' ').append(bar);
+        }
+        return s.append('\n').toString();
     }
 
     private static String pad(String s, int width) { return s.length() >= width ? s : s + " ".repeat(width - s.length()); }

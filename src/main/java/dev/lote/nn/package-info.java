@@ -1,3 +1,4 @@
-/** Layer specs, the {@link dev.lote.nn.Sequential} architecture, presets and the Keras-style summary.
- *  Pure Java: specs compute shapes and parameter counts; {@code dev.lote.torch} runs them. */
+/** Layers (each kind with its Keras config, shapes and named weights), functional {@link dev.lote.nn.Model}s and
+ *  {@link dev.lote.nn.Sequential} stacks, Keras' JSON ({@link dev.lote.nn.KerasConfig}), presets and the summary.
+ *  Pure Java: {@code dev.lote.torch} creates the weights and runs the forward passes. */
 package dev.lote.nn;

@@ -47,7 +47,8 @@ public final class Predictor implements AutoCloseable {
     public static Predictor open(Path file) throws ModelFileException {
         ModelFile model = ModelFile.load(file);
         Engine.start(0);
-        Network net = Network.build(model.architecture(), 0);
+        var pre = model.info().preprocessing();
+        Network net = Network.build(model.architecture(), 0).pixels(pre.pixelScale(), pre.pixelOffset());
         net.setWeightValues(model.weights());
         return new Predictor(net, model.info(), true);
     }

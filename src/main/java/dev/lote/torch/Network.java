@@ -2,78 +2,192 @@ package dev.lote.torch;
 
 import dev.lote.data.Batch;
 import dev.lote.nn.Activation;
-import dev.lote.nn.BatchNormalization;
-import dev.lote.nn.GlobalAveragePooling2D;
 import dev.lote.nn.Adam;
-import dev.lote.nn.Conv2D;
-import dev.lote.nn.Dense;
-import dev.lote.nn.DepthwiseConv2D;
-import dev.lote.nn.Dropout;
-import dev.lote.nn.Flatten;
+import dev.lote.nn.InputLayer;
 import dev.lote.nn.Layer;
-import dev.lote.nn.MaxPooling2D;
-import dev.lote.nn.Padding;
-import dev.lote.nn.Sequential;
+import dev.lote.nn.Model;
 import dev.lote.nn.Shape;
+import dev.lote.nn.Weight;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorOptions;
-import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.MemoryFormat;
 
 /**
- * A {@link Sequential} spec made real: weights in libtorch, a forward pass, and Keras' Adam. Convolutions run in
- * channels_last memory format (measured ~23 % faster here): the NHWC batch from Java is already channels_last
- * once permuted to NCHW, so no copy is made. Every step runs in its own {@link PointerScope}, so the native memory
- * of intermediate tensors is freed when the step ends; weights and optimizer state live until {@link #close()}.
+ * A {@link Model} made real: its weights in libtorch (created once per layer, by path {@code layer/weight}), the
+ * forward pass of its graph, and Keras' Adam. Convolutions run in channels_last memory format (measured ~23 % faster
+ * here): the NHWC batch from Java is already channels_last once permuted to NCHW, so no copy is made. Every step runs
+ * in its own {@link PointerScope}, so the native memory of intermediate tensors is freed when the step ends; weights
+ * and optimizer state live until {@link #close()}. Weight values go in and out in Keras' layout.
  */
 public final class Network implements AutoCloseable {
     /** Loss summed over the batch, correct predictions and the number of samples of one step. */
     public record StepResult(double lossSum, int correct, int samples) {}
 
-    private final Sequential spec;
-    private final List<Op> ops = new ArrayList<>();
-    private final List<Tensor> weights = new ArrayList<>();    // trained by Adam
-    private final List<Tensor> saved = new ArrayList<>();      // weights and state, in layer order: what a model file holds
-    private final List<Tensor> moments = new ArrayList<>();   // Adam's m, one per weight
-    private final List<Tensor> velocities = new ArrayList<>(); // Adam's v
-    private final boolean logitsOut;
+    /** How the output becomes a loss: logits before a final softmax, raw logits, or probabilities from elsewhere. */
+    private enum Output { SOFTMAX_LOGITS, LOGITS, PROBABILITIES }
+
+    private record Param(Weight spec, Tensor tensor, boolean trained) {}
+
+    private final Model spec;
+    private final Map<String, Param> params = new LinkedHashMap<>(); // every weight and state tensor, by path
+    private final List<Tensor> weights = new ArrayList<>();     // trained by Adam
+    private final List<String> trainedPaths = new ArrayList<>();
+    private final List<Tensor> moments = new ArrayList<>();     // Adam's m, one per trained weight
+    private final List<Tensor> velocities = new ArrayList<>();  // Adam's v
+    private final List<Tensor> constants = new ArrayList<>();
+    private final Output output;
     private final long seed;
+    private final Graph graph;
+    private double pixelScale = 1 / 255.0, pixelOffset = 0;
     private Adam adam = new Adam();
     private long steps;
     private ProcessGroup group; // null: training alone
 
-    private Network(Sequential spec, long seed) {
+    private Network(Model spec, long seed) {
         this.spec = spec;
         this.seed = seed;
-        Layer last = spec.layers().get(spec.layers().size() - 1);
-        logitsOut = ((Dense) last).activation() == Activation.SOFTMAX;
+        Activation last = spec.activation();
+        output = last == Activation.SOFTMAX ? Output.SOFTMAX_LOGITS : last == Activation.LINEAR ? Output.LOGITS : Output.PROBABILITIES;
+        graph = new Graph(spec, "", spec.trainable());
     }
 
     /** Builds the weights with Keras' initialisers (Glorot-uniform kernels, zero biases) from {@code seed}. */
-    public static Network build(Sequential spec, long seed) {
+    public static Network build(Model spec, long seed) {
         Engine.seed(seed);
         Network net = new Network(spec, seed);
-        for (Sequential.Node node : spec.nodes()) net.ops.add(net.opFor(node.layer(), node.input()));
         for (Tensor w : net.weights) {
-            Tensor m = torch.empty_like(w).zero_();
-            Tensor v = torch.empty_like(w).zero_();
-            net.moments.add(m);
-            net.velocities.add(v);
+            net.moments.add(torch.empty_like(w).zero_());
+            net.velocities.add(torch.empty_like(w).zero_());
         }
         return net;
     }
 
-    public Sequential spec() { return spec; }
+    public Model spec() { return spec; }
+
+    /** Pixels reach the model as {@code byte · scale + offset} (default ÷ 255; 1 and 0 when the model rescales itself). */
+    public Network pixels(double scale, double offset) {
+        this.pixelScale = scale;
+        this.pixelOffset = offset;
+        return this;
+    }
+
+    /** The compiled graph of one model: a forward pass per call, one per layer (a shared layer runs the same one). */
+    private final class Graph implements Ops.Forward {
+        private final Model model;
+        private final List<Ops.Forward> calls = new ArrayList<>();
+
+        Graph(Model model, String prefix, boolean trains) {
+            this.model = model;
+            Map<Layer, Ops.Forward> byLayer = new IdentityHashMap<>();
+            for (Model.Call c : model.calls()) {
+                calls.add(byLayer.computeIfAbsent(c.layer(), l -> l instanceof Model sub
+                        ? new Graph(sub, prefix + l.name() + "/", trains && l.trainable())
+                        : Ops.forward(l, weightsOf(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes()))));
+            }
+        }
+
+        @Override public Tensor apply(List<Tensor> in, Ops.Mode mode) {
+            Tensor[] out = new Tensor[calls.size()];
+            List<Integer> inputs = model.inputIndices();
+            for (int i = 0; i < inputs.size(); i++) out[inputs.get(i)] = in.get(i);
+            Ops.Mode inner = new Ops.Mode(mode.training(), false);
+            for (int i = 0; i < out.length; i++) {
+                Model.Call c = model.calls().get(i);
+                if (c.layer() instanceof InputLayer) continue;
+                List<Tensor> args = new ArrayList<>(c.inputs().size());
+                for (int j : c.inputs()) args.add(out[j]);
+                out[i] = calls.get(i).apply(args, i == model.outputIndex() ? mode : inner);
+            }
+            return out[model.outputIndex()];
+        }
+    }
+
+    /** Creates a layer's weights (Keras' initialisers, libtorch's layout) and registers them by path. */
+    private Ops.Weights weightsOf(Layer layer, String prefix, boolean trains, List<Shape> inputs) {
+        Map<String, Tensor> mine = new LinkedHashMap<>();
+        for (Weight w : layer.weights(inputs)) {
+            Tensor t = create(w);
+            boolean trained = trains && w.trainable();
+            if (trained) {
+                t.set_requires_grad(true);
+                weights.add(t);
+                trainedPaths.add(prefix + w.name());
+            }
+            params.put(prefix + w.name(), new Param(w, t, trained));
+            mine.put(w.name(), t);
+        }
+        return new Ops.Weights() {
+            @Override public Tensor get(String name) {
+                Tensor t = mine.get(name);
+                if (t == null) throw new IllegalStateException(layer.className() + " has no weight '" + name + "'.");
+                return t;
+            }
+            @Override public boolean has(String name) { return mine.containsKey(name); }
+            @Override public boolean trains() { return trains; }
+            @Override public Tensor keep(Tensor t) {
+                constants.add(t);
+                return t;
+            }
+        };
+    }
+
+    /** libtorch's shape for a Keras weight: conv kernels OIHW (channels_last), depthwise (C·M, 1, kh, kw), dense (out, in). */
+    private static long[] engineShape(Weight w) {
+        int[] s = w.shape();
+        return switch (w.layout()) {
+            case CONV_KERNEL -> new long[] {s[3], s[2], s[0], s[1]};
+            case DEPTHWISE_KERNEL -> new long[] {(long) s[2] * s[3], 1, s[0], s[1]};
+            case DENSE_KERNEL -> new long[] {s[1], s[0]};
+            case VECTOR -> java.util.Arrays.stream(s).mapToLong(i -> i).toArray();
+        };
+    }
+
+    private static Tensor create(Weight w) {
+        long[] shape = engineShape(w);
+        Tensor t = switch (w.init()) {
+            case GLOROT_UNIFORM -> {
+                double limit = Math.sqrt(6.0 / w.fanSum()); // U(−l, l), l = √(6 / (fanIn + fanOut)) with Keras' fans
+                yield torch.empty(shape).uniform_(-limit, limit, new GeneratorOptional());
+            }
+            case ZEROS -> torch.zeros(shape);
+            case ONES -> torch.ones(shape);
+        };
+        return shape.length == 4 ? t.contiguous(MemoryFormat.ChannelsLast) : t;
+    }
+
+    /** The engine tensor viewed in Keras' layout. */
+    private static Tensor toKeras(Weight w, Tensor t) {
+        int[] s = w.shape();
+        return switch (w.layout()) {
+            case CONV_KERNEL -> t.permute(2, 3, 1, 0);
+            case DEPTHWISE_KERNEL -> t.reshape(s[2], s[3], s[0], s[1]).permute(2, 3, 0, 1);
+            case DENSE_KERNEL -> t.t();
+            case VECTOR -> t;
+        };
+    }
+
+    /** A Keras-layout tensor in the engine's logical layout. */
+    private static Tensor fromKeras(Weight w, Tensor k) {
+        int[] s = w.shape();
+        return switch (w.layout()) {
+            case CONV_KERNEL -> k.permute(3, 2, 0, 1);
+            case DEPTHWISE_KERNEL -> k.permute(2, 3, 0, 1).reshape((long) s[2] * s[3], 1, s[0], s[1]);
+            case DENSE_KERNEL -> k.t();
+            case VECTOR -> k;
+        };
+    }
 
     public Network optimizer(Adam a) {
         this.adam = a;
@@ -93,7 +207,7 @@ public final class Network implements AutoCloseable {
     public void join(ProcessGroup g) {
         this.group = g;
         try (PointerScope scope = new PointerScope()) {
-            for (Tensor t : saved) g.broadcast(t, 0);
+            for (Param p : params.values()) g.broadcast(p.tensor(), 0);
             // gradients exist from the start, so a rank whose batch is empty still has zeros to contribute
             Tensor zero = null;
             for (Tensor w : weights) zero = zero == null ? w.sum().mul(new Scalar(0)) : zero.add(w.sum().mul(new Scalar(0)));
@@ -107,8 +221,8 @@ public final class Network implements AutoCloseable {
     /** Averages layer state (batch-norm statistics) across ranks, so every rank holds the same model. */
     public void averageStateAcrossRanks() {
         if (group == null || group.world() == 1) return;
-        List<Tensor> state = new ArrayList<>(saved);
-        state.removeAll(weights);
+        List<Tensor> state = new ArrayList<>();
+        for (Param p : params.values()) if (!p.spec().trainable()) state.add(p.tensor()); // batch-norm statistics
         if (state.isEmpty()) return;
         group.allReduceSum(state);
         try (NoGradGuard guard = new NoGradGuard()) {
@@ -117,57 +231,85 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** Trainable parameters actually allocated (equals {@code spec().parameterCount()}). */
+    /** Parameters actually allocated (equals {@code spec().parameterCount()}). */
     public long parameterCount() {
         long n = 0;
-        for (Tensor w : saved) n += w.numel();
+        for (Param p : params.values()) n += p.tensor().numel();
         return n;
     }
 
-    /** A copy of every weight tensor's values, in layer order (kernel then bias), in libtorch's layout. */
-    public List<float[]> weightValues() { return values(saved); }
-
-    /** Adam's state: the step count and, per weight, the first and second moments (same layout as the weights). */
-    public record OptimizerState(long steps, List<float[]> moments, List<float[]> velocities) {}
-
-    /** Replaces every weight's values, e.g. from a model file; sizes must match the architecture. */
-    public void setWeightValues(List<float[]> values) { copyInto(saved, values, "weight"); }
-
-    public OptimizerState optimizerState() { return new OptimizerState(steps, values(moments), values(velocities)); }
-
-    /** Restores Adam exactly where it was, so the next step is the one an uninterrupted run would take. */
-    public void restore(OptimizerState state) {
-        copyInto(moments, state.moments(), "Adam moment");
-        copyInto(velocities, state.velocities(), "Adam velocity");
-        steps = state.steps();
+    /** Every weight's Keras description, by path, in layer order. */
+    public Map<String, Weight> weightSpecs() {
+        Map<String, Weight> out = new LinkedHashMap<>();
+        params.forEach((k, p) -> out.put(k, p.spec()));
+        return out;
     }
 
-    private static List<float[]> values(List<Tensor> tensors) {
-        List<float[]> out = new ArrayList<>();
+    /** A copy of every weight's values by path ({@code dense/kernel}), in Keras' layout. */
+    public Map<String, float[]> weightValues() {
+        Map<String, float[]> out = new LinkedHashMap<>();
         try (PointerScope scope = new PointerScope()) {
-            for (Tensor t : tensors) {
-                float[] v = new float[Math.toIntExact(t.numel())];
-                t.detach().contiguous().data_ptr_float().get(v);
-                out.add(v);
-            }
+            params.forEach((k, p) -> out.put(k, values(toKeras(p.spec(), p.tensor()))));
         }
         return out;
     }
 
-    private static void copyInto(List<Tensor> tensors, List<float[]> values, String what) {
-        if (values.size() != tensors.size()) throw new IllegalArgumentException("Expected " + tensors.size() + " " + what
-                + " tensors for this architecture, got " + values.size() + ".");
+    /** Adam's state: the step count and, per trained weight (by path), the first and second moments, in Keras' layout. */
+    public record OptimizerState(long steps, Map<String, float[]> moments, Map<String, float[]> velocities) {}
+
+    /** Replaces every weight's values (Keras' layout), e.g. from a model file; each must be there with the right size. */
+    public void setWeightValues(Map<String, float[]> values) {
+        for (String k : params.keySet()) if (!values.containsKey(k)) throw new IllegalArgumentException("weight " + k + " is missing.");
+        for (String k : values.keySet()) if (!params.containsKey(k)) throw new IllegalArgumentException("weight " + k
+                + " is not in the architecture.");
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            for (int i = 0; i < tensors.size(); i++) {
-                Tensor t = tensors.get(i);
-                float[] v = values.get(i);
-                if (v.length != t.numel()) throw new IllegalArgumentException(what + " " + i + " has " + v.length
-                        + " values; the architecture needs " + t.numel() + ".");
-                Tensor dense = torch.empty(t.sizes().vec().get()); // logical layout; copy_ handles channels_last
-                dense.data_ptr_float().put(v, 0, v.length);
-                t.copy_(dense);
+            params.forEach((k, p) -> copyInto(p.spec(), p.tensor(), values.get(k), "weight " + k));
+        }
+    }
+
+    /** The paths of the weights Adam trains, in order. */
+    public List<String> trainedPaths() { return List.copyOf(trainedPaths); }
+
+    public OptimizerState optimizerState() {
+        Map<String, float[]> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
+        try (PointerScope scope = new PointerScope()) {
+            for (int i = 0; i < trainedPaths.size(); i++) {
+                Weight w = params.get(trainedPaths.get(i)).spec();
+                m.put(trainedPaths.get(i), values(toKeras(w, moments.get(i))));
+                v.put(trainedPaths.get(i), values(toKeras(w, velocities.get(i))));
             }
         }
+        return new OptimizerState(steps, m, v);
+    }
+
+    /** Restores Adam exactly where it was, so the next step is the one an uninterrupted run would take. */
+    public void restore(OptimizerState state) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            for (int i = 0; i < trainedPaths.size(); i++) {
+                String k = trainedPaths.get(i);
+                float[] m = state.moments().get(k), v = state.velocities().get(k);
+                if (m == null || v == null) throw new IllegalArgumentException("Adam's state for " + k + " is missing.");
+                Weight w = params.get(k).spec();
+                copyInto(w, moments.get(i), m, "Adam moment " + k);
+                copyInto(w, velocities.get(i), v, "Adam velocity " + k);
+            }
+        }
+        steps = state.steps();
+    }
+
+    private static float[] values(Tensor t) {
+        float[] v = new float[Math.toIntExact(t.numel())];
+        t.detach().contiguous().data_ptr_float().get(v);
+        return v;
+    }
+
+    private static void copyInto(Weight w, Tensor t, float[] v, String what) {
+        if (v.length != t.numel()) throw new IllegalArgumentException(what + " has " + v.length + " values; the architecture needs "
+                + t.numel() + " (shape " + java.util.Arrays.toString(w.shape()) + ").");
+        long[] keras = java.util.Arrays.stream(w.shape()).mapToLong(i -> i).toArray();
+        Tensor dense = torch.empty(keras);
+        dense.data_ptr_float().put(v, 0, v.length);
+        t.copy_(fromKeras(w, dense)); // copy_ handles channels_last
     }
 
     /** One Adam step on a batch: forward, categorical cross-entropy, backward, update. */
@@ -176,8 +318,8 @@ public final class Network implements AutoCloseable {
             StepResult r = new StepResult(0, 0, 0);
             if (batch.size() > 0) {
                 Tensor logits = forward(input(batch), true);
-                Tensor loss = torch.cross_entropy_loss(logits, labels(batch));
-                loss.backward();
+                Tensor loss = loss(logits, batch);
+                if (!weights.isEmpty()) loss.backward();
                 r = result(logits, loss, batch);
             }
             if (group != null) r = averageGradients(r);
@@ -212,7 +354,7 @@ public final class Network implements AutoCloseable {
     public StepResult test(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             Tensor logits = forward(input(batch), false);
-            return result(logits, torch.cross_entropy_loss(logits, labels(batch)), batch);
+            return result(logits, loss(logits, batch), batch);
         }
     }
 
@@ -220,7 +362,7 @@ public final class Network implements AutoCloseable {
     public float[][] predict(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             Tensor out = forward(input(batch), false);
-            Tensor p = (logitsOut ? torch.softmax(out, 1) : out).contiguous();
+            Tensor p = (output == Output.SOFTMAX_LOGITS ? torch.softmax(out, 1) : out).contiguous();
             int n = batch.size(), k = (int) p.size(1);
             float[] flat = new float[n * k];
             p.data_ptr_float().get(flat);
@@ -228,6 +370,12 @@ public final class Network implements AutoCloseable {
             for (int i = 0; i < n; i++) System.arraycopy(flat, i * k, rows[i], 0, k);
             return rows;
         }
+    }
+
+    /** Categorical cross-entropy: on logits, or on probabilities clipped at 1e-7 as Keras does. */
+    private Tensor loss(Tensor out, Batch batch) {
+        if (output != Output.PROBABILITIES) return torch.cross_entropy_loss(out, labels(batch));
+        return torch.nll_loss(torch.log(torch.clamp_min(out, new Scalar(1e-7))), labels(batch));
     }
 
     private StepResult result(Tensor logits, Tensor loss, Batch batch) {
@@ -254,13 +402,16 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    private static Tensor input(Batch batch) {
+    private Tensor input(Batch batch) {
         Shape s = batch.sampleShape();
         Tensor bytes = torch.empty(new long[] {batch.size(), s.height(), s.width(), s.channels()},
                 new TensorOptions(torch.ScalarType.Byte), new MemoryFormatOptional());
         bytes.data_ptr_byte().put(batch.pixels(), 0, Math.toIntExact(batch.size() * s.size()));
+        Tensor x = bytes.to(torch.ScalarType.Float);
         // ÷ 255 in float32 equals numpy's pixels / 255 cast to float32 for all 256 values
-        Tensor x = bytes.to(torch.ScalarType.Float).div_(new Scalar(255f));
+        if (pixelScale == 1 / 255.0) x = x.div_(new Scalar(255f));
+        else if (pixelScale != 1) x = x.mul_(new Scalar(pixelScale));
+        if (pixelOffset != 0) x = x.add_(new Scalar(pixelOffset));
         return x.permute(0, 3, 1, 2); // NHWC memory viewed as NCHW = channels_last, no copy
     }
 
@@ -271,119 +422,16 @@ public final class Network implements AutoCloseable {
     }
 
     private Tensor forward(Tensor x, boolean training) {
-        for (int i = 0; i < ops.size(); i++) x = ops.get(i).apply(x, training, i == ops.size() - 1 && logitsOut);
-        return x;
+        return graph.apply(List.of(x), new Ops.Mode(training, output == Output.SOFTMAX_LOGITS));
     }
 
     @Override public void close() {
-        for (List<Tensor> list : List.of(saved, moments, velocities)) {
+        for (Param p : params.values()) p.tensor().close();
+        for (List<Tensor> list : List.of(moments, velocities, constants)) {
             for (Tensor t : list) t.close();
             list.clear();
         }
+        params.clear();
         weights.clear();
-    }
-
-    // ---- layers -------------------------------------------------------------------------------------------
-
-    private interface Op {
-        /** {@code logits}: skip a final softmax, which the loss applies itself. */
-        Tensor apply(Tensor x, boolean training, boolean logits);
-    }
-
-    private Op opFor(Layer layer, Shape in) {
-        if (layer instanceof DepthwiseConv2D d) {
-            int c = in.channels(), out = c * d.depthMultiplier(), k = d.kernelSize();
-            // Keras' fans for (k, k, C, M) and torch's for (C·M, 1, k, k) sum to the same k²·(C + M): same limit
-            Tensor w = kernel(new long[] {out, 1, k, k}, k * k * (c + d.depthMultiplier()));
-            return conv(w, d.useBias() ? bias(out) : null, d.strides(), d.padding(), k, in, c, d.activation());
-        }
-        if (layer instanceof Conv2D cv) {
-            int k = cv.kernelSize();
-            Tensor w = kernel(new long[] {cv.filters(), in.channels(), k, k}, k * k * (in.channels() + cv.filters()));
-            return conv(w, cv.useBias() ? bias(cv.filters()) : null, cv.strides(), cv.padding(), k, in, 1, cv.activation());
-        }
-        if (layer instanceof MaxPooling2D p) {
-            int[] ph = p.padding().amounts(in.height(), p.poolSize(), p.strides());
-            int[] pw = p.padding().amounts(in.width(), p.poolSize(), p.strides());
-            long[] pads = {pw[0], pw[1], ph[0], ph[1]};
-            boolean padded = p.padding() == Padding.SAME && (ph[1] > 0 || pw[1] > 0);
-            return (x, training, logits) -> {
-                Tensor y = padded ? torch.constant_pad_nd(x, pads, new Scalar(Float.NEGATIVE_INFINITY)) : x;
-                return torch.max_pool2d(y, new long[] {p.poolSize(), p.poolSize()}, new long[] {p.strides(), p.strides()},
-                        new long[] {0, 0}, new long[] {1, 1}, false);
-            };
-        }
-        if (layer instanceof Flatten) {
-            // Keras flattens (H, W, C); permuting a channels_last tensor to NHWC is free
-            return (x, training, logits) -> x.dim() == 4 ? x.permute(0, 2, 3, 1).reshape(x.size(0), -1) : x;
-        }
-        if (layer instanceof Dense d) {
-            int fanIn = in.dims()[0];
-            Tensor w = kernel(new long[] {d.units(), fanIn}, fanIn + d.units());
-            Tensor b = d.useBias() ? bias(d.units()) : null;
-            return (x, training, logits) -> activate(torch.linear(x, w, b == null ? new TensorOptional() : new TensorOptional(b)),
-                    logits ? Activation.LINEAR : d.activation());
-        }
-        if (layer instanceof BatchNormalization bn) {
-            long c = in.dims()[in.dims().length - 1];
-            Tensor gamma = trained(torch.ones(c)), beta = trained(torch.zeros(c));
-            Tensor mean = state(torch.zeros(c)), var = state(torch.ones(c));
-            double momentum = 1 - bn.momentum(); // libtorch weighs the new batch; Keras weighs the running value
-            return (x, training, logits) -> torch.batch_norm(x, new TensorOptional(gamma), new TensorOptional(beta),
-                    new TensorOptional(mean), new TensorOptional(var), training, momentum, bn.epsilon(), false);
-        }
-        if (layer instanceof GlobalAveragePooling2D) {
-            return (x, training, logits) -> x.mean(new long[] {2, 3}, false, new ScalarTypeOptional());
-        }
-        if (layer instanceof Dropout d) {
-            return (x, training, logits) -> training && d.rate() > 0 ? torch.dropout(x, d.rate(), true) : x;
-        }
-        throw new IllegalArgumentException("No engine support for layer " + layer.type() + ".");
-    }
-
-    private Op conv(Tensor w, Tensor b, int stride, Padding padding, int k, Shape in, int groups, Activation act) {
-        int[] ph = padding.amounts(in.height(), k, stride), pw = padding.amounts(in.width(), k, stride);
-        boolean symmetric = ph[0] == ph[1] && pw[0] == pw[1];
-        long[] explicit = {pw[0], pw[1], ph[0], ph[1]};
-        long[] convPad = symmetric ? new long[] {ph[0], pw[0]} : new long[] {0, 0};
-        long[] strides = {stride, stride}, dilation = {1, 1};
-        return (x, training, logits) -> {
-            Tensor y = symmetric ? x : torch.constant_pad_nd(x, explicit); // Keras pads the odd pixel after
-            return activate(torch.conv2d(y, w, b == null ? new TensorOptional() : new TensorOptional(b), strides, convPad,
-                    dilation, groups), act);
-        };
-    }
-
-    private static Tensor activate(Tensor x, Activation a) {
-        return switch (a) {
-            case LINEAR -> x;
-            case RELU -> torch.relu(x);
-            case SOFTMAX -> torch.softmax(x, 1);
-            case SIGMOID -> x.sigmoid();
-            case TANH -> x.tanh();
-        };
-    }
-
-    /** Glorot-uniform: U(−l, l) with l = √(6 / (fanIn + fanOut)); 4-D kernels stored channels_last. */
-    private Tensor kernel(long[] shape, long fanSum) {
-        double limit = Math.sqrt(6.0 / fanSum);
-        Tensor w = torch.empty(shape).uniform_(-limit, limit, new GeneratorOptional());
-        if (shape.length == 4) w = w.contiguous(MemoryFormat.ChannelsLast);
-        return trained(w);
-    }
-
-    private Tensor bias(long n) { return trained(torch.empty(n).zero_()); }
-
-    private Tensor trained(Tensor t) {
-        t.set_requires_grad(true);
-        weights.add(t);
-        saved.add(t);
-        return t;
-    }
-
-    /** Updated by the forward pass, not by the optimizer. */
-    private Tensor state(Tensor t) {
-        saved.add(t);
-        return t;
     }
 }

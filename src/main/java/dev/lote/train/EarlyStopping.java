@@ -16,7 +16,7 @@ public final class EarlyStopping implements Callback {
     private double best;
     private int bestEpoch, wait;
     private boolean stop;
-    private List<float[]> bestWeights;
+    private java.util.Map<String, float[]> bestWeights;
 
     /** {@code restoreInto}: the network whose best weights are kept and restored; null keeps the last weights. */
     public EarlyStopping(String monitor, int patience, double minDelta, Network restoreInto, PrintStream out) {

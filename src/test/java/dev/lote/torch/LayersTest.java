@@ -46,11 +46,11 @@ class LayersTest {
         try (Network net = Network.build(spec, 1)) {
             assertEquals(spec.parameterCount(), net.parameterCount());
             net.trainStep(batch(x, new int[] {0, 1}, in));
-            List<float[]> w = net.weightValues(); // gamma, beta, moving mean, moving variance, kernel, bias
+            var w = net.weightValues();
             // channel 0 values (1,3,5,7)/255: mean 4/255; libtorch updates the variance with the unbiased (20/3)/255²
-            assertEquals(0.01 * 4 / 255, w.get(2)[0], 1e-7);
-            assertEquals(0.99 + 0.01 * (20 / 3.0) / (255 * 255), w.get(3)[0], 1e-6);
-            assertEquals(0.01 * 40 / 255, w.get(2)[1], 1e-7);
+            assertEquals(0.01 * 4 / 255, w.get("batch_normalization/moving_mean")[0], 1e-7);
+            assertEquals(0.99 + 0.01 * (20 / 3.0) / (255 * 255), w.get("batch_normalization/moving_variance")[0], 1e-6);
+            assertEquals(0.01 * 40 / 255, w.get("batch_normalization/moving_mean")[1], 1e-7);
             float[][] p1 = net.predict(batch(x, new int[] {0, 1}, in));
             float[][] p2 = net.predict(batch(new byte[] {1, 10, 3, 30}, new int[] {0}, in));
             assertEquals(p1[0][0], p2[0][0], 1e-6, "inference uses running statistics: a sample's output does not depend on its batch");
@@ -64,12 +64,12 @@ class LayersTest {
         byte[] zeros = new byte[4]; // zero input: the kernel's gradient is zero, only the decay moves it
         try (Network a = Network.build(spec, 3); Network b = Network.build(spec, 3)) {
             b.optimizer(new Adam(0.1).withWeightDecay(0.5));
-            float before = a.weightValues().get(0)[0];
+            float before = a.weightValues().get("dense/kernel")[0];
             a.trainStep(batch(zeros, new int[] {0, 1}, in));
             b.trainStep(batch(zeros, new int[] {0, 1}, in));
-            assertEquals(before, a.weightValues().get(0)[0], 1e-7);
-            assertEquals(before * (1 - 0.1 * 0.5), b.weightValues().get(0)[0], 1e-6);
-            assertNotEquals(a.weightValues().get(0)[0], b.weightValues().get(0)[0]);
+            assertEquals(before, a.weightValues().get("dense/kernel")[0], 1e-7);
+            assertEquals(before * (1 - 0.1 * 0.5), b.weightValues().get("dense/kernel")[0], 1e-6);
+            assertNotEquals(a.weightValues().get("dense/kernel")[0], b.weightValues().get("dense/kernel")[0]);
         }
     }
 }

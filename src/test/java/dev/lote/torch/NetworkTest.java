@@ -33,12 +33,12 @@ class NetworkTest {
     void glorotKernelsStayWithinTheirLimitAndBiasesStartAtZero() {
         Sequential spec = Presets.seedCnn(Shape.image(48, 64, 3), 4);
         try (Network net = Network.build(spec, 3)) {
-            List<float[]> w = net.weightValues();
+            var w = net.weightValues();
             double denseLimit = Math.sqrt(6.0 / (32 * 5 * 7 + 60));
             float max = 0;
-            for (float v : w.get(6)) max = Math.max(max, Math.abs(v));
+            for (float v : w.get("dense/kernel")) max = Math.max(max, Math.abs(v));
             assertEquals(denseLimit, max, denseLimit * 0.01); // 67k draws reach the limit
-            for (float v : w.get(7)) assertEquals(0f, v);
+            for (float v : w.get("dense/bias")) assertEquals(0f, v);
         }
     }
 
@@ -52,8 +52,8 @@ class NetworkTest {
         for (int i = 0; i < 4; i++) x[i] = (pixels[i] & 0xff) / 255f; // what the model sees
         int[] y = {2, 0};
         try (Network net = Network.build(spec, 5)) {
-            List<float[]> start = net.weightValues();
-            double[] w = toDouble(start.get(0)), b = toDouble(start.get(1)); // w is (3 units, 2 inputs)
+            var start = net.weightValues();
+            double[] w = toDouble(start.get("dense/kernel")), b = toDouble(start.get("dense/bias")); // w is Keras' (2 inputs, 3 units)
             double[] mw = new double[6], vw = new double[6], mb = new double[3], vb = new double[3];
             for (int t = 1; t <= 2; t++) {
                 double[] gw = new double[6], gb = new double[3];
@@ -61,14 +61,14 @@ class NetworkTest {
                 for (int i = 0; i < 2; i++) {
                     double[] z = new double[3];
                     double max = -1e30, sum = 0;
-                    for (int u = 0; u < 3; u++) { z[u] = b[u] + w[u * 2] * x[i * 2] + w[u * 2 + 1] * x[i * 2 + 1]; max = Math.max(max, z[u]); }
+                    for (int u = 0; u < 3; u++) { z[u] = b[u] + w[u] * x[i * 2] + w[3 + u] * x[i * 2 + 1]; max = Math.max(max, z[u]); }
                     for (int u = 0; u < 3; u++) { z[u] = Math.exp(z[u] - max); sum += z[u]; }
                     for (int u = 0; u < 3; u++) {
                         double p = z[u] / sum, d = (p - (u == y[i] ? 1 : 0)) / 2;
                         if (u == y[i]) loss -= Math.log(p) / 2;
                         gb[u] += d;
-                        gw[u * 2] += d * x[i * 2];
-                        gw[u * 2 + 1] += d * x[i * 2 + 1];
+                        gw[u] += d * x[i * 2];
+                        gw[3 + u] += d * x[i * 2 + 1];
                     }
                 }
                 Network.StepResult r = net.trainStep(batch(pixels, y, in));
@@ -76,9 +76,9 @@ class NetworkTest {
                 keras(w, gw, mw, vw, t);
                 keras(b, gb, mb, vb, t);
             }
-            List<float[]> end = net.weightValues();
-            for (int i = 0; i < 6; i++) assertEquals(w[i], end.get(0)[i], 1e-6);
-            for (int i = 0; i < 3; i++) assertEquals(b[i], end.get(1)[i], 1e-6);
+            var end = net.weightValues();
+            for (int i = 0; i < 6; i++) assertEquals(w[i], end.get("dense/kernel")[i], 1e-6);
+            for (int i = 0; i < 3; i++) assertEquals(b[i], end.get("dense/bias")[i], 1e-6);
         }
     }
 
