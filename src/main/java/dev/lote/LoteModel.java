@@ -9,7 +9,9 @@ import dev.lote.image.Resize;
 import dev.lote.io.ModelFile;
 import dev.lote.io.ModelFileException;
 import dev.lote.io.ModelInfo;
+import dev.lote.keras.KerasImport;
 import dev.lote.nn.Model;
+import dev.lote.nn.Shape;
 import dev.lote.predict.Predictor;
 import dev.lote.torch.Engine;
 import dev.lote.torch.Network;
@@ -44,6 +46,49 @@ public final class LoteModel implements AutoCloseable {
                 List.copyOf(classes), new ModelInfo.Preprocessing(in.height(), in.width(), resize.label(), "1/255"),
                 architecture, new dev.lote.nn.Adam(), 0, null);
         return new LoteModel(Network.build(architecture, seed), info);
+    }
+
+    /**
+     * Imports a Keras model ({@code .keras}, {@code .h5}, or a TensorFlow.js folder or {@code model.json}) with its
+     * weights: it then trains, evaluates, predicts and saves like any other. {@code classes} may be null ("0", "1", …);
+     * {@code input} fills an input size the file leaves open (else null). Pixels reach the model as 0–255 when it
+     * begins with its own Rescaling or Normalization, else ÷ 255 (as Teachable Machine and nsfwjs expect, say).
+     */
+    public static LoteModel importKeras(Path file, List<String> classes, Shape input) throws ModelFileException {
+        KerasImport.Imported k = KerasImport.read(file, input);
+        Model m = k.model();
+        int n = m.classes();
+        List<String> names = classes;
+        if (names == null) {
+            names = new ArrayList<>();
+            for (int i = 0; i < n; i++) names.add(Integer.toString(i));
+        }
+        if (names.size() != n) throw new IllegalArgumentException(names.size() + " class names for a model with " + n + " outputs ("
+                + file + ").");
+        Engine.start(0);
+        Shape in = m.inputShape();
+        String scale = rescalesItself(m) ? "1" : "1/255";
+        ModelInfo info = new ModelInfo(ModelFile.FORMAT, ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
+                List.copyOf(names), new ModelInfo.Preprocessing(in.height(), in.width(), Resize.STRETCH.label(), scale),
+                m, new dev.lote.nn.Adam(), 0, null);
+        Network net = Network.build(m, 0).pixels(info.preprocessing().pixelScale(), 0);
+        try {
+            net.setWeightValues(k.weights());
+        } catch (IllegalArgumentException e) {
+            net.close();
+            throw new ModelFileException(file, e.getMessage());
+        }
+        return new LoteModel(net, info);
+    }
+
+    /** True when the first layer after the input scales pixels itself (Rescaling or Normalization), nested or not. */
+    private static boolean rescalesItself(Model m) {
+        for (Model.Call c : m.calls()) {
+            if (c.layer() instanceof dev.lote.nn.InputLayer) continue;
+            if (c.layer() instanceof Model inner) return rescalesItself(inner);
+            return c.layer() instanceof dev.lote.nn.Rescaling || c.layer() instanceof dev.lote.nn.Normalization;
+        }
+        return false;
     }
 
     /** Loads a model file: weights, and Adam's state when the file has it (so training can go on exactly). */

@@ -147,6 +147,31 @@ public class Model extends Layer {
         throw new IllegalArgumentException("Model '" + name() + "' has no layer named '" + layerName + "'.");
     }
 
+    /**
+     * The model up to the (first) output of layer {@code layerName}, sharing its layers and so its weights: a
+     * backbone cut below its top, or a way to look at an inner layer's output.
+     */
+    public Model upTo(String layerName) {
+        int target = -1;
+        for (int i = 0; i < calls.size() && target < 0; i++) if (calls.get(i).layer().name().equals(layerName)) target = i;
+        if (target < 0) throw new IllegalArgumentException("Model '" + name() + "' has no layer named '" + layerName + "'.");
+        boolean[] needed = new boolean[calls.size()];
+        needed[target] = true;
+        for (int i = target; i >= 0; i--) if (needed[i]) for (int j : calls.get(i).inputs()) needed[j] = true;
+        int[] index = new int[calls.size()];
+        List<Call> kept = new ArrayList<>();
+        for (int i = 0; i <= target; i++) {
+            if (!needed[i]) continue;
+            Call c = calls.get(i);
+            index[i] = kept.size();
+            kept.add(new Call(c.layer(), c.inputs().stream().map(j -> index[j]).toList(), c.inputShapes(), c.output(), c.node()));
+        }
+        List<Integer> in = new ArrayList<>();
+        for (int i : inputs) if (needed[i]) in.add(index[i]);
+        List<Layer> ls = layers.stream().filter(l -> kept.stream().anyMatch(c -> c.layer() == l)).toList();
+        return new Model(name() + "_to_" + layerName, trainable(), ls, kept, in, index[target]);
+    }
+
     /** The input shapes of a layer's first call (what its weights were built for). */
     public List<Shape> inputsOf(Layer l) {
         for (Call c : calls) if (c.layer() == l) return c.inputShapes();

@@ -378,6 +378,20 @@ public final class Network implements AutoCloseable {
         return torch.nll_loss(torch.log(torch.clamp_min(out, new Scalar(1e-7))), labels(batch));
     }
 
+    /** The model's output per sample in Keras' order (an image output as (H, W, C), flattened): features, embeddings. */
+    public float[][] outputs(Batch batch) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            Tensor out = graph.apply(List.of(input(batch)), Ops.Mode.INFERENCE);
+            Tensor flat = (out.dim() == 4 ? out.permute(0, 2, 3, 1) : out).contiguous().reshape(batch.size(), -1);
+            int n = batch.size(), k = (int) flat.size(1);
+            float[] all = new float[n * k];
+            flat.data_ptr_float().get(all);
+            float[][] rows = new float[n][k];
+            for (int i = 0; i < n; i++) System.arraycopy(all, i * k, rows[i], 0, k);
+            return rows;
+        }
+    }
+
     private StepResult result(Tensor logits, Tensor loss, Batch batch) {
         long correct = logits.argmax(new LongOptional(1), false).eq(labels(batch)).sum().item().toLong();
         return new StepResult(loss.item_float() * (double) batch.size(), (int) correct, batch.size());

@@ -61,8 +61,9 @@ class DistributedTest {
         assertEquals(12, b.info().optimizerSteps(), "36 training images / (3 × 2) per step × 2 epochs");
         assertEquals(a.info().optimizerSteps(), b.info().optimizerSteps());
         double worst = 0;
-        for (int t = 0; t < a.weights().size(); t++) {
-            float[] x = a.weights().get(t), y = b.weights().get(t);
+        assertEquals(a.weights().keySet(), b.weights().keySet());
+        for (String k : a.weights().keySet()) {
+            float[] x = a.weights().get(k), y = b.weights().get(k);
             for (int i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]));
         }
         assertTrue(worst < 1e-4, "largest weight difference " + worst);
