@@ -9,6 +9,7 @@ import dev.lote.image.Resize;
 import dev.lote.io.ModelFile;
 import dev.lote.io.ModelFileException;
 import dev.lote.io.ModelInfo;
+import dev.lote.keras.KerasExport;
 import dev.lote.keras.KerasImport;
 import dev.lote.nn.Model;
 import dev.lote.nn.Shape;
@@ -80,6 +81,27 @@ public final class LoteModel implements AutoCloseable {
         }
         return new LoteModel(net, info);
     }
+
+    /**
+     * How pixels reach the model: {@code "unit"} (÷ 255, 0…1), {@code "raw"} (0…255) or {@code "symmetric"} (−1…1, as
+     * Keras' MobileNet and Teachable Machine expect when the model has no Rescaling layer of its own).
+     */
+    public LoteModel pixels(String mode) {
+        var p = info.preprocessing();
+        var q = switch (mode) {
+            case "unit" -> new ModelInfo.Preprocessing(p.height(), p.width(), p.resize(), "1/255");
+            case "raw" -> new ModelInfo.Preprocessing(p.height(), p.width(), p.resize(), "1");
+            case "symmetric" -> new ModelInfo.Preprocessing(p.height(), p.width(), p.resize(), "1/127.5", -1.0);
+            default -> throw new IllegalArgumentException("Unknown pixel range '" + mode + "'. Expected unit, raw or symmetric.");
+        };
+        info = new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
+                q, info.architecture(), info.optimizer(), info.optimizerSteps(), info.training());
+        network.pixels(q.pixelScale(), q.pixelOffset());
+        return this;
+    }
+
+    /** Writes the model as a Keras 3 {@code .keras} file (architecture and weights; Keras loads it). */
+    public void exportKeras(Path file) throws IOException { KerasExport.write(architecture(), network.weightValues(), file); }
 
     /** True when the first layer after the input scales pixels itself (Rescaling or Normalization), nested or not. */
     private static boolean rescalesItself(Model m) {

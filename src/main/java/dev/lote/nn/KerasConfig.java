@@ -294,7 +294,12 @@ public final class KerasConfig {
                 e.put("class_name", l.className());
                 e.set("config", l.config());
                 e.putNull("registered_name");
-                if (!(l instanceof InputLayer)) e.putObject("build_config").set("input_shape", batchShape(m.inputsOf(l).get(0)));
+                if (!(l instanceof InputLayer)) {
+                    List<Shape> in = m.inputsOf(l);
+                    ArrayNode shapes = Config.JSON.createArrayNode();
+                    for (Shape s : in) shapes.add(batchShape(s));
+                    e.putObject("build_config").set("input_shape", l instanceof Merge ? shapes : shapes.get(0));
+                }
             }
             if (sequential) continue;
             e.put("name", l.name());

@@ -83,5 +83,4 @@ class KerasImportTest {
         return new Batch(b, new int[n], in, Collections.nCopies(n, null));
     }
 
-    @SuppressWarnings("unused") private static final List<String> UNUSED = List.of();
 }
