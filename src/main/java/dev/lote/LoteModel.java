@@ -94,14 +94,36 @@ public final class LoteModel implements AutoCloseable {
             case "symmetric" -> new ModelInfo.Preprocessing(p.height(), p.width(), p.resize(), "1/127.5", -1.0);
             default -> throw new IllegalArgumentException("Unknown pixel range '" + mode + "'. Expected unit, raw or symmetric.");
         };
-        info = new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
-                q, info.architecture(), info.optimizer(), info.optimizerSteps(), info.training());
+        info = withInfo(q);
         network.pixels(q.pixelScale(), q.pixelOffset());
         return this;
     }
 
     /** Writes the model as a Keras 3 {@code .keras} file (architecture and weights; Keras loads it). */
     public void exportKeras(Path file) throws IOException { KerasExport.write(architecture(), network.weightValues(), file); }
+
+    /**
+     * A new training run that starts from a model's weights: a {@code .lote} file or anything {@link #importKeras}
+     * reads. Its architecture, input size and pixel range are kept; Adam starts afresh. The model must already give one
+     * output per class of the data (BatchNormalization trains; frozen layers stay frozen).
+     */
+    public static LoteModel startFrom(Path file, List<String> classes, Resize resize, long seed) throws ModelFileException {
+        try (LoteModel source = file.toString().endsWith(".lote") ? load(file) : importKeras(file, null, null)) {
+            Model arch = source.architecture();
+            if (arch.classes() != classes.size()) throw new IllegalArgumentException(file + " gives " + arch.classes()
+                    + " outputs but the data has " + classes.size() + " classes; start from a model with one output per class.");
+            LoteModel m = create(arch, classes, resize, seed);
+            var p = source.info().preprocessing();
+            m.info = m.withInfo(new ModelInfo.Preprocessing(p.height(), p.width(), resize.label(), p.scale(), p.offset()));
+            m.network.pixels(p.pixelScale(), p.pixelOffset()).setWeightValues(source.network.weightValues());
+            return m;
+        }
+    }
+
+    private ModelInfo withInfo(ModelInfo.Preprocessing q) {
+        return new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
+                q, info.architecture(), info.optimizer(), info.optimizerSteps(), info.training());
+    }
 
     /** True when the first layer after the input scales pixels itself (Rescaling or Normalization), nested or not. */
     private static boolean rescalesItself(Model m) {

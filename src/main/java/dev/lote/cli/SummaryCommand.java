@@ -1,9 +1,14 @@
 package dev.lote.cli;
 
 import dev.lote.cli.Options.ShapeConverter;
+import dev.lote.io.ModelFile;
+import dev.lote.keras.KerasImport;
+import dev.lote.nn.Model;
 import dev.lote.nn.Presets;
 import dev.lote.nn.Shape;
 import dev.lote.nn.Summary;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,8 +20,9 @@ import picocli.CommandLine.Spec;
 final class SummaryCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "seed-cnn", paramLabel = "NAME|FILE.json",
-            description = "A preset or a Sequential spec in JSON (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = "seed-cnn", paramLabel = "NAME|FILE",
+            description = "A preset, a spec in JSON, a .lote model file, or a Keras/TensorFlow.js model (.keras, .h5, "
+                    + "model.json) (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--input", defaultValue = "768x1024x3", converter = ShapeConverter.class, paramLabel = "HxWxC",
@@ -26,9 +32,13 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--classes", defaultValue = "14", description = "Number of classes (default: ${DEFAULT-VALUE}).")
     int classes;
 
-    @Override public Integer call() {
+    @Override public Integer call() throws Exception {
         Options.positive(spec, "--classes", classes);
-        System.out.print(Summary.of(Presets.resolve(model, input, classes)));
+        String m = model.toLowerCase(java.util.Locale.ROOT);
+        Model architecture = m.endsWith(".lote") ? ModelFile.load(Path.of(model)).architecture()
+                : m.endsWith(".keras") || m.endsWith(".h5") || m.endsWith("model.json") || m.endsWith(".js") || Files.isDirectory(Path.of(model))
+                ? KerasImport.read(Path.of(model), null).model() : Presets.resolve(model, input, classes);
+        System.out.print(Summary.of(architecture));
         return ExitCodes.OK;
     }
 }

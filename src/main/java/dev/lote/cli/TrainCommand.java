@@ -39,6 +39,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import dev.lote.dist.World;
 import dev.lote.torch.ProcessGroup;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -104,9 +105,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--csv-log", paramLabel = "FILE", description = "Append one row of metrics per epoch to FILE.")
     Path csvLog;
 
-    @Option(names = "--model", defaultValue = "small-cnn", paramLabel = "NAME|FILE.json",
+    @Option(names = "--model", defaultValue = "small-cnn", paramLabel = "NAME|FILE",
             description = "A preset (small-cnn: a small CNN that generalizes; seed-cnn: the notebook's CNN, trained with the "
-                    + "notebook's recipe) or a Sequential spec in JSON (default: ${DEFAULT-VALUE}).")
+                    + "notebook's recipe), a spec in JSON (Lote's layer list or a Keras config), or a model to start from: "
+                    + "a .lote, .keras or .h5 file or a TensorFlow.js model (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--augment", defaultValue = "auto", paramLabel = "default|none|flip,crop,rotate,color,noise,blur",
@@ -245,7 +247,12 @@ final class TrainCommand implements Callable<Integer> {
                     train.size(), validation.size(), validationSplit * 100);
         }
         LoteModel model = resumed;
-        if (model == null) {
+        if (model == null && startsFromFile(this.model)) {
+            model = LoteModel.startFrom(Path.of(this.model), folder.classes(), policy, seed);
+            if (imageSize != null && !imageSize.equals(model.architecture().inputShape())) throw new IllegalArgumentException("--image-size "
+                    + imageSize + " differs from " + this.model + "'s input " + model.architecture().inputShape() + ".");
+            model.network().optimizer(new Adam(learningRate).withWeightDecay(weightDecay));
+        } else if (model == null) {
             Shape input = imageSize != null ? imageSize : Presets.defaultInput(this.model, inputShape(decoder, folder));
             model = LoteModel.create(Presets.resolve(this.model, input, folder.classes().size()), folder.classes(), policy, seed);
             model.network().optimizer(new Adam(learningRate).withWeightDecay(weightDecay));
@@ -326,6 +333,13 @@ final class TrainCommand implements Callable<Integer> {
             skipped.lines().forEach(l -> out.println("  " + l));
         }
         return ExitCodes.OK;
+    }
+
+    /** A model to start from (.lote, .keras, .h5, a tfjs folder or model.json), not a preset or a .json spec. */
+    private static boolean startsFromFile(String model) {
+        String m = model.toLowerCase(Locale.ROOT);
+        return m.endsWith(".lote") || m.endsWith(".keras") || m.endsWith(".h5") || m.endsWith("model.json") || m.endsWith(".js")
+                || (!m.endsWith(".json") && Files.isDirectory(Path.of(model)));
     }
 
     /** The run's record in the model file: enough to resume it or to repeat it. */
