@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks kept with the project.",
         subcommands = {BenchCommand.Step.class, BenchCommand.Input.class, BenchCommand.Recipes.class, BenchCommand.Model.class,
-                BenchCommand.Serve.class})
+                BenchCommand.Serve.class, BenchCommand.Infer.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -158,6 +158,46 @@ final class BenchCommand implements Runnable {
                 }
             }
             System.out.print(table);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "infer", mixinStandardHelpOptions = true,
+            description = "Inference speed of a model with its weights (a .lote file, or a Keras/TensorFlow.js model) on "
+                    + "in-memory batches: ms/batch and images/s; --cut LAYER times the model up to that layer (frozen features).")
+    static final class Infer implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote, .keras or .h5 file, or a TensorFlow.js model.")
+        Path modelFile;
+
+        @Option(names = "--cut", paramLabel = "LAYER", description = "Time the model up to this layer's output.")
+        String cut;
+
+        @Option(names = "--batch-size", defaultValue = "16", description = "Images per batch (default: ${DEFAULT-VALUE}).")
+        int batchSize;
+
+        @Option(names = "--steps", defaultValue = "20", description = "Timed batches (default: ${DEFAULT-VALUE}).")
+        int steps;
+
+        @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Override public Integer call() throws Exception {
+            Options.positive(spec, "--steps", steps);
+            Options.positive(spec, "--batch-size", batchSize);
+            Engine.start(threads);
+            long t = System.nanoTime();
+            try (dev.lote.LoteModel m = modelFile.toString().endsWith(".lote") ? dev.lote.LoteModel.load(modelFile)
+                    : dev.lote.LoteModel.importKeras(modelFile, null, null)) {
+                double load = (System.nanoTime() - t) / 1e9;
+                dev.lote.nn.Model arch = cut == null ? m.architecture() : m.architecture().upTo(cut);
+                var r = dev.lote.bench.InferBench.run(arch, m.network().weightValues(), m.info().preprocessing().pixelScale(),
+                        batchSize, 3, steps);
+                System.out.printf("%s%s %s batch %d, %d threads: loaded in %.2f s; %.1f ms/batch median, %.1f images/s, peak RSS %.2f GB%n",
+                        modelFile, cut == null ? "" : " up to " + cut, arch.inputShape(), batchSize, Engine.threads(), load,
+                        r.medianMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
+            }
             return ExitCodes.OK;
         }
     }

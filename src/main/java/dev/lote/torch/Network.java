@@ -87,9 +87,12 @@ public final class Network implements AutoCloseable {
     private final class Graph implements Ops.Forward {
         private final Model model;
         private final List<Ops.Forward> calls = new ArrayList<>();
+        private final int[] lastUse; // the last call that reads each call's output
 
         Graph(Model model, String prefix, boolean trains) {
             this.model = model;
+            lastUse = new int[model.calls().size()];
+            for (int i = 0; i < lastUse.length; i++) for (int j : model.calls().get(i).inputs()) lastUse[j] = i;
             Map<Layer, Ops.Forward> byLayer = new IdentityHashMap<>();
             for (Model.Call c : model.calls()) {
                 calls.add(byLayer.computeIfAbsent(c.layer(), l -> l instanceof Model sub
@@ -109,8 +112,22 @@ public final class Network implements AutoCloseable {
                 List<Tensor> args = new ArrayList<>(c.inputs().size());
                 for (int j : c.inputs()) args.add(out[j]);
                 out[i] = calls.get(i).apply(args, i == model.outputIndex() ? mode : inner);
+                for (int j : c.inputs()) if (lastUse[j] == i) release(out, j, in);
             }
             return out[model.outputIndex()];
+        }
+
+        /**
+         * Drops this handle on an output nobody reads any more, so its memory goes back as the pass goes on instead of
+         * when the step ends (autograd keeps what backward needs through its own references).
+         */
+        private void release(Tensor[] out, int j, List<Tensor> in) {
+            Tensor t = out[j];
+            if (t == null || j == model.outputIndex()) return;
+            for (Tensor x : in) if (x == t) return;
+            for (int k = 0; k < out.length; k++) if (k != j && out[k] == t && (lastUse[k] > lastUse[j] || k == model.outputIndex())) return;
+            out[j] = null;
+            t.close();
         }
     }
 
