@@ -12,6 +12,7 @@ import dev.lote.io.ModelInfo;
 import dev.lote.keras.KerasExport;
 import dev.lote.keras.KerasImport;
 import dev.lote.nn.Model;
+import dev.lote.onnx.OnnxExport;
 import dev.lote.nn.Shape;
 import dev.lote.predict.Predictor;
 import dev.lote.torch.Engine;
@@ -21,7 +22,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A trained (or training) classifier with its classes and preprocessing: the Java API's front door.
@@ -123,6 +126,24 @@ public final class LoteModel implements AutoCloseable {
     private ModelInfo withInfo(ModelInfo.Preprocessing q) {
         return new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
                 q, info.architecture(), info.optimizer(), info.optimizerSteps(), info.training());
+    }
+
+    /**
+     * Writes the model as ONNX (opset 17, dynamic batch) with its preprocessing inside: the graph takes pixels as
+     * they are (uint8, or float 0–255, NHWC or NCHW) at the model's input size and gives probabilities. The class names,
+     * input size, resize policy and Lote's version are in the model's metadata. Written atomically.
+     */
+    public void exportOnnx(Path file, boolean nchw, boolean uint8) throws IOException {
+        var p = info.preprocessing();
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("classes", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(classes()));
+        meta.put("input_height", Integer.toString(p.height()));
+        meta.put("input_width", Integer.toString(p.width()));
+        meta.put("input_layout", nchw ? "nchw" : "nhwc");
+        meta.put("input_type", uint8 ? "uint8" : "float32 0-255");
+        meta.put("resize", p.resize());
+        meta.put("lote_version", version());
+        OnnxExport.write(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(), new OnnxExport.Input(nchw, uint8), meta, file);
     }
 
     /** True when the first layer after the input scales pixels itself (Rescaling or Normalization), nested or not. */

@@ -82,7 +82,7 @@ class KerasCommandsTest {
         assertTrue(r.err().contains("the weight shards end before weight out/kernel"), r.err());
         assertFalse(Files.exists(dir.resolve("x.lote")), "nothing is written for a file that cannot be imported");
 
-        r = lote("export", dir.resolve("none.lote").toString(), "-o", dir.resolve("y.keras").toString());
+        r = lote("export", dir.resolve("none.lote").toString(), "--format", "keras", "-o", dir.resolve("y.keras").toString());
         assertEquals(3, r.code());
         r = lote("export", dir.resolve("none.lote").toString(), "--format", "tflite", "-o", dir.resolve("y.keras").toString());
         assertEquals(2, r.code());

@@ -1,0 +1,430 @@
+package dev.lote.onnx;
+
+import dev.lote.io.AtomicFile;
+import dev.lote.nn.Activation;
+import dev.lote.nn.ActivationLayer;
+import dev.lote.nn.AveragePooling2D;
+import dev.lote.nn.BatchNormalization;
+import dev.lote.nn.Conv2D;
+import dev.lote.nn.Cropping2D;
+import dev.lote.nn.Dense;
+import dev.lote.nn.DepthwiseConv2D;
+import dev.lote.nn.Dropout;
+import dev.lote.nn.Flatten;
+import dev.lote.nn.GlobalAveragePooling2D;
+import dev.lote.nn.GlobalMaxPooling2D;
+import dev.lote.nn.GlobalPooling2D;
+import dev.lote.nn.InputLayer;
+import dev.lote.nn.Layer;
+import dev.lote.nn.LayerNormalization;
+import dev.lote.nn.MaxPooling2D;
+import dev.lote.nn.Merge;
+import dev.lote.nn.Model;
+import dev.lote.nn.Normalization;
+import dev.lote.nn.Padding;
+import dev.lote.nn.Permute;
+import dev.lote.nn.Pooling2D;
+import dev.lote.nn.ReLU;
+import dev.lote.nn.Rescaling;
+import dev.lote.nn.Reshape;
+import dev.lote.nn.SeparableConv2D;
+import dev.lote.nn.Shape;
+import dev.lote.nn.ZeroPadding2D;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model as an ONNX graph (opset 17, dynamic batch): pixels in (uint8 or float, NHWC or NCHW) with the model's own
+ * scaling inside, probabilities out. BatchNormalization after a convolution is folded into it; Keras' asymmetric
+ * "same" padding becomes explicit pads; dropout goes. Images flow as NCHW inside, as in libtorch.
+ */
+public final class OnnxExport {
+    /** Where the input's channels are, and whether it takes bytes (0–255) or floats. */
+    public record Input(boolean nchw, boolean uint8) {}
+
+    /** A layer the exporter cannot express; names it. */
+    public static final class UnsupportedLayerException extends IllegalArgumentException {
+        UnsupportedLayerException(Layer l, String why) { super("Layer '" + l.name() + "' (" + l.className() + ") cannot be exported to ONNX: " + why + "."); }
+    }
+
+    static final int OPSET = 17, IR_VERSION = 8;
+
+    private final Map<String, float[]> weights;
+    private final List<Proto> nodes = new ArrayList<>(), inits = new ArrayList<>();
+    private int counter;
+
+    private OnnxExport(Map<String, float[]> weights) { this.weights = weights; }
+
+    /** An ONNX tensor and the Keras shape of one sample (images are NCHW in the graph). */
+    private record V(String name, Shape shape) {
+        boolean image() { return shape.isImage(); }
+    }
+
+    public static void write(Model model, Map<String, float[]> weights, double scale, double offset, Input input,
+                             Map<String, String> metadata, Path target) throws IOException {
+        byte[] bytes = build(model, weights, scale, offset, input, metadata);
+        AtomicFile.write(target, out -> out.write(bytes));
+    }
+
+    public static byte[] build(Model model, Map<String, float[]> weights, double scale, double offset, Input input,
+                               Map<String, String> metadata) {
+        OnnxExport g = new OnnxExport(weights);
+        Shape s = model.inputShape();
+        long[] dims = input.nchw() ? new long[] {-1, s.channels(), s.height(), s.width()} : new long[] {-1, s.height(), s.width(), s.channels()};
+        String x = "pixels";
+        if (input.uint8()) x = g.op("Cast", List.of(x), attr("to", 1));
+        if (scale != 1) x = g.op("Mul", List.of(x, g.scalar((float) scale)));
+        if (offset != 0) x = g.op("Add", List.of(x, g.scalar((float) offset)));
+        if (!input.nchw()) x = g.op("Transpose", List.of(x), ints("perm", 0, 3, 1, 2));
+        V out = g.graph(model, List.of(new V(x, s)), "");
+        String y = model.activation() == Activation.LINEAR ? g.op("Softmax", List.of(out.name()), attr("axis", -1)) : out.name();
+        g.nodes.add(node("Identity", List.of(y), "probabilities", List.of()));
+
+        Proto graph = new Proto();
+        for (Proto n : g.nodes) graph.message(1, n);
+        graph.string(2, model.name());
+        for (Proto t : g.inits) graph.message(5, t);
+        graph.message(11, valueInfo("pixels", input.uint8() ? 2 : 1, dims));
+        graph.message(12, valueInfo("probabilities", 1, new long[] {-1, model.classes()}));
+        Proto m = new Proto().varint(1, IR_VERSION).string(2, "lote").string(3, dev.lote.LoteModel.version());
+        m.message(7, graph);
+        m.message(8, new Proto().string(1, "").varint(2, OPSET));
+        metadata.forEach((k, v) -> m.message(14, new Proto().string(1, k).string(2, v)));
+        return m.toByteArray();
+    }
+
+    // ---- the graph ---------------------------------------------------------------------------------------------
+
+    private V graph(Model model, List<V> inputs, String prefix) {
+        List<Model.Call> calls = model.calls();
+        V[] out = new V[calls.size()];
+        for (int i = 0; i < inputs.size(); i++) out[model.inputIndices().get(i)] = inputs.get(i);
+        int[] readers = new int[calls.size()], calledTimes = new int[calls.size()];
+        Map<Layer, Integer> callsOf = new java.util.IdentityHashMap<>();
+        for (Model.Call c : calls) {
+            for (int j : c.inputs()) readers[j]++;
+            callsOf.merge(c.layer(), 1, Integer::sum);
+        }
+        for (int i = 0; i < calls.size(); i++) {
+            Model.Call c = calls.get(i);
+            if (c.layer() instanceof InputLayer) continue;
+            if (out[i] != null) continue; // a batch normalization folded into its convolution
+            List<V> in = c.inputs().stream().map(j -> out[j]).toList();
+            String path = prefix + c.layer().name() + "/";
+            if (c.layer() instanceof Model sub) {
+                out[i] = graph(sub, in, path);
+                continue;
+            }
+            // a convolution read only by a batch normalization (each called once) takes it into its weights
+            BatchNormalization fold = null;
+            int foldAt = -1;
+            if (readers[i] == 1 && c.layer().activation() == Activation.LINEAR && callsOf.get(c.layer()) == 1
+                    && (c.layer() instanceof Conv2D || c.layer() instanceof DepthwiseConv2D || c.layer() instanceof SeparableConv2D)) {
+                for (int k = i + 1; k < calls.size(); k++) {
+                    if (calls.get(k).inputs().contains(i) && calls.get(k).layer() instanceof BatchNormalization bn && callsOf.get(bn) == 1) {
+                        fold = bn;
+                        foldAt = k;
+                    }
+                }
+            }
+            float[][] bn = fold == null ? null : bnScaleShift(fold, prefix + fold.name() + "/", channels(c.output()));
+            out[i] = layer(c.layer(), in, c.output(), path, bn);
+            if (foldAt >= 0) out[foldAt] = out[i];
+        }
+        return out[model.outputIndex()];
+    }
+
+    private float[] w(String path, String name) {
+        float[] v = weights.get(path + name);
+        if (v == null) throw new IllegalArgumentException("weight " + path + name + " is missing.");
+        return v;
+    }
+
+    private boolean has(String path, String name) { return weights.containsKey(path + name); }
+
+    /** Per channel: scale = γ / √(var + ε), shift = β − mean · scale (inference-mode batch normalization). */
+    private float[][] bnScaleShift(BatchNormalization l, String path, int c) {
+        float[] gamma = has(path, "gamma") ? w(path, "gamma") : filled(c, 1), beta = has(path, "beta") ? w(path, "beta") : new float[c];
+        float[] mean = w(path, "moving_mean"), var = w(path, "moving_variance");
+        float[] scale = new float[c], shift = new float[c];
+        for (int i = 0; i < c; i++) {
+            scale[i] = (float) (gamma[i] / Math.sqrt(var[i] + l.epsilon()));
+            shift[i] = beta[i] - mean[i] * scale[i];
+        }
+        return new float[][] {scale, shift};
+    }
+
+    private V layer(Layer l, List<V> in, Shape out, String path, float[][] bn) {
+        V x = in.isEmpty() ? null : in.get(0);
+        if (l instanceof Conv2D c) {
+            int[] k = c.kernelSize();
+            float[] kernel = oihw(w(path, "kernel"), k[0], k[1], x.shape().channels() / c.groups(), c.filters());
+            return new V(act(conv(x, kernel, has(path, "bias") ? w(path, "bias") : null, bn, new long[] {c.filters(), x.shape().channels() / c.groups(), k[0], k[1]},
+                    k, c.strides(), c.dilationRate(), c.padding(), c.groups()), c.activation(), true), out);
+        }
+        if (l instanceof DepthwiseConv2D d) {
+            int[] k = d.kernelSize();
+            int ch = x.shape().channels(), m = d.depthMultiplier();
+            float[] kernel = depthwise(w(path, "depthwise_kernel"), k[0], k[1], ch, m);
+            return new V(act(conv(x, kernel, has(path, "bias") ? w(path, "bias") : null, bn, new long[] {(long) ch * m, 1, k[0], k[1]},
+                    k, d.strides(), d.dilationRate(), d.padding(), ch), d.activation(), true), out);
+        }
+        if (l instanceof SeparableConv2D s) {
+            int[] k = s.kernelSize();
+            int ch = x.shape().channels(), m = s.depthMultiplier();
+            String dw = conv(x, depthwise(w(path, "depthwise_kernel"), k[0], k[1], ch, m), null, null, new long[] {(long) ch * m, 1, k[0], k[1]},
+                    k, s.strides(), s.dilationRate(), s.padding(), ch);
+            Shape mid = Shape.image(out.height(), out.width(), ch * m);
+            String pw = conv(new V(dw, mid), oihw(w(path, "pointwise_kernel"), 1, 1, ch * m, s.filters()),
+                    has(path, "bias") ? w(path, "bias") : null, bn, new long[] {s.filters(), (long) ch * m, 1, 1},
+                    new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, Padding.VALID, 1);
+            return new V(act(pw, s.activation(), true), out);
+        }
+        if (l instanceof Dense d) {
+            int units = d.units(), fanIn = channels(x.shape());
+            String y = x.image() ? op("Transpose", List.of(x.name()), ints("perm", 0, 2, 3, 1)) : x.name();
+            y = op("MatMul", List.of(y, init(new long[] {fanIn, units}, w(path, "kernel"))));
+            if (has(path, "bias")) y = op("Add", List.of(y, init(new long[] {units}, w(path, "bias"))));
+            if (x.image()) y = op("Transpose", List.of(y), ints("perm", 0, 3, 1, 2));
+            return new V(act(y, d.activation(), x.image()), out);
+        }
+        if (l instanceof Pooling2D p) {
+            int[] k = p.poolSize(), s = p.strides();
+            long[] pads = pads(x.shape(), k, s, new int[] {1, 1}, p.padding());
+            boolean max = p instanceof MaxPooling2D;
+            return new V(op(max ? "MaxPool" : "AveragePool", List.of(x.name()), ints("kernel_shape", k[0], k[1]), ints("strides", s[0], s[1]),
+                    ints("pads", pads), max ? null : attr("count_include_pad", 0)), out);
+        }
+        if (l instanceof GlobalPooling2D g) {
+            String y = op(g instanceof GlobalAveragePooling2D ? "GlobalAveragePool" : "GlobalMaxPool", List.of(x.name()));
+            return new V(g.keepdims() ? y : op("Flatten", List.of(y), attr("axis", 1)), out);
+        }
+        if (l instanceof Flatten) {
+            String y = x.image() ? op("Transpose", List.of(x.name()), ints("perm", 0, 2, 3, 1)) : x.name();
+            return new V(op("Flatten", List.of(y), attr("axis", 1)), out);
+        }
+        if (l instanceof Dropout) return new V(x.name(), out);
+        if (l instanceof BatchNormalization b) {
+            int c = channels(x.shape());
+            float[][] ss = bnScaleShift(b, path, c); // the same affine map as BatchNormalization in inference mode
+            return new V(channelAffine(x, ss[0], ss[1]), out);
+        }
+        if (l instanceof LayerNormalization n) {
+            int c = channels(x.shape());
+            String y = x.image() ? op("Transpose", List.of(x.name()), ints("perm", 0, 2, 3, 1)) : x.name();
+            y = op("LayerNormalization", List.of(y, init(new long[] {c}, has(path, "gamma") ? w(path, "gamma") : filled(c, 1)),
+                    init(new long[] {c}, has(path, "beta") ? w(path, "beta") : new float[c])), attr("axis", -1), attrF("epsilon", (float) n.epsilon()));
+            return new V(x.image() ? op("Transpose", List.of(y), ints("perm", 0, 3, 1, 2)) : y, out);
+        }
+        if (l instanceof ZeroPadding2D z) {
+            int[] a = z.amounts();
+            return new V(op("Pad", List.of(x.name(), longs(0, 0, a[0], a[2], 0, 0, a[1], a[3]))), out);
+        }
+        if (l instanceof Cropping2D cr) {
+            int[] a = cr.amounts();
+            Shape s = x.shape();
+            return new V(op("Slice", List.of(x.name(), longs(a[0], a[2]), longs(s.height() - a[1], s.width() - a[3]), longs(2, 3))), out);
+        }
+        if (l instanceof ReLU r) {
+            if (r.threshold() != 0) throw new UnsupportedLayerException(l, "a threshold other than 0");
+            String y = r.negativeSlope() == 0 ? op("Relu", List.of(x.name())) : op("LeakyRelu", List.of(x.name()), attrF("alpha", (float) r.negativeSlope()));
+            if (!Double.isNaN(r.maxValue())) y = op("Min", List.of(y, scalar((float) r.maxValue())));
+            return new V(y, out);
+        }
+        if (l instanceof ActivationLayer a) return new V(act(x.name(), a.activation(), x.image()), out);
+        if (l instanceof Rescaling r) {
+            return new V(op("Add", List.of(op("Mul", List.of(x.name(), perChannel(r.scale(), x))), perChannel(r.offset(), x))), out);
+        }
+        if (l instanceof Normalization n) {
+            int c = channels(x.shape());
+            float[] mean = n.mean() == null ? w(path, "mean") : broadcast(n.mean(), c), var = n.variance() == null ? w(path, "variance") : broadcast(n.variance(), c);
+            float[] sd = new float[c];
+            for (int i = 0; i < c; i++) sd[i] = (float) Math.max(Math.sqrt(var[i]), 1e-7);
+            String m = channelConst(mean, x), d = channelConst(sd, x);
+            return new V(n.invert() ? op("Add", List.of(op("Mul", List.of(x.name(), d)), m)) : op("Div", List.of(op("Sub", List.of(x.name(), m)), d)), out);
+        }
+        if (l instanceof Reshape) {
+            long[] shape = new long[out.dims().length + 1];
+            shape[0] = -1;
+            for (int i = 0; i < out.dims().length; i++) shape[i + 1] = out.dims()[i];
+            return new V(fromKeras(op("Reshape", List.of(toKeras(x), longs(shape))), out), out);
+        }
+        if (l instanceof Permute p) {
+            int[] d = p.dims();
+            long[] perm = new long[d.length + 1];
+            for (int i = 0; i < d.length; i++) perm[i + 1] = d[i];
+            return new V(fromKeras(op("Transpose", List.of(toKeras(x)), ints("perm", perm)), out), out);
+        }
+        if (l instanceof Merge m) {
+            List<String> names = in.stream().map(V::name).toList();
+            return new V(switch (m.op()) {
+                case ADD -> op("Sum", names);
+                case SUBTRACT -> op("Sub", names);
+                case MULTIPLY -> { String y = names.get(0); for (int i = 1; i < names.size(); i++) y = op("Mul", List.of(y, names.get(i))); yield y; }
+                case AVERAGE -> op("Mean", names);
+                case MAXIMUM -> op("Max", names);
+                case CONCATENATE -> {
+                    int rank = x.shape().dims().length, axis = m.sampleAxis(rank);
+                    yield op("Concat", names, attr("axis", rank == 3 ? new int[] {2, 3, 1}[axis] : axis + 1));
+                }
+            }, out);
+        }
+        throw new UnsupportedLayerException(l, "the exporter does not know this kind");
+    }
+
+    // ---- pieces ------------------------------------------------------------------------------------------------
+
+    private String conv(V x, float[] kernel, float[] bias, float[][] bn, long[] kdims, int[] k, int[] s, int[] d, Padding padding, int groups) {
+        long out = kdims[0], per = kernel.length / out;
+        float[] b = bias == null ? new float[(int) out] : bias.clone();
+        if (bn != null) { // w' = w · scale, b' = b · scale + shift
+            kernel = kernel.clone();
+            for (int o = 0; o < out; o++) {
+                for (long i = 0; i < per; i++) kernel[(int) (o * per + i)] *= bn[0][o];
+                b[o] = b[o] * bn[0][o] + bn[1][o];
+            }
+        }
+        List<String> in = new ArrayList<>(List.of(x.name(), init(kdims, kernel)));
+        if (bias != null || bn != null) in.add(init(new long[] {out}, b));
+        return op("Conv", in, ints("kernel_shape", k[0], k[1]), ints("strides", s[0], s[1]), ints("dilations", d[0], d[1]),
+                attr("group", groups), ints("pads", pads(x.shape(), k, s, d, padding)));
+    }
+
+    /** ONNX pads (top, left, bottom, right); Keras' "same" puts the odd pixel after. */
+    private static long[] pads(Shape in, int[] k, int[] s, int[] d, Padding p) {
+        int[] ph = p.amounts(in.height(), (k[0] - 1) * d[0] + 1, s[0]), pw = p.amounts(in.width(), (k[1] - 1) * d[1] + 1, s[1]);
+        return new long[] {ph[0], pw[0], ph[1], pw[1]};
+    }
+
+    private String act(String x, Activation a, boolean image) {
+        return switch (a) {
+            case LINEAR -> x;
+            case RELU -> op("Relu", List.of(x));
+            case RELU6 -> op("Clip", List.of(x, scalar(0), scalar(6)));
+            case SOFTMAX -> op("Softmax", List.of(x), attr("axis", image ? 1 : -1));
+            case SIGMOID -> op("Sigmoid", List.of(x));
+            case TANH -> op("Tanh", List.of(x));
+            case SILU -> op("Mul", List.of(x, op("Sigmoid", List.of(x))));
+            case HARD_SILU -> op("HardSwish", List.of(x));
+            case HARD_SIGMOID -> op("HardSigmoid", List.of(x), attrF("alpha", 1f / 6), attrF("beta", 0.5f));
+            case GELU -> op("Mul", List.of(op("Mul", List.of(x, scalar(0.5f))),
+                    op("Add", List.of(scalar(1), op("Erf", List.of(op("Div", List.of(x, scalar((float) Math.sqrt(2))))))))));
+            case ELU -> op("Elu", List.of(x));
+            case SELU -> op("Selu", List.of(x));
+            case SOFTPLUS -> op("Softplus", List.of(x));
+            case LEAKY_RELU -> op("LeakyRelu", List.of(x), attrF("alpha", 0.2f));
+        };
+    }
+
+    private String channelAffine(V x, float[] scale, float[] shift) {
+        return op("Add", List.of(op("Mul", List.of(x.name(), channelConst(scale, x))), channelConst(shift, x)));
+    }
+
+    /** A per-channel constant that broadcasts over x: (1, C, 1, 1) for images, (C) on the last axis otherwise. */
+    private String channelConst(float[] v, V x) {
+        if (!x.image() && x.shape().dims().length == 2) { // Keras (L, C) is NCHW-free: channels last
+            return init(new long[] {v.length}, v);
+        }
+        return x.image() ? init(new long[] {1, v.length, 1, 1}, v) : init(new long[] {v.length}, v);
+    }
+
+    private String perChannel(double[] v, V x) {
+        if (v.length == 1) return scalar((float) v[0]);
+        return channelConst(broadcast(v, v.length), x);
+    }
+
+    private String toKeras(V x) { return x.image() ? op("Transpose", List.of(x.name()), ints("perm", 0, 2, 3, 1)) : x.name(); }
+
+    private String fromKeras(String y, Shape out) { return out.isImage() ? op("Transpose", List.of(y), ints("perm", 0, 3, 1, 2)) : y; }
+
+    private static int channels(Shape s) { return s.dims()[s.dims().length - 1]; }
+
+    private static float[] filled(int n, float v) {
+        float[] f = new float[n];
+        Arrays.fill(f, v);
+        return f;
+    }
+
+    private static float[] broadcast(double[] v, int n) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = (float) v[v.length == 1 ? 0 : i];
+        return f;
+    }
+
+    /** Keras (kh, kw, in, out) → ONNX (out, in, kh, kw). */
+    private static float[] oihw(float[] k, int kh, int kw, int in, int out) {
+        float[] t = new float[k.length];
+        for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
+            t[((o * in + i) * kh + y) * kw + x] = k[((y * kw + x) * in + i) * out + o];
+        return t;
+    }
+
+    /** Keras (kh, kw, C, M) → ONNX (C·M, 1, kh, kw), output channel c·M + m. */
+    private static float[] depthwise(float[] k, int kh, int kw, int c, int m) {
+        float[] t = new float[k.length];
+        for (int ch = 0; ch < c; ch++) for (int j = 0; j < m; j++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
+            t[((ch * m + j) * kh + y) * kw + x] = k[((y * kw + x) * c + ch) * m + j];
+        return t;
+    }
+
+    // ---- protobuf ----------------------------------------------------------------------------------------------
+
+    private String op(String type, List<String> inputs, Proto... attrs) {
+        String out = type.toLowerCase(java.util.Locale.ROOT) + "_" + counter++;
+        nodes.add(node(type, inputs, out, Arrays.stream(attrs).filter(java.util.Objects::nonNull).toList()));
+        return out;
+    }
+
+    private static Proto node(String type, List<String> inputs, String output, List<Proto> attrs) {
+        Proto n = new Proto();
+        for (String i : inputs) n.string(1, i);
+        n.string(2, output).string(3, output).string(4, type);
+        for (Proto a : attrs) n.message(5, a);
+        return n;
+    }
+
+    private String init(long[] dims, float[] data) {
+        String name = "w_" + counter++;
+        ByteBuffer b = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(data);
+        Proto t = new Proto();
+        for (long d : dims) t.varint(1, d);
+        inits.add(t.varint(2, 1).string(8, name).bytes(9, b.array()));
+        return name;
+    }
+
+    private String scalar(float v) {
+        String name = "c_" + counter++;
+        inits.add(new Proto().varint(2, 1).string(8, name).packedFloats(4, new float[] {v}));
+        return name;
+    }
+
+    private String longs(long... v) {
+        String name = "i_" + counter++;
+        inits.add(new Proto().varint(1, v.length).varint(2, 7).string(8, name).packedLongs(7, v));
+        return name;
+    }
+
+    private static Proto attr(String name, long v) { return new Proto().string(1, name).varint(3, v).varint(20, 2); }
+
+    private static Proto attrF(String name, float v) { return new Proto().string(1, name).float32(2, v).varint(20, 1); }
+
+    private static Proto ints(String name, long... v) { return new Proto().string(1, name).packedLongs(8, v).varint(20, 7); }
+
+    private static Proto ints(String name, int... v) { return ints(name, Arrays.stream(v).asLongStream().toArray()); }
+
+    private static Proto valueInfo(String name, int elemType, long[] dims) {
+        Proto shape = new Proto();
+        for (long d : dims) shape.message(1, d < 0 ? new Proto().string(2, "batch") : new Proto().varint(1, d));
+        Proto tensor = new Proto().varint(1, elemType).message(2, shape);
+        return new Proto().string(1, name).message(2, new Proto().message(1, tensor));
+    }
+
+}

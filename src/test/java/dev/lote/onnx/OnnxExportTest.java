@@ -1,0 +1,166 @@
+package dev.lote.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lote.LoteModel;
+import dev.lote.data.Batch;
+import dev.lote.image.Resize;
+import dev.lote.nn.Activation;
+import dev.lote.nn.BatchNormalization;
+import dev.lote.nn.Conv2D;
+import dev.lote.nn.Dense;
+import dev.lote.nn.GlobalAveragePooling2D;
+import dev.lote.nn.Input;
+import dev.lote.nn.Model;
+import dev.lote.nn.Node;
+import dev.lote.nn.Presets;
+import dev.lote.nn.ReLU;
+import dev.lote.nn.Shape;
+import dev.lote.testing.Fixtures;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Exported ONNX models, run in the real ONNX Runtime, give Lote's (and for the fixtures Keras') probabilities. */
+class OnnxExportTest {
+    @TempDir Path dir;
+    static final OrtEnvironment ORT = OrtEnvironment.getEnvironment();
+
+    static byte[] random(Shape in, int n, long seed) {
+        byte[] b = new byte[Math.toIntExact(in.size() * n)];
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < b.length; i++) b[i] = (byte) r.nextInt(256);
+        return b;
+    }
+
+    /** Runs the exported file on NHWC bytes; rows of probabilities. */
+    static float[][] ort(Path onnx, byte[] pixels, int n, Shape in, boolean uint8) throws Exception {
+        try (OrtSession s = ORT.createSession(onnx.toString(), new OrtSession.SessionOptions())) {
+            long[] shape = {n, in.height(), in.width(), in.channels()};
+            OnnxTensor t;
+            if (uint8) t = OnnxTensor.createTensor(ORT, ByteBuffer.wrap(pixels), shape, ai.onnxruntime.OnnxJavaType.UINT8);
+            else {
+                float[] f = new float[pixels.length];
+                for (int i = 0; i < f.length; i++) f[i] = pixels[i] & 0xff;
+                t = OnnxTensor.createTensor(ORT, FloatBuffer.wrap(f), shape);
+            }
+            try (t; OrtSession.Result r = s.run(Map.of("pixels", t))) {
+                return (float[][]) r.get(0).getValue();
+            }
+        }
+    }
+
+    static double worst(float[][] a, float[][] b) {
+        double w = 0;
+        for (int i = 0; i < a.length; i++) for (int j = 0; j < a[i].length; j++) w = Math.max(w, Math.abs(a[i][j] - b[i][j]));
+        return w;
+    }
+
+    private void matchesLote(LoteModel m, boolean uint8) throws Exception {
+        Path onnx = dir.resolve(m.architecture().name() + ".onnx");
+        m.exportOnnx(onnx, false, uint8);
+        Shape in = m.architecture().inputShape();
+        byte[] px = random(in, 5, 1);
+        float[][] lote = m.network().predict(new Batch(px, new int[5], in, Collections.nCopies(5, null)));
+        float[][] got = ort(onnx, px, 5, in, uint8);
+        assertTrue(worst(lote, got) < 1e-5, m.architecture().name() + ": largest difference from Lote " + worst(lote, got));
+    }
+
+    @Test
+    void presetsRunInOnnxRuntimeAsInLote() throws Exception {
+        Shape in = Shape.image(48, 64, 3);
+        List<String> classes = List.of("cat", "dog", "<b>bird</b>");
+        for (Model arch : List.of(Presets.seedCnn(in, 3), Presets.smallCnn(in, 3), Presets.smallCnn(Shape.image(96, 128, 3), 3))) {
+            try (LoteModel m = LoteModel.create(arch, classes, Resize.STRETCH, 3)) {
+                trainABit(m);
+                matchesLote(m, true);
+                matchesLote(m, false);
+            }
+        }
+    }
+
+    /** A few steps so batch-norm statistics and biases are not their initial values (folding must be exact). */
+    private static void trainABit(LoteModel m) {
+        Shape in = m.architecture().inputShape();
+        Batch b = new Batch(random(in, 6, 9), new int[] {0, 1, 2, 0, 1, 2}, in, Collections.nCopies(6, null));
+        for (int i = 0; i < 5; i++) m.network().trainStep(b);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"seed_cnn", "residual_graph", "mobilenet_v2_035"})
+    void importedKerasFixturesMatchKerasInOnnxRuntime(String name) throws Exception {
+        Path keras = Fixtures.dir("keras");
+        var meta = new ObjectMapper().readTree(keras.resolve("index.json").toFile());
+        try (LoteModel m = LoteModel.importKeras(keras.resolve(name + ".keras"), null, null)) {
+            matchesLote(m, true);
+            Shape in = m.architecture().inputShape();
+            float[] x = Fixtures.floats(keras.resolve(name + ".input.f32"));
+            byte[] px = new byte[x.length];
+            for (int i = 0; i < x.length; i++) px[i] = (byte) Math.round(x[i]);
+            int n = (int) (x.length / in.size());
+            float[][] got = ort(dir.resolve(m.architecture().name() + ".onnx"), px, n, in, true);
+            float[] want = Fixtures.floats(keras.resolve(name + ".output.f32"));
+            double w = 0;
+            for (int i = 0; i < n; i++) for (int c = 0; c < got[i].length; c++) w = Math.max(w, Math.abs(got[i][c] - want[i * got[i].length + c]));
+            assertTrue(w < 1e-4, name + ": largest difference from Keras " + w);
+            assertTrue(meta.get("models").size() > 0);
+        }
+    }
+
+    @Test
+    void metadataNamesTheClassesInOrderAndNchwInputWorks() throws Exception {
+        Shape in = Shape.image(24, 32, 3);
+        List<String> classes = List.of("zebra", "apple", "mango");
+        try (LoteModel m = LoteModel.create(Presets.smallCnn(in, 3), classes, Resize.CROP, 1)) {
+            Path onnx = dir.resolve("m.onnx");
+            m.exportOnnx(onnx, true, false);
+            try (OrtSession s = ORT.createSession(onnx.toString(), new OrtSession.SessionOptions())) {
+                Map<String, String> meta = s.getMetadata().getCustomMetadata();
+                assertEquals(classes, List.of(new ObjectMapper().readValue(meta.get("classes"), String[].class)));
+                assertEquals("24", meta.get("input_height"));
+                assertEquals("crop", meta.get("resize"));
+                assertEquals("nchw", meta.get("input_layout"));
+                assertEquals(List.of(-1L, 3L, 24L, 32L), java.util.Arrays.stream(((ai.onnxruntime.TensorInfo) s.getInputInfo().get("pixels").getInfo()).getShape()).boxed().toList());
+                byte[] px = random(in, 2, 4);
+                float[] chw = new float[px.length];
+                for (int i = 0; i < 2; i++) for (int y = 0; y < 24; y++) for (int x = 0; x < 32; x++) for (int c = 0; c < 3; c++)
+                    chw[((i * 3 + c) * 24 + y) * 32 + x] = px[((i * 24 + y) * 32 + x) * 3 + c] & 0xff;
+                try (OnnxTensor t = OnnxTensor.createTensor(ORT, FloatBuffer.wrap(chw), new long[] {2, 3, 24, 32}); var r = s.run(Map.of("pixels", t))) {
+                    float[][] got = (float[][]) r.get(0).getValue();
+                    float[][] lote = m.network().predict(new Batch(px, new int[2], in, Collections.nCopies(2, null)));
+                    assertTrue(worst(lote, got) < 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLayerTheExporterCannotExpressIsRefusedByName() throws Exception {
+        Node x = Input.of(Shape.image(8, 8, 3));
+        Node y = new ReLU().threshold(0.5).<ReLU>name("odd_relu").call(new Conv2D(4, 3).call(x));
+        Model arch = new Model("odd", List.of(x), new Dense(2).activation(Activation.SOFTMAX).call(new GlobalAveragePooling2D().call(
+                new BatchNormalization().call(y))));
+        try (LoteModel m = LoteModel.create(arch, List.of("a", "b"), Resize.STRETCH, 1)) {
+            Path onnx = dir.resolve("odd.onnx");
+            var e = assertThrows(OnnxExport.UnsupportedLayerException.class, () -> m.exportOnnx(onnx, false, true));
+            assertEquals("Layer 'odd_relu' (ReLU) cannot be exported to ONNX: a threshold other than 0.", e.getMessage());
+            assertFalse(Files.exists(onnx));
+        }
+    }
+}
