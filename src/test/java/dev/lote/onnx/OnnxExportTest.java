@@ -79,6 +79,7 @@ class OnnxExportTest {
         byte[] px = random(in, 5, 1);
         float[][] lote = m.network().predict(new Batch(px, new int[5], in, Collections.nCopies(5, null)));
         float[][] got = ort(onnx, px, 5, in, uint8);
+        System.out.printf("ONNX %s (%s input): largest difference from Lote %.2e%n", m.architecture().name(), uint8 ? "uint8" : "float", worst(lote, got));
         assertTrue(worst(lote, got) < 1e-5, m.architecture().name() + ": largest difference from Lote " + worst(lote, got));
     }
 
@@ -118,6 +119,7 @@ class OnnxExportTest {
             float[] want = Fixtures.floats(keras.resolve(name + ".output.f32"));
             double w = 0;
             for (int i = 0; i < n; i++) for (int c = 0; c < got[i].length; c++) w = Math.max(w, Math.abs(got[i][c] - want[i * got[i].length + c]));
+            System.out.printf("ONNX %s: largest difference from Keras %.2e%n", name, w);
             assertTrue(w < 1e-4, name + ": largest difference from Keras " + w);
             assertTrue(meta.get("models").size() > 0);
         }
