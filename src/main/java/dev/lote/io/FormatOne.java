@@ -38,29 +38,11 @@ final class FormatOne {
         return a;
     }
 
-    /** libtorch's layout → Keras' (a transposition; sizes are checked by the caller). */
     private static float[] keras(Path file, Weight w, float[] t) throws ModelFileException {
-        if (t.length != w.size()) throw new ModelFileException(file, "damaged: weight " + w.name() + " has " + t.length
-                + " values; the architecture needs " + w.size());
-        int[] s = w.shape();
-        float[] k = new float[t.length];
-        switch (w.layout()) {
-            case VECTOR -> System.arraycopy(t, 0, k, 0, t.length);
-            case DENSE_KERNEL -> { // (out, in) → (in, out)
-                int in = s[0], out = s[1];
-                for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) k[i * out + o] = t[o * in + i];
-            }
-            case CONV_KERNEL -> { // (out, in, kh, kw) → (kh, kw, in, out)
-                int kh = s[0], kw = s[1], in = s[2], out = s[3];
-                for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
-                    k[((y * kw + x) * in + i) * out + o] = t[((o * in + i) * kh + y) * kw + x];
-            }
-            case DEPTHWISE_KERNEL -> { // (C·M, 1, kh, kw) → (kh, kw, C, M), channel c·M + m
-                int kh = s[0], kw = s[1], c = s[2], m = s[3];
-                for (int ch = 0; ch < c; ch++) for (int j = 0; j < m; j++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
-                    k[((y * kw + x) * c + ch) * m + j] = t[((ch * m + j) * kh + y) * kw + x];
-            }
+        try {
+            return w.fromTorchLayout(t);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(file, "damaged: weight " + e.getMessage());
         }
-        return k;
     }
 }

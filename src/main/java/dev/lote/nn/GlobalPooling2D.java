@@ -15,6 +15,9 @@ public abstract sealed class GlobalPooling2D extends Layer permits GlobalAverage
 
     public boolean keepdims() { return keepdims; }
 
+    @SuppressWarnings("unchecked")
+    public <T extends GlobalPooling2D> T keepdims(boolean k) { keepdims = k; return (T) this; }
+
     @Override protected Shape outputShape(Shape in) {
         requireImage(this, in);
         return keepdims ? Shape.image(1, 1, in.channels()) : new Shape(in.channels());

@@ -50,10 +50,19 @@ public final class Merge extends Layer {
         if (in.size() < 2 || (op == Op.SUBTRACT && in.size() != 2)) throw new IllegalArgumentException(op.keras + " takes "
                 + (op == Op.SUBTRACT ? "exactly two" : "two or more") + " inputs, got " + in.size() + ".");
         Shape first = in.get(0);
-        if (op != Op.CONCATENATE) {
-            for (Shape s : in) if (!s.equals(first)) throw new IllegalArgumentException(op.keras + " needs inputs of one shape, got "
-                    + in.stream().map(Shape::withBatch).toList() + ".");
-            return first;
+        if (op != Op.CONCATENATE) { // one shape, or axes of 1 that broadcast (a squeeze-and-excite scale)
+            int[] d = first.dims().clone();
+            for (Shape s : in) {
+                boolean fits = s.dims().length == d.length;
+                for (int k = 0; fits && k < d.length; k++) {
+                    int a = d[k], b = s.dims()[k];
+                    fits = a == b || a == 1 || b == 1;
+                    d[k] = Math.max(a, b);
+                }
+                if (!fits) throw new IllegalArgumentException(op.keras + " needs inputs of one shape, got "
+                        + in.stream().map(Shape::withBatch).toList() + ".");
+            }
+            return new Shape(d);
         }
         int rank = first.dims().length, a = sampleAxis(rank);
         int[] d = first.dims().clone();

@@ -34,6 +34,46 @@ public record Weight(String name, int[] shape, Init init, boolean trainable, Lay
         return receptive * (shape[shape.length - 2] + (long) shape[shape.length - 1]);
     }
 
+    /**
+     * Values in libtorch's layout (conv kernels OIHW, depthwise (C·M, 1, kh, kw), dense (out, in)) rearranged into
+     * this weight's Keras layout: how PyTorch state dicts and Lote 0.1's files are read.
+     */
+    public float[] fromTorchLayout(float[] t) {
+        if (t.length != size()) throw new IllegalArgumentException(name + " has " + t.length + " values; " + Arrays.toString(shape)
+                + " needs " + size() + ".");
+        int[] s = shape;
+        float[] k = new float[t.length];
+        switch (layout) {
+            case VECTOR -> System.arraycopy(t, 0, k, 0, t.length);
+            case DENSE_KERNEL -> { // (out, in) → (in, out)
+                int in = s[0], out = s[1];
+                for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) k[i * out + o] = t[o * in + i];
+            }
+            case CONV_KERNEL -> { // (out, in, kh, kw) → (kh, kw, in, out)
+                int kh = s[0], kw = s[1], in = s[2], out = s[3];
+                for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
+                    k[((y * kw + x) * in + i) * out + o] = t[((o * in + i) * kh + y) * kw + x];
+            }
+            case DEPTHWISE_KERNEL -> { // (C·M, 1, kh, kw) → (kh, kw, C, M), channel c·M + m
+                int kh = s[0], kw = s[1], c = s[2], m = s[3];
+                for (int ch = 0; ch < c; ch++) for (int j = 0; j < m; j++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
+                    k[((y * kw + x) * c + ch) * m + j] = t[((ch * m + j) * kh + y) * kw + x];
+            }
+        }
+        return k;
+    }
+
+    /** libtorch's shape for this weight (what a PyTorch state dict holds). */
+    public int[] torchShape() {
+        int[] s = shape;
+        return switch (layout) {
+            case CONV_KERNEL -> new int[] {s[3], s[2], s[0], s[1]};
+            case DEPTHWISE_KERNEL -> new int[] {s[2] * s[3], 1, s[0], s[1]};
+            case DENSE_KERNEL -> new int[] {s[1], s[0]};
+            case VECTOR -> s.clone();
+        };
+    }
+
     @Override public boolean equals(Object o) {
         return o instanceof Weight w && w.name.equals(name) && Arrays.equals(w.shape, shape) && w.init == init
                 && w.trainable == trainable && w.layout == layout;
