@@ -16,6 +16,9 @@ import dev.lote.image.Limits;
 import dev.lote.image.Resize;
 import dev.lote.nn.Presets;
 import dev.lote.nn.Shape;
+import dev.lote.transfer.Backbone;
+import dev.lote.transfer.HeadTraining;
+import dev.lote.weights.WeightCache;
 import dev.lote.nn.Summary;
 import dev.lote.torch.Engine;
 import dev.lote.train.History;
@@ -110,6 +113,26 @@ final class TrainCommand implements Callable<Integer> {
                     + "notebook's recipe), a spec in JSON (Lote's layer list or a Keras config), or a model to start from: "
                     + "a .lote, .keras or .h5 file or a TensorFlow.js model (default: ${DEFAULT-VALUE}).")
     String model;
+
+    @Option(names = "--backbone", paramLabel = "NAME|FILE",
+            description = "Fine-tune a pretrained network: one of torchvision's (resnet18, resnet50, mobilenet_v2, mobilenet_v3_small, "
+                    + "mobilenet_v3_large, efficientnet_b0; ImageNet weights, downloaded once) or a model file (.lote, .keras, .h5, "
+                    + "TensorFlow.js) cut at --cut LAYER. Phase 1 trains a new head on cached features (--head-epochs), phase 2 "
+                    + "the whole network (--epochs, default 10) at a lower learning rate for the backbone.")
+    String backbone;
+
+    @Option(names = "--cut", paramLabel = "LAYER", description = "With --backbone FILE: the layer whose output is the features.")
+    String cut;
+
+    @Option(names = "--backbone-weights", paramLabel = "FILE", description = "The backbone's weights (.pth or .safetensors) instead of downloading them.")
+    Path backboneWeights;
+
+    @Option(names = "--head-epochs", defaultValue = "10", description = "Phase 1's epochs: the head on frozen features (default: ${DEFAULT-VALUE}).")
+    int headEpochs;
+
+    @Option(names = "--backbone-lr-scale", defaultValue = "0.1",
+            description = "Phase 2: the backbone's learning rate as a share of the head's (default: ${DEFAULT-VALUE}).")
+    double backboneLrScale;
 
     @Option(names = "--augment", defaultValue = "auto", paramLabel = "default|none|flip,crop,rotate,color,noise,blur",
             description = "Random changes to training images (default: 'default' = flip,crop,rotate,color; none with seed-cnn).")
@@ -209,6 +232,9 @@ final class TrainCommand implements Callable<Integer> {
             augment = past.settings().getOrDefault("--augment", augment);
             lrSchedule = past.settings().getOrDefault("--lr-schedule", lrSchedule);
             learningRate = Double.parseDouble(past.settings().getOrDefault("--learning-rate", Double.toString(learningRate)));
+            backbone = past.settings().get("--backbone");
+            backboneLrScale = Double.parseDouble(past.settings().getOrDefault("--backbone-lr-scale", Double.toString(backboneLrScale)));
+            phaseTwoStart = Integer.parseInt(past.settings().getOrDefault("phase_2_start", "0"));
         }
         if (dataDir == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'DIR'");
         if (past != null && Integer.parseInt(past.settings().getOrDefault("--world-size", "1")) != world.size()) {
@@ -218,15 +244,17 @@ final class TrainCommand implements Callable<Integer> {
         // the notebook's recipe stays exactly the notebook's; everything else gets the recipe that generalizes
         boolean notebook = model.equals("seed-cnn");
         if (batchSize == null) batchSize = notebook ? 5 : 32;
-        int totalEpochs = epochs != null ? epochs : past != null ? past.epochsPlanned() : notebook ? 5 : 30;
+        int plannedEpochs = epochs != null ? epochs : past != null ? past.epochsPlanned() : notebook ? 5 : backbone != null ? 10 : 30;
         Augmentation augmentation = Augmentation.parse(augment.equals("auto") ? (notebook ? "none" : "default") : augment);
         augment = augmentation.label();
         if (lrSchedule.equals("auto")) lrSchedule = notebook ? "constant" : "cosine";
         if (!List.of("constant", "cosine").contains(lrSchedule)) throw new IllegalArgumentException("Unknown learning-rate schedule '"
                 + lrSchedule + "'. Expected constant or cosine.");
         Integer patience = earlyStopping.equals("off") || (earlyStopping.equals("auto") && notebook) ? null
-                : earlyStopping.equals("auto") ? Integer.valueOf(10) : parsePatience(earlyStopping);
-        Resize policy = resumed != null ? Resize.parse(resumed.info().preprocessing().resize()) : Resize.parse(resize);
+                : earlyStopping.equals("auto") ? Integer.valueOf(backbone != null ? 5 : 10) : parsePatience(earlyStopping);
+        boolean resizeGiven = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--resize");
+        Resize policy = resumed != null ? Resize.parse(resumed.info().preprocessing().resize())
+                : backbone != null && !resizeGiven ? Resize.CROP : Resize.parse(resize); // pretrained nets saw centre crops
         Decoder decoder = new Decoder(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes()));
 
         Dataset dataset = Dataset.open(dataDir);
@@ -247,7 +275,12 @@ final class TrainCommand implements Callable<Integer> {
                     train.size(), validation.size(), validationSplit * 100);
         }
         LoteModel model = resumed;
-        if (model == null && startsFromFile(this.model)) {
+        History history = past != null ? History.of(past.history()) : new History();
+        if (model == null && backbone != null) {
+            model = fineTuned(folder.classes(), train, validation, decoder, policy, history, out);
+            phaseTwoStart = history.epochs();
+            plannedEpochs += phaseTwoStart; // the head's epochs come first in the history
+        } else if (model == null && startsFromFile(this.model)) {
             model = LoteModel.startFrom(Path.of(this.model), folder.classes(), policy, seed);
             if (imageSize != null && !imageSize.equals(model.architecture().inputShape())) throw new IllegalArgumentException("--image-size "
                     + imageSize + " differs from " + this.model + "'s input " + model.architecture().inputShape() + ".");
@@ -279,8 +312,7 @@ final class TrainCommand implements Callable<Integer> {
         BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true)
                 .shard(world.rank(), world.size());
         String watched = monitor != null ? monitor : valData != null ? "val_loss" : "loss";
-        History history = past != null ? History.of(past.history()) : new History();
-        int firstEpoch = past != null ? past.epochsDone() : 0;
+        int firstEpoch = past != null ? past.epochsDone() : history.epochs(), totalEpochs = plannedEpochs;
         if (past != null) out.printf("Resuming %s at epoch %d of %d%n", resume, firstEpoch + 1, totalEpochs);
         List<Sample> trainSamples = train, valSamples = validation;
         LoteModel m = model;
@@ -300,7 +332,9 @@ final class TrainCommand implements Callable<Integer> {
             if (lead) trainer.callback(new ProgressBar(out, System.console() != null));
             if (checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched, saver));
             if (reduceLr != null) trainer.callback(new ReduceLROnPlateau(m.network(), watched, 0.5, reduceLr, 1e-6, out));
-            if (lrSchedule.equals("cosine")) trainer.callback(new CosineDecay(m.network(), learningRate));
+            if (lrSchedule.equals("cosine")) trainer.callback(new CosineDecay(m.network(), backbone != null ? learningRate / 10 : learningRate).from(phaseTwoStart));
+            if (backbone != null && resumed != null) m.network().learningRateScale(m.architecture().layers().stream()
+                    .filter(l -> l instanceof dev.lote.nn.Model).findFirst().orElseThrow().name() + "/", backboneLrScale);
             if (patience != null) trainer.callback(new EarlyStopping(watched, patience, minDelta, m.network(), out));
             if (lead) trainer.callback(new OverfittingWarning(out, 0.2, notebook
                     ? "Try the default recipe (drop --model seed-cnn): a small CNN with augmentation and early stopping."
@@ -316,7 +350,7 @@ final class TrainCommand implements Callable<Integer> {
             if (decodedCache != null) decodedCache.close();
             if (group != null) group.close();
         }
-        out.printf(Locale.ROOT, "Trained %s for %d epochs in %.0f s: accuracy %.4f, loss %.4f%s%n", this.model, history.epochs() - firstEpoch,
+        out.printf(Locale.ROOT, "Trained %s for %d epochs in %.0f s: accuracy %.4f, loss %.4f%s%n", backbone != null ? backbone : this.model, history.epochs() - firstEpoch,
                 (System.nanoTime() - start) / 1e9, history.last("accuracy"), history.last("loss"),
                 valData == null ? "" : String.format(Locale.ROOT, ", val_accuracy %.4f, val_loss %.4f",
                         history.last("val_accuracy"), history.last("val_loss")));
@@ -333,6 +367,56 @@ final class TrainCommand implements Callable<Integer> {
             skipped.lines().forEach(l -> out.println("  " + l));
         }
         return ExitCodes.OK;
+    }
+
+    private int phaseTwoStart; // fine-tuning: the epoch where the whole network starts to train
+
+    /**
+     * Fine-tuning with a pretrained backbone. Phase 1 here: the frozen backbone's features are computed once per image
+     * and a new head trains on them. Phase 2 is the ordinary training that follows: the whole network but its batch
+     * normalization, the backbone at {@code --backbone-lr-scale} of the head's learning rate (a tenth of phase 1's).
+     */
+    private LoteModel fineTuned(List<String> classes, List<Sample> train, List<Sample> validation, Decoder decoder, Resize policy,
+                                History history, PrintStream out) throws Exception {
+        Backbone bb;
+        if (Backbone.isTorchvision(backbone)) {
+            bb = Backbone.torchvision(backbone, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err));
+        } else {
+            if (cut == null) throw new IllegalArgumentException("--backbone " + backbone + " needs --cut LAYER: the layer whose output "
+                    + "is the features (see 'lote summary --model " + backbone + "').");
+            bb = Backbone.file(Path.of(backbone), cut);
+        }
+        dev.lote.nn.Model arch = bb.classifier(classes.size(), 0.2);
+        Shape input = bb.inputShape();
+        out.printf(Locale.ROOT, "Fine-tuning %s (%,d parameters) at %s: phase 1 trains a new head on its features%n", backbone,
+                bb.features().parameterCount(), input);
+        BatchSequence.ImageSource source = BatchSequence.decoding(decoder, input, policy);
+        SkippedFiles quiet = new SkippedFiles(null); // phase 2 names bad files once
+        int cores = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
+        long start = System.nanoTime();
+        HeadTraining.Features trainFeatures, valFeatures;
+        dev.lote.nn.Model pooled = Backbone.pooled(arch);
+        try (dev.lote.torch.Network net = dev.lote.torch.Network.build(pooled, seed).pixels(bb.pixelScale(), 0)) {
+            Map<String, float[]> w = bb.weightsIn(arch);
+            w.keySet().retainAll(pooled.weightsByPath().keySet());
+            net.setWeightValues(w);
+            trainFeatures = HeadTraining.features(net, sequence(train, input, source, quiet).keepLast(true), cores);
+            valFeatures = HeadTraining.features(net, sequence(validation, input, source, quiet).keepLast(true), cores);
+        }
+        out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%n", trainFeatures.labels().length + valFeatures.labels().length,
+                (System.nanoTime() - start) / 1e9);
+        Map<String, float[]> head = HeadTraining.train(trainFeatures, valFeatures, classes.size(), headEpochs, batchSize,
+                new Adam(learningRate).withWeightDecay(weightDecay), seed, 3, history, out);
+        Backbone.unfreeze(arch);
+        LoteModel m = LoteModel.create(arch, classes, policy, seed).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
+        Map<String, float[]> all = bb.weightsIn(arch);
+        all.putAll(head);
+        m.network().setWeightValues(all);
+        m.network().learningRateScale(bb.features().name() + "/", backboneLrScale);
+        m.network().optimizer(new Adam(learningRate / 10).withWeightDecay(weightDecay));
+        out.printf(Locale.ROOT, "Phase 2: the whole network (batch normalization frozen), learning rate %.0e for the head, %.0e for %s%n",
+                learningRate / 10, learningRate / 10 * backboneLrScale, backbone);
+        return m;
     }
 
     /** A model to start from (.lote, .keras, .h5, a tfjs folder or model.json), not a preset or a .json spec. */
@@ -354,6 +438,11 @@ final class TrainCommand implements Callable<Integer> {
             if (option != null && option.getValue() != null) settings.put(name, String.valueOf((Object) option.getValue()));
         }
         settings.put("--world-size", Integer.toString(world.size()));
+        if (backbone != null) {
+            settings.put("--backbone", backbone);
+            settings.put("--backbone-lr-scale", Double.toString(backboneLrScale));
+            settings.put("phase_2_start", Integer.toString(phaseTwoStart));
+        }
         return new ModelInfo.Training(dataDir.toAbsolutePath().toString(), Fingerprint.of(all, ""), seed, batchSize, planned,
                 done, settings, history.asMap(), strings(train), strings(validation),
                 skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));

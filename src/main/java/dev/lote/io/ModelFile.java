@@ -80,8 +80,7 @@ public record ModelFile(ModelInfo info, Map<String, float[]> weights, OptimizerS
         }
         if (info == null) throw new ModelFileException(file, "not a Lote model file (no model.json inside)");
         Map<String, Weight> specs = info.architecture().weightsByPath();
-        List<String> trained = new ArrayList<>();
-        specs.forEach((k, w) -> { if (w.trainable()) trained.add(k); });
+        List<String> trained = info.architecture().trainedPaths();
         Map<String, float[]> weights, m, v;
         if (info.formatVersion() == 1) {
             weights = FormatOne.weights(file, arrays, specs);

@@ -213,6 +213,18 @@ public class Model extends Layer {
         return out;
     }
 
+    /** The paths of the weights an optimizer trains: trainable weights of trainable layers in trainable models. */
+    public List<String> trainedPaths() {
+        List<String> out = new ArrayList<>();
+        if (!trainable()) return out;
+        for (Layer l : layers) {
+            if (!l.trainable()) continue;
+            if (l instanceof Model m) m.trainedPaths().forEach(p -> out.add(l.name() + "/" + p));
+            else for (Weight w : l.weights(inputsOf(l))) if (w.trainable()) out.add(l.name() + "/" + w.name());
+        }
+        return out;
+    }
+
     /** The activation of the layer that gives the output (so the loss can take the logits before a softmax). */
     @Override public Activation activation() { return calls.get(output).layer().activation(); }
 

@@ -47,6 +47,7 @@ public final class Network implements AutoCloseable {
     private final List<Tensor> moments = new ArrayList<>();     // Adam's m, one per trained weight
     private final List<Tensor> velocities = new ArrayList<>();  // Adam's v
     private final List<Tensor> constants = new ArrayList<>();
+    private final List<Double> rateScales = new ArrayList<>(); // per trained weight: a backbone learns slower than its head
     private final Output output;
     private final long seed;
     private final Graph graph;
@@ -141,6 +142,7 @@ public final class Network implements AutoCloseable {
                 t.set_requires_grad(true);
                 weights.add(t);
                 trainedPaths.add(prefix + w.name());
+                rateScales.add(1.0);
             }
             params.put(prefix + w.name(), new Param(w, t, trained));
             mine.put(w.name(), t);
@@ -284,6 +286,11 @@ public final class Network implements AutoCloseable {
         }
     }
 
+    /** Scales the learning rate of the trained weights whose path starts with {@code prefix} (fine-tuning a backbone). */
+    public void learningRateScale(String prefix, double scale) {
+        for (int i = 0; i < trainedPaths.size(); i++) if (trainedPaths.get(i).startsWith(prefix)) rateScales.set(i, scale);
+    }
+
     /** The paths of the weights Adam trains, in order. */
     public List<String> trainedPaths() { return List.copyOf(trainedPaths); }
 
@@ -332,17 +339,27 @@ public final class Network implements AutoCloseable {
     /** One Adam step on a batch: forward, categorical cross-entropy, backward, update. */
     public StepResult trainStep(Batch batch) {
         try (PointerScope scope = new PointerScope()) {
-            StepResult r = new StepResult(0, 0, 0);
-            if (batch.size() > 0) {
-                Tensor logits = forward(input(batch), true);
-                Tensor loss = loss(logits, batch);
-                if (!weights.isEmpty()) loss.backward();
-                r = result(logits, loss, batch);
-            }
-            if (group != null) r = averageGradients(r);
-            if (r.samples() > 0) update();
-            return r;
+            return step(batch.size() > 0 ? input(batch) : null, batch.labels());
         }
+    }
+
+    /** One Adam step on feature vectors (rows of {@code features.length / labels.length} floats): a head on cached features. */
+    public StepResult trainStep(float[] features, int[] labels) {
+        try (PointerScope scope = new PointerScope()) {
+            return step(labels.length > 0 ? floats(features, labels.length) : null, labels);
+        }
+    }
+
+    private StepResult step(Tensor x, int[] labels) {
+        StepResult r = new StepResult(0, 0, 0);
+        if (x != null) {
+            Tensor y = labels(labels), logits = forward(x, true), loss = loss(logits, y);
+            if (!weights.isEmpty()) loss.backward();
+            r = result(logits, loss, y, labels.length);
+        }
+        if (group != null) r = averageGradients(r);
+        if (r.samples() > 0) update();
+        return r;
     }
 
     /**
@@ -370,9 +387,26 @@ public final class Network implements AutoCloseable {
     /** Loss and accuracy on a batch without changing weights (dropout off, no autograd). */
     public StepResult test(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            Tensor logits = forward(input(batch), false);
-            return result(logits, loss(logits, batch), batch);
+            return evaluate(input(batch), batch.labels());
         }
+    }
+
+    /** Loss and accuracy on feature vectors. */
+    public StepResult test(float[] features, int[] labels) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            return evaluate(floats(features, labels.length), labels);
+        }
+    }
+
+    private StepResult evaluate(Tensor x, int[] labels) {
+        Tensor y = labels(labels), logits = forward(x, false);
+        return result(logits, loss(logits, y), y, labels.length);
+    }
+
+    private static Tensor floats(float[] features, int n) {
+        Tensor x = torch.empty(n, features.length / n);
+        x.data_ptr_float().put(features, 0, features.length / n * n);
+        return x;
     }
 
     /** Class probabilities, one row per sample. */
@@ -390,9 +424,9 @@ public final class Network implements AutoCloseable {
     }
 
     /** Categorical cross-entropy: on logits, or on probabilities clipped at 1e-7 as Keras does. */
-    private Tensor loss(Tensor out, Batch batch) {
-        if (output != Output.PROBABILITIES) return torch.cross_entropy_loss(out, labels(batch));
-        return torch.nll_loss(torch.log(torch.clamp_min(out, new Scalar(1e-7))), labels(batch));
+    private Tensor loss(Tensor out, Tensor labels) {
+        if (output != Output.PROBABILITIES) return torch.cross_entropy_loss(out, labels);
+        return torch.nll_loss(torch.log(torch.clamp_min(out, new Scalar(1e-7))), labels);
     }
 
     /** The model's output per sample in Keras' order (an image output as (H, W, C), flattened): features, embeddings. */
@@ -409,9 +443,9 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    private StepResult result(Tensor logits, Tensor loss, Batch batch) {
-        long correct = logits.argmax(new LongOptional(1), false).eq(labels(batch)).sum().item().toLong();
-        return new StepResult(loss.item_float() * (double) batch.size(), (int) correct, batch.size());
+    private StepResult result(Tensor logits, Tensor loss, Tensor labels, int n) {
+        long correct = logits.argmax(new LongOptional(1), false).eq(labels).sum().item().toLong();
+        return new StepResult(loss.item_float() * (double) n, (int) correct, n);
     }
 
     private void update() {
@@ -424,10 +458,11 @@ public final class Network implements AutoCloseable {
             Scalar decay = new Scalar(1 - adam.learningRate() * adam.weightDecay());
             for (int i = 0; i < weights.size(); i++) {
                 Tensor w = weights.get(i), g = w.grad(), m = moments.get(i), v = velocities.get(i);
-                if (adam.weightDecay() > 0) w.mul_(decay); // AdamW: decoupled from the gradient
+                double scale = rateScales.get(i);
+                if (adam.weightDecay() > 0) w.mul_(scale == 1 ? decay : new Scalar(1 - scale * adam.learningRate() * adam.weightDecay())); // AdamW
                 m.lerp_(g, oneMinusB1);
                 v.mul_(b2s).addcmul_(g, g, oneMinusB2);
-                w.addcdiv_(m, v.sqrt().add_(eps), minusAlpha);
+                w.addcdiv_(m, v.sqrt().add_(eps), scale == 1 ? minusAlpha : new Scalar(-alpha * scale));
                 g.zero_();
             }
         }
@@ -446,9 +481,9 @@ public final class Network implements AutoCloseable {
         return x.permute(0, 3, 1, 2); // NHWC memory viewed as NCHW = channels_last, no copy
     }
 
-    private static Tensor labels(Batch batch) {
-        long[] y = new long[batch.size()];
-        for (int i = 0; i < y.length; i++) y[i] = batch.labels()[i];
+    private static Tensor labels(int[] labels) {
+        long[] y = new long[labels.length];
+        for (int i = 0; i < y.length; i++) y[i] = labels[i];
         return torch.tensor(y);
     }
 

@@ -9,7 +9,7 @@ import dev.lote.torch.Network;
 public final class CosineDecay implements Callback {
     private final Network network;
     private final double initial;
-    private int stepsPerEpoch;
+    private int stepsPerEpoch, from;
     private long totalSteps, step;
 
     public CosineDecay(Network network, double initialLearningRate) {
@@ -17,13 +17,19 @@ public final class CosineDecay implements Callback {
         this.initial = initialLearningRate;
     }
 
+    /** The curve starts at epoch {@code first} (a fine-tuning phase that follows the head's). */
+    public CosineDecay from(int first) {
+        this.from = first;
+        return this;
+    }
+
     @Override public void onTrainBegin(int epochs, int stepsPerEpoch) {
         this.stepsPerEpoch = stepsPerEpoch;
-        this.totalSteps = (long) epochs * stepsPerEpoch;
+        this.totalSteps = (long) (epochs - from) * stepsPerEpoch;
     }
 
     @Override public void onEpochBegin(int epoch) {
-        step = (long) epoch * stepsPerEpoch;
+        step = (long) (epoch - from) * stepsPerEpoch;
         set();
     }
 

@@ -16,7 +16,7 @@ public final class History {
         return h;
     }
 
-    void record(Logs logs) {
+    public void record(Logs logs) {
         logs.asMap().forEach((k, v) -> history.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
     }
 

@@ -1,0 +1,141 @@
+package dev.lote.transfer;
+
+import dev.lote.LoteModel;
+import dev.lote.io.ModelFileException;
+import dev.lote.nn.Activation;
+import dev.lote.nn.Dense;
+import dev.lote.nn.Dropout;
+import dev.lote.nn.GlobalAveragePooling2D;
+import dev.lote.nn.Input;
+import dev.lote.nn.Layer;
+import dev.lote.nn.Model;
+import dev.lote.nn.Node;
+import dev.lote.nn.Normalization;
+import dev.lote.nn.Rescaling;
+import dev.lote.nn.Sequential;
+import dev.lote.nn.Shape;
+import dev.lote.nn.Torchvision;
+import dev.lote.weights.StateDict;
+import dev.lote.weights.WeightCache;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pretrained network cut below its classifier, with its weights and the preprocessing it was trained with: one of
+ * torchvision's architectures with ImageNet's weights, or any model Lote reads (Keras, TensorFlow.js, .lote) cut at a
+ * named layer. {@link #classifier} puts a new head on it: global pooling, dropout and a softmax {@code Dense}.
+ */
+public final class Backbone {
+    /** ImageNet's channel statistics, as torchvision normalises. */
+    static final double[] MEAN = {0.485, 0.456, 0.406}, STD = {0.229, 0.224, 0.225};
+
+    public static final String HEAD = "head", HEAD_DROPOUT = "head_dropout", HEAD_POOL = "head_pool";
+
+    private final Model features;
+    private final Map<String, float[]> weights;
+    private final boolean imagenet; // torchvision's: ÷ 255 then ImageNet's mean and std, inside the model
+    private final double pixelScale;
+
+    private Backbone(Model features, Map<String, float[]> weights, boolean imagenet, double pixelScale) {
+        this.features = features;
+        this.weights = weights;
+        this.imagenet = imagenet;
+        this.pixelScale = pixelScale;
+    }
+
+    public static boolean isTorchvision(String name) { return Torchvision.has(name); }
+
+    /**
+     * torchvision's {@code name} at 224×224 with weights from {@code weightsFile} (.pth or .safetensors), or when that is
+     * null its ImageNet weights, downloaded into {@code cache} on first use.
+     */
+    public static Backbone torchvision(String name, Path weightsFile, WeightCache cache) throws ModelFileException, IOException {
+        Model full = Torchvision.build(name, 1000);
+        Path file = weightsFile != null ? weightsFile : cache.get(WeightCache.TORCHVISION.get(name), "--backbone-weights");
+        Map<String, float[]> all = StateDict.toModel(full, StateDict.read(file), file);
+        Model cut = full.upTo(Torchvision.FEATURES.get(name)).name(name);
+        return new Backbone(cut, subset(all, cut), true, 1);
+    }
+
+    /** A model Lote reads, cut at {@code layer} (its features: the layer's output). */
+    public static Backbone file(Path file, String layer) throws ModelFileException {
+        try (LoteModel m = file.toString().endsWith(".lote") ? LoteModel.load(file) : LoteModel.importKeras(file, null, null)) {
+            Model cut = m.architecture().upTo(layer).name("backbone");
+            return new Backbone(cut, subset(m.network().weightValues(), cut), false, m.info().preprocessing().pixelScale());
+        }
+    }
+
+    private static Map<String, float[]> subset(Map<String, float[]> all, Model cut) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (String k : cut.weightsByPath().keySet()) out.put(k, all.get(k));
+        return out;
+    }
+
+    public Model features() { return features; }
+    public Shape inputShape() { return features.inputShape(); }
+
+    /** What pixels are multiplied by before they reach the classifier (its own layers do the rest). */
+    public double pixelScale() { return pixelScale; }
+
+    /**
+     * The backbone (frozen) under a new head: [÷ 255 and ImageNet's normalisation for torchvision's] → backbone →
+     * global average pooling (when the features are an image) → dropout → {@code Dense(classes, softmax)}.
+     */
+    public Model classifier(int classes, double dropout) {
+        features.trainable(false);
+        Node x = Input.of(inputShape());
+        Node y = x;
+        if (imagenet) {
+            y = new Rescaling(1 / 255.0, 0).<Rescaling>name("preprocess_scale").call(y);
+            double[] var = new double[3];
+            for (int i = 0; i < 3; i++) var[i] = STD[i] * STD[i];
+            y = new Normalization(MEAN, var).<Normalization>name("preprocess_normalize").call(y);
+        }
+        y = features.call(y);
+        if (y.shape().isImage()) y = new GlobalAveragePooling2D().<GlobalAveragePooling2D>name(HEAD_POOL).call(y);
+        y = new Dropout(dropout).<Dropout>name(HEAD_DROPOUT).call(y);
+        y = new Dense(classes).activation(Activation.SOFTMAX).<Dense>name(HEAD).call(y);
+        return new Model(features.name() + "_classifier", List.of(x), y);
+    }
+
+    /** The head alone, on feature vectors of {@code width}: what phase 1 trains on cached features. */
+    public static Model head(int width, int classes, double dropout) {
+        return new Sequential(HEAD, new Shape(width), List.<Layer>of(new Dropout(dropout).<Dropout>name(HEAD_DROPOUT),
+                new Dense(classes).activation(Activation.SOFTMAX).<Dense>name(HEAD)));
+    }
+
+    /** The backbone's weights as paths in the classifier (under the nested model's name). */
+    public Map<String, float[]> weightsIn(Model classifier) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        weights.forEach((k, v) -> out.put(features.name() + "/" + k, v));
+        return out;
+    }
+
+    /** The classifier up to its pooled features (what phase 1 caches and {@code lote embed} writes). */
+    public static Model pooled(Model classifier) {
+        for (Layer l : classifier.layers()) if (l.name().equals(HEAD_POOL)) return classifier.upTo(HEAD_POOL);
+        return classifier.upTo(HEAD_DROPOUT);
+    }
+
+    /**
+     * Makes the backbone trainable for phase 2, all but its BatchNormalization layers, which stay in inference mode
+     * (Keras' transfer-learning advice: small batches would spoil statistics learned on a million images).
+     */
+    public static void unfreeze(Model classifier) {
+        for (Layer l : classifier.layers()) {
+            if (!(l instanceof Model backbone)) continue;
+            backbone.trainable(true);
+            unfreezeInner(backbone);
+        }
+    }
+
+    private static void unfreezeInner(Model m) {
+        for (Layer l : m.layers()) {
+            l.trainable(!(l instanceof dev.lote.nn.BatchNormalization));
+            if (l instanceof Model inner) unfreezeInner(inner);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.lote.transfer;
+
+import dev.lote.data.Batch;
+import dev.lote.data.BatchSequence;
+import dev.lote.data.Loader;
+import dev.lote.nn.Adam;
+import dev.lote.torch.Network;
+import dev.lote.train.History;
+import dev.lote.train.Logs;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Fine-tuning's phase 1: the frozen backbone's features of every image are computed once, then the head alone trains
+ * on them for a few epochs, in seconds (fastai's {@code fine_tune} and Keras' transfer-learning guide start so). The
+ * epoch with the lowest validation loss (or training loss without validation) is kept.
+ */
+public final class HeadTraining {
+    private HeadTraining() {}
+
+    /** Feature vectors of a sequence's images, with their labels (bad files left out). */
+    public record Features(float[][] rows, int[] labels) {
+        int width() { return rows.length == 0 ? 0 : rows[0].length; }
+    }
+
+    public static Features features(Network pooled, BatchSequence images, int workers) {
+        List<float[]> rows = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        try (Loader loader = new Loader(images, workers, 2)) {
+            while (loader.hasNext()) {
+                Batch b = loader.next();
+                if (b.size() == 0) continue;
+                for (float[] r : pooled.outputs(b)) rows.add(r);
+                for (int i = 0; i < b.size(); i++) labels.add(b.labels()[i]);
+            }
+        }
+        return new Features(rows.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** Trains the head and returns its best weights; each epoch goes into {@code history} as Keras' logs. */
+    public static Map<String, float[]> train(Features train, Features validation, int classes, int epochs, int batchSize, Adam adam,
+                                             long seed, int patience, History history, PrintStream out) {
+        try (Network head = Network.build(Backbone.head(train.width(), classes, 0.2), seed).optimizer(adam)) {
+            SplittableRandom random = new SplittableRandom(seed);
+            int n = train.labels().length;
+            double best = Double.POSITIVE_INFINITY;
+            Map<String, float[]> bestWeights = head.weightValues();
+            int bestEpoch = -1;
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                long start = System.nanoTime();
+                int[] order = shuffled(n, random);
+                double loss = 0;
+                int correct = 0;
+                head.seedEpoch(epoch);
+                for (int at = 0; at < n; at += batchSize) {
+                    int m = Math.min(batchSize, n - at);
+                    float[] x = new float[m * train.width()];
+                    int[] y = new int[m];
+                    for (int i = 0; i < m; i++) {
+                        System.arraycopy(train.rows()[order[at + i]], 0, x, i * train.width(), train.width());
+                        y[i] = train.labels()[order[at + i]];
+                    }
+                    Network.StepResult r = head.trainStep(x, y);
+                    loss += r.lossSum();
+                    correct += r.correct();
+                }
+                Logs logs = new Logs().put("accuracy", correct / (double) n).put("loss", loss / n);
+                if (validation.labels().length > 0) {
+                    Network.StepResult v = head.test(flat(validation), validation.labels());
+                    logs.put("val_accuracy", v.correct() / (double) v.samples()).put("val_loss", v.lossSum() / v.samples());
+                }
+                history.record(logs);
+                double watched = logs.has("val_loss") ? logs.require("val_loss") : logs.require("loss");
+                out.printf(Locale.ROOT, "Head %d/%d - %.1fs - accuracy: %.4f - loss: %.4f%s%n", epoch + 1, epochs, (System.nanoTime() - start) / 1e9,
+                        logs.require("accuracy"), logs.require("loss"), logs.has("val_loss") ? String.format(Locale.ROOT,
+                                " - val_accuracy: %.4f - val_loss: %.4f", logs.require("val_accuracy"), logs.require("val_loss")) : "");
+                if (watched < best) {
+                    best = watched;
+                    bestWeights = head.weightValues();
+                    bestEpoch = epoch;
+                } else if (epoch - bestEpoch >= patience) {
+                    out.printf(Locale.ROOT, "Head: no improvement for %d epochs; keeping epoch %d%n", patience, bestEpoch + 1);
+                    break;
+                }
+            }
+            return bestWeights;
+        }
+    }
+
+    private static float[] flat(Features f) {
+        float[] x = new float[f.rows().length * f.width()];
+        for (int i = 0; i < f.rows().length; i++) System.arraycopy(f.rows()[i], 0, x, i * f.width(), f.width());
+        return x;
+    }
+
+    private static int[] shuffled(int n, SplittableRandom r) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) a[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1), t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        return a;
+    }
+}
