@@ -91,5 +91,5 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    private static String csv(String s) { return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s; }
+    static String csv(String s) { return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s; }
 }

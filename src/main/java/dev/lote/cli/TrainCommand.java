@@ -127,7 +127,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backbone-weights", paramLabel = "FILE", description = "The backbone's weights (.pth or .safetensors) instead of downloading them.")
     Path backboneWeights;
 
-    @Option(names = "--head-epochs", defaultValue = "10", description = "Phase 1's epochs: the head on frozen features (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--head-epochs", defaultValue = "100", description = "Phase 1's epochs at most: the head on frozen features, "
+            + "a fraction of a second each; it stops when val_loss has not improved for 5 (default: ${DEFAULT-VALUE}).")
     int headEpochs;
 
     @Option(names = "--backbone-lr-scale", defaultValue = "0.1",
@@ -213,7 +214,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (batchSize != null) Options.positive(spec, "--batch-size", batchSize);
         Options.positive(spec, "--prefetch", prefetch);
-        if (epochs != null) Options.positive(spec, "--epochs", epochs);
+        if (epochs != null && !(backbone != null && epochs == 0)) Options.positive(spec, "--epochs", epochs); // 0: the head alone
         if (threads < 0) Options.positive(spec, "--threads", threads);
         if (workers < 0) Options.positive(spec, "--workers", workers);
         Options.positive(spec, "--dist-timeout", distTimeout);
@@ -340,7 +341,7 @@ final class TrainCommand implements Callable<Integer> {
                     ? "Try the default recipe (drop --model seed-cnn): a small CNN with augmentation and early stopping."
                     : "Try more images, --augment default, or fewer epochs."));
             if (csvLog != null && lead) trainer.callback(new CsvLogger(csvLog, past != null));
-            trainer.fit(trainData, valData, firstEpoch, totalEpochs, history);
+            if (firstEpoch < totalEpochs || past != null) trainer.fit(trainData, valData, firstEpoch, totalEpochs, history); // a head alone: --epochs 0
             if (lead) saver.save(output, history.epochs());
             if (group != null) group.barrier(); // the model is on disk before any rank reports success
             if (lead && report) Report.write(Report.besideModel(output), Report.build(m, null, batchSize));
@@ -406,7 +407,7 @@ final class TrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%n", trainFeatures.labels().length + valFeatures.labels().length,
                 (System.nanoTime() - start) / 1e9);
         Map<String, float[]> head = HeadTraining.train(trainFeatures, valFeatures, classes.size(), headEpochs, batchSize,
-                new Adam(learningRate).withWeightDecay(weightDecay), seed, 3, history, out);
+                new Adam(learningRate).withWeightDecay(weightDecay), seed, 5, history, out);
         Backbone.unfreeze(arch);
         LoteModel m = LoteModel.create(arch, classes, policy, seed).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
         Map<String, float[]> all = bb.weightsIn(arch);

@@ -41,9 +41,15 @@ public final class HeadTraining {
         return new Features(rows.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    /** Trains the head and returns its best weights; each epoch goes into {@code history} as Keras' logs. */
-    public static Map<String, float[]> train(Features train, Features validation, int classes, int epochs, int batchSize, Adam adam,
+    /**
+     * Trains the head and returns its best weights; each epoch goes into {@code history} as Keras' logs. The features
+     * are standardised first (per feature, on the training set), which Adam converges on several times faster; the
+     * standardisation is folded into the returned Dense weights, so the head takes the raw features.
+     */
+    public static Map<String, float[]> train(Features rawTrain, Features rawValidation, int classes, int epochs, int batchSize, Adam adam,
                                              long seed, int patience, History history, PrintStream out) {
+        double[][] stats = standardisation(rawTrain);
+        Features train = standardised(rawTrain, stats), validation = standardised(rawValidation, stats);
         try (Network head = Network.build(Backbone.head(train.width(), classes, 0.2), seed).optimizer(adam)) {
             SplittableRandom random = new SplittableRandom(seed);
             int n = train.labels().length;
@@ -75,20 +81,56 @@ public final class HeadTraining {
                 }
                 history.record(logs);
                 double watched = logs.has("val_loss") ? logs.require("val_loss") : logs.require("loss");
-                out.printf(Locale.ROOT, "Head %d/%d - %.1fs - accuracy: %.4f - loss: %.4f%s%n", epoch + 1, epochs, (System.nanoTime() - start) / 1e9,
-                        logs.require("accuracy"), logs.require("loss"), logs.has("val_loss") ? String.format(Locale.ROOT,
-                                " - val_accuracy: %.4f - val_loss: %.4f", logs.require("val_accuracy"), logs.require("val_loss")) : "");
+                if (epoch < 3 || (epoch + 1) % 5 == 0 || epoch == epochs - 1) {
+                    out.printf(Locale.ROOT, "Head %d/%d - %.1fs - accuracy: %.4f - loss: %.4f%s%n", epoch + 1, epochs, (System.nanoTime() - start) / 1e9,
+                            logs.require("accuracy"), logs.require("loss"), logs.has("val_loss") ? String.format(Locale.ROOT,
+                                    " - val_accuracy: %.4f - val_loss: %.4f", logs.require("val_accuracy"), logs.require("val_loss")) : "");
+                }
                 if (watched < best) {
                     best = watched;
                     bestWeights = head.weightValues();
                     bestEpoch = epoch;
                 } else if (epoch - bestEpoch >= patience) {
-                    out.printf(Locale.ROOT, "Head: no improvement for %d epochs; keeping epoch %d%n", patience, bestEpoch + 1);
+                    out.printf(Locale.ROOT, "Head: no improvement for %d epochs after epoch %d; keeping epoch %d%n", patience, epoch + 1, bestEpoch + 1);
                     break;
                 }
             }
-            return bestWeights;
+            return unstandardised(bestWeights, stats);
         }
+    }
+
+    /** Per feature: mean and standard deviation over the training set (1 where a feature does not vary). */
+    private static double[][] standardisation(Features f) {
+        int w = f.width(), n = f.rows().length;
+        double[] mean = new double[w], sd = new double[w];
+        for (float[] r : f.rows()) for (int j = 0; j < w; j++) mean[j] += r[j] / (double) n;
+        for (float[] r : f.rows()) for (int j = 0; j < w; j++) sd[j] += (r[j] - mean[j]) * (r[j] - mean[j]) / n;
+        for (int j = 0; j < w; j++) sd[j] = sd[j] > 1e-12 ? Math.sqrt(sd[j]) : 1;
+        return new double[][] {mean, sd};
+    }
+
+    private static Features standardised(Features f, double[][] s) {
+        float[][] rows = new float[f.rows().length][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new float[f.width()];
+            for (int j = 0; j < f.width(); j++) rows[i][j] = (float) ((f.rows()[i][j] - s[0][j]) / s[1][j]);
+        }
+        return new Features(rows, f.labels());
+    }
+
+    /** Dense on (x − μ)/σ equals Dense on x with kernel W/σ (per input row) and bias b − Σ μ/σ·W. */
+    private static Map<String, float[]> unstandardised(Map<String, float[]> w, double[][] s) {
+        float[] k = w.get(Backbone.HEAD + "/kernel").clone(), b = w.get(Backbone.HEAD + "/bias").clone();
+        int in = s[0].length, out = b.length;
+        for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) {
+            float wio = k[i * out + o];
+            b[o] -= (float) (s[0][i] / s[1][i] * wio);
+            k[i * out + o] = (float) (wio / s[1][i]);
+        }
+        Map<String, float[]> r = new java.util.LinkedHashMap<>(w);
+        r.put(Backbone.HEAD + "/kernel", k);
+        r.put(Backbone.HEAD + "/bias", b);
+        return r;
     }
 
     private static float[] flat(Features f) {
