@@ -168,7 +168,8 @@ final class BenchCommand implements Runnable {
     static final class Infer implements Callable<Integer> {
         @Spec CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote, .keras or .h5 file, or a TensorFlow.js model.")
+        @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote, .keras or .h5 file, a TensorFlow.js model, or one of "
+                + "torchvision's architectures by name (random weights, 224x224; --cut defaults to its features).")
         Path modelFile;
 
         @Option(names = "--cut", paramLabel = "LAYER", description = "Time the model up to this layer's output.")
@@ -188,8 +189,12 @@ final class BenchCommand implements Runnable {
             Options.positive(spec, "--batch-size", batchSize);
             Engine.start(threads);
             long t = System.nanoTime();
-            try (dev.lote.LoteModel m = modelFile.toString().endsWith(".lote") ? dev.lote.LoteModel.load(modelFile)
-                    : dev.lote.LoteModel.importKeras(modelFile, null, null)) {
+            String name = modelFile.toString();
+            if (dev.lote.nn.Torchvision.has(name) && cut == null) cut = dev.lote.nn.Torchvision.FEATURES.get(name);
+            try (dev.lote.LoteModel m = dev.lote.nn.Torchvision.has(name)
+                    ? dev.lote.LoteModel.create(dev.lote.nn.Torchvision.build(name, 1000), java.util.stream.IntStream.range(0, 1000)
+                            .mapToObj(Integer::toString).toList(), dev.lote.image.Resize.CROP, 1)
+                    : name.endsWith(".lote") ? dev.lote.LoteModel.load(modelFile) : dev.lote.LoteModel.importKeras(modelFile, null, null)) {
                 double load = (System.nanoTime() - t) / 1e9;
                 dev.lote.nn.Model arch = cut == null ? m.architecture() : m.architecture().upTo(cut);
                 var r = dev.lote.bench.InferBench.run(arch, m.network().weightValues(), m.info().preprocessing().pixelScale(),

@@ -64,7 +64,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (backbone != null) {
             Backbone bb = Backbone.isTorchvision(backbone) ? Backbone.torchvision(backbone, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err))
                     : Backbone.file(Path.of(backbone), require(cut));
-            Model classifier = bb.classifier(1, 0);
+            Model classifier = bb.classifier(1, 0, null, null);
             features = Backbone.pooled(classifier);
             weights = bb.weightsIn(classifier);
             scale = bb.pixelScale();

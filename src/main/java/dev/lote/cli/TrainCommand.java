@@ -387,7 +387,6 @@ final class TrainCommand implements Callable<Integer> {
                     + "is the features (see 'lote summary --model " + backbone + "').");
             bb = Backbone.file(Path.of(backbone), cut);
         }
-        dev.lote.nn.Model arch = bb.classifier(classes.size(), 0.2);
         Shape input = bb.inputShape();
         out.printf(Locale.ROOT, "Fine-tuning %s (%,d parameters) at %s: phase 1 trains a new head on its features%n", backbone,
                 bb.features().parameterCount(), input);
@@ -396,9 +395,9 @@ final class TrainCommand implements Callable<Integer> {
         int cores = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         long start = System.nanoTime();
         HeadTraining.Features trainFeatures, valFeatures;
-        dev.lote.nn.Model pooled = Backbone.pooled(arch);
+        dev.lote.nn.Model pooled = Backbone.pooled(bb.classifier(classes.size(), 0, null, null));
         try (dev.lote.torch.Network net = dev.lote.torch.Network.build(pooled, seed).pixels(bb.pixelScale(), 0)) {
-            Map<String, float[]> w = bb.weightsIn(arch);
+            Map<String, float[]> w = bb.weightsIn(pooled);
             w.keySet().retainAll(pooled.weightsByPath().keySet());
             net.setWeightValues(w);
             trainFeatures = HeadTraining.features(net, sequence(train, input, source, quiet).keepLast(true), cores);
@@ -406,12 +405,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%n", trainFeatures.labels().length + valFeatures.labels().length,
                 (System.nanoTime() - start) / 1e9);
-        Map<String, float[]> head = HeadTraining.train(trainFeatures, valFeatures, classes.size(), headEpochs, batchSize,
+        HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes.size(), headEpochs, batchSize,
                 new Adam(learningRate).withWeightDecay(weightDecay), seed, 5, history, out);
+        dev.lote.nn.Model arch = bb.classifier(classes.size(), 0.2, head.mean(), head.variance());
         Backbone.unfreeze(arch);
         LoteModel m = LoteModel.create(arch, classes, policy, seed).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
         Map<String, float[]> all = bb.weightsIn(arch);
-        all.putAll(head);
+        all.putAll(head.weights());
         m.network().setWeightValues(all);
         m.network().learningRateScale(bb.features().name() + "/", backboneLrScale);
         m.network().optimizer(new Adam(learningRate / 10).withWeightDecay(weightDecay));

@@ -32,7 +32,7 @@ public final class Backbone {
     /** ImageNet's channel statistics, as torchvision normalises. */
     static final double[] MEAN = {0.485, 0.456, 0.406}, STD = {0.229, 0.224, 0.225};
 
-    public static final String HEAD = "head", HEAD_DROPOUT = "head_dropout", HEAD_POOL = "head_pool";
+    public static final String HEAD = "head", HEAD_DROPOUT = "head_dropout", HEAD_POOL = "head_pool", HEAD_NORMALIZE = "head_normalize";
 
     private final Model features;
     private final Map<String, float[]> weights;
@@ -82,9 +82,10 @@ public final class Backbone {
 
     /**
      * The backbone (frozen) under a new head: [÷ 255 and ImageNet's normalisation for torchvision's] → backbone →
-     * global average pooling (when the features are an image) → dropout → {@code Dense(classes, softmax)}.
+     * global average pooling (when the features are an image) → [the features' standardisation, from phase 1] →
+     * dropout → {@code Dense(classes, softmax)}. {@code mean} and {@code variance} may be null (no standardisation).
      */
-    public Model classifier(int classes, double dropout) {
+    public Model classifier(int classes, double dropout, double[] mean, double[] variance) {
         features.trainable(false);
         Node x = Input.of(inputShape());
         Node y = x;
@@ -96,15 +97,16 @@ public final class Backbone {
         }
         y = features.call(y);
         if (y.shape().isImage()) y = new GlobalAveragePooling2D().<GlobalAveragePooling2D>name(HEAD_POOL).call(y);
+        if (mean != null) y = new Normalization(mean, variance).<Normalization>name(HEAD_NORMALIZE).call(y);
         y = new Dropout(dropout).<Dropout>name(HEAD_DROPOUT).call(y);
         y = new Dense(classes).activation(Activation.SOFTMAX).<Dense>name(HEAD).call(y);
         return new Model(features.name() + "_classifier", List.of(x), y);
     }
 
     /** The head alone, on feature vectors of {@code width}: what phase 1 trains on cached features. */
-    public static Model head(int width, int classes, double dropout) {
-        return new Sequential(HEAD, new Shape(width), List.<Layer>of(new Dropout(dropout).<Dropout>name(HEAD_DROPOUT),
-                new Dense(classes).activation(Activation.SOFTMAX).<Dense>name(HEAD)));
+    public static Model head(int width, int classes, double dropout, double[] mean, double[] variance) {
+        return new Sequential(HEAD, new Shape(width), List.<Layer>of(new Normalization(mean, variance).<Normalization>name(HEAD_NORMALIZE),
+                new Dropout(dropout).<Dropout>name(HEAD_DROPOUT), new Dense(classes).activation(Activation.SOFTMAX).<Dense>name(HEAD)));
     }
 
     /** The backbone's weights as paths in the classifier (under the nested model's name). */
@@ -117,7 +119,9 @@ public final class Backbone {
     /** The classifier up to its pooled features (what phase 1 caches and {@code lote embed} writes). */
     public static Model pooled(Model classifier) {
         for (Layer l : classifier.layers()) if (l.name().equals(HEAD_POOL)) return classifier.upTo(HEAD_POOL);
-        return classifier.upTo(HEAD_DROPOUT);
+        Model.Call first = classifier.calls().stream().filter(c -> c.layer().name().equals(HEAD_NORMALIZE) || c.layer().name().equals(HEAD_DROPOUT))
+                .findFirst().orElseThrow();
+        return classifier.upTo(classifier.calls().get(first.inputs().get(0)).layer().name());
     }
 
     /**

@@ -41,16 +41,18 @@ public final class HeadTraining {
         return new Features(rows.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /** The head's weights after phase 1, and the per-feature mean and variance its Normalization layer uses. */
+    public record Head(Map<String, float[]> weights, double[] mean, double[] variance) {}
+
     /**
-     * Trains the head and returns its best weights; each epoch goes into {@code history} as Keras' logs. The features
-     * are standardised first (per feature, on the training set), which Adam converges on several times faster; the
-     * standardisation is folded into the returned Dense weights, so the head takes the raw features.
+     * Trains the head and returns its best weights; each epoch goes into {@code history} as Keras' logs. The head
+     * standardises the features first (a Normalization layer with the training set's statistics), which Adam converges
+     * on several times faster; the layer stays in the classifier, so phase 2 computes exactly what phase 1 trained.
      */
-    public static Map<String, float[]> train(Features rawTrain, Features rawValidation, int classes, int epochs, int batchSize, Adam adam,
-                                             long seed, int patience, History history, PrintStream out) {
-        double[][] stats = standardisation(rawTrain);
-        Features train = standardised(rawTrain, stats), validation = standardised(rawValidation, stats);
-        try (Network head = Network.build(Backbone.head(train.width(), classes, 0.2), seed).optimizer(adam)) {
+    public static Head train(Features train, Features validation, int classes, int epochs, int batchSize, Adam adam,
+                             long seed, int patience, History history, PrintStream out) {
+        double[][] stats = statistics(train);
+        try (Network head = Network.build(Backbone.head(train.width(), classes, 0.2, stats[0], stats[1]), seed).optimizer(adam)) {
             SplittableRandom random = new SplittableRandom(seed);
             int n = train.labels().length;
             double best = Double.POSITIVE_INFINITY;
@@ -95,42 +97,20 @@ public final class HeadTraining {
                     break;
                 }
             }
-            return unstandardised(bestWeights, stats);
+            return new Head(bestWeights, stats[0], stats[1]);
         }
     }
 
-    /** Per feature: mean and standard deviation over the training set (1 where a feature does not vary). */
-    private static double[][] standardisation(Features f) {
+    /** Per feature: the training set's mean and variance (floored, as batch norm's epsilon: a ReLU that rarely fires must not be blown up). */
+    private static double[][] statistics(Features f) {
         int w = f.width(), n = f.rows().length;
-        double[] mean = new double[w], sd = new double[w];
+        double[] mean = new double[w], var = new double[w];
         for (float[] r : f.rows()) for (int j = 0; j < w; j++) mean[j] += r[j] / (double) n;
-        for (float[] r : f.rows()) for (int j = 0; j < w; j++) sd[j] += (r[j] - mean[j]) * (r[j] - mean[j]) / n;
-        for (int j = 0; j < w; j++) sd[j] = sd[j] > 1e-12 ? Math.sqrt(sd[j]) : 1;
-        return new double[][] {mean, sd};
-    }
-
-    private static Features standardised(Features f, double[][] s) {
-        float[][] rows = new float[f.rows().length][];
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = new float[f.width()];
-            for (int j = 0; j < f.width(); j++) rows[i][j] = (float) ((f.rows()[i][j] - s[0][j]) / s[1][j]);
-        }
-        return new Features(rows, f.labels());
-    }
-
-    /** Dense on (x − μ)/σ equals Dense on x with kernel W/σ (per input row) and bias b − Σ μ/σ·W. */
-    private static Map<String, float[]> unstandardised(Map<String, float[]> w, double[][] s) {
-        float[] k = w.get(Backbone.HEAD + "/kernel").clone(), b = w.get(Backbone.HEAD + "/bias").clone();
-        int in = s[0].length, out = b.length;
-        for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) {
-            float wio = k[i * out + o];
-            b[o] -= (float) (s[0][i] / s[1][i] * wio);
-            k[i * out + o] = (float) (wio / s[1][i]);
-        }
-        Map<String, float[]> r = new java.util.LinkedHashMap<>(w);
-        r.put(Backbone.HEAD + "/kernel", k);
-        r.put(Backbone.HEAD + "/bias", b);
-        return r;
+        for (float[] r : f.rows()) for (int j = 0; j < w; j++) var[j] += (r[j] - mean[j]) * (r[j] - mean[j]) / n;
+        double typical = 0;
+        for (double v : var) typical += v / w;
+        for (int j = 0; j < w; j++) var[j] += 0.01 * typical + 1e-12;
+        return new double[][] {mean, var};
     }
 
     private static float[] flat(Features f) {

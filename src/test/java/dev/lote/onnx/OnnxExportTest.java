@@ -96,6 +96,20 @@ class OnnxExportTest {
         }
     }
 
+    /** A fine-tuned torchvision backbone (squeeze-and-excite, hard-swish, ImageNet normalisation inside) exports too. */
+    @Test
+    void aTorchvisionClassifierRunsInOnnxRuntimeAsInLote() throws Exception {
+        Model arch = dev.lote.nn.Torchvision.build("mobilenet_v3_small", 4);
+        Node x = Input.of(arch.inputShape());
+        Node y = new dev.lote.nn.Normalization(new double[] {0.485, 0.456, 0.406}, new double[] {0.05, 0.05, 0.05})
+                .call(new dev.lote.nn.Rescaling(1 / 255.0, 0).call(x));
+        Model classifier = new Model("tuned", List.of(x), arch.call(y));
+        try (LoteModel m = LoteModel.create(classifier, List.of("a", "b", "c", "d"), Resize.CROP, 2).pixels("raw")) {
+            trainABit(m);
+            matchesLote(m, true);
+        }
+    }
+
     /** A few steps so batch-norm statistics and biases are not their initial values (folding must be exact). */
     private static void trainABit(LoteModel m) {
         Shape in = m.architecture().inputShape();
