@@ -3,12 +3,12 @@
 # (bench/real-photos.sh's set): fine-tune nsfwjs@4.4.0's MobileNetV2 (npm, MIT; Keras' ImageNet weights up to block_10,
 # uint8-quantised; imported as a TensorFlow.js model) cut below its tuned top, and train the default recipe from
 # scratch, back to back on the same folders. Prints test accuracy on the unseen objects and wall time for each.
-#   bench/transfer.sh [WORKDIR] [--cut block_13_expand_relu] [--head-epochs 10] [--epochs 10]
+#   bench/transfer.sh [WORKDIR] [--cut block_13_depthwise_relu] [--head-epochs 10] [--epochs 10]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/lote-real-photos}
 shift || true
-cut=block_13_expand_relu
+cut=block_13_depthwise_relu
 args=()
 while (( $# )); do
   case "$1" in

@@ -336,7 +336,16 @@ final class TrainCommand implements Callable<Integer> {
             if (lrSchedule.equals("cosine")) trainer.callback(new CosineDecay(m.network(), backbone != null ? learningRate / 10 : learningRate).from(phaseTwoStart));
             if (backbone != null && resumed != null) m.network().learningRateScale(m.architecture().layers().stream()
                     .filter(l -> l instanceof dev.lote.nn.Model).findFirst().orElseThrow().name() + "/", backboneLrScale);
-            if (patience != null) trainer.callback(new EarlyStopping(watched, patience, minDelta, m.network(), out));
+            if (patience != null) {
+                EarlyStopping stopping = new EarlyStopping(watched, patience, minDelta, m.network(), out);
+                List<Double> seen = history.asMap().get(watched);
+                if (backbone != null && resumed == null && seen != null && !seen.isEmpty() && watched.endsWith("loss")) {
+                    int best = 0; // phase 1's best epoch, whose weights the model holds now: phase 2 must beat it
+                    for (int e = 1; e < seen.size(); e++) if (seen.get(e) < seen.get(best)) best = e;
+                    stopping.baseline(seen.get(best), best, m.network().weightValues());
+                }
+                trainer.callback(stopping);
+            }
             if (lead) trainer.callback(new OverfittingWarning(out, 0.2, notebook
                     ? "Try the default recipe (drop --model seed-cnn): a small CNN with augmentation and early stopping."
                     : "Try more images, --augment default, or fewer epochs."));

@@ -27,12 +27,27 @@ public final class EarlyStopping implements Callback {
         this.out = out;
     }
 
+    private double baseline = Double.NaN;
+    private int baselineEpoch = -1;
+    private java.util.Map<String, float[]> baselineWeights;
+
+    /**
+     * Starts from a result already reached (fine-tuning's phase 1: its best epoch and weights), so the run ends with
+     * those weights when no later epoch beats them.
+     */
+    public EarlyStopping baseline(double value, int epoch, java.util.Map<String, float[]> weights) {
+        this.baseline = value;
+        this.baselineEpoch = epoch;
+        this.baselineWeights = weights;
+        return this;
+    }
+
     @Override public void onTrainBegin(int epochs, int stepsPerEpoch) {
-        best = Double.NaN;
-        bestEpoch = -1;
+        best = baseline;
+        bestEpoch = baselineEpoch;
         wait = 0;
         stop = false;
-        bestWeights = null;
+        bestWeights = baselineWeights;
     }
 
     @Override public void onEpochEnd(int epoch, Logs logs) {
