@@ -95,11 +95,53 @@ public final class Network implements AutoCloseable {
             lastUse = new int[model.calls().size()];
             for (int i = 0; i < lastUse.length; i++) for (int j : model.calls().get(i).inputs()) lastUse[j] = i;
             Map<Layer, Ops.Forward> byLayer = new IdentityHashMap<>();
+            int[] readers = new int[lastUse.length];
+            Map<Layer, Integer> callsOf = new IdentityHashMap<>();
             for (Model.Call c : model.calls()) {
+                for (int j : c.inputs()) readers[j]++;
+                callsOf.merge(c.layer(), 1, Integer::sum);
+            }
+            for (int i = 0; i < lastUse.length; i++) {
+                Model.Call c = model.calls().get(i);
+                int[] pad = fusablePad(model, i, readers, callsOf);
+                if (pad != null) { // the convolution that reads it pads inside itself
+                    calls.add((in, m) -> in.get(0));
+                    continue;
+                }
+                int[] fused = i > 0 ? padFusedInto(model, i, readers, callsOf) : null;
+                if (fused != null) {
+                    Layer l = c.layer();
+                    calls.add(Ops.paddedConv(l, weightsOf(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes()), fused[0], fused[1]));
+                    continue;
+                }
                 calls.add(byLayer.computeIfAbsent(c.layer(), l -> l instanceof Model sub
                         ? new Graph(sub, prefix + l.name() + "/", trains && l.trainable())
                         : Ops.forward(l, weightsOf(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes()))));
             }
+        }
+
+        /** Symmetric ZeroPadding2D (rows, columns) read only by a "valid" convolution called once: fused into it. */
+        private static int[] fusablePad(Model model, int i, int[] readers, Map<Layer, Integer> callsOf) {
+            Model.Call c = model.calls().get(i);
+            if (!(c.layer() instanceof dev.lote.nn.ZeroPadding2D z) || readers[i] != 1 || i == model.outputIndex() || callsOf.get(z) != 1) return null;
+            int[] a = z.amounts();
+            if (a[0] != a[1] || a[2] != a[3]) return null;
+            for (int k = i + 1; k < model.calls().size(); k++) {
+                Model.Call r = model.calls().get(k);
+                if (!r.inputs().contains(i)) continue;
+                boolean conv = (r.layer() instanceof dev.lote.nn.Conv2D cv && cv.padding() == dev.lote.nn.Padding.VALID)
+                        || (r.layer() instanceof dev.lote.nn.DepthwiseConv2D dw && dw.padding() == dev.lote.nn.Padding.VALID);
+                return conv && callsOf.get(r.layer()) == 1 ? new int[] {a[0], a[2]} : null;
+            }
+            return null;
+        }
+
+        /** The padding a convolution takes over from the ZeroPadding2D it reads, or null. */
+        private static int[] padFusedInto(Model model, int k, int[] readers, Map<Layer, Integer> callsOf) {
+            Model.Call c = model.calls().get(k);
+            if (c.inputs().size() != 1) return null;
+            int i = c.inputs().get(0);
+            return fusablePad(model, i, readers, callsOf);
         }
 
         @Override public Tensor apply(List<Tensor> in, Ops.Mode mode) {

@@ -72,6 +72,23 @@ final class Ops {
 
     private static <L extends Layer> void kind(Class<L> type, Factory<L> f) { KINDS.put(type, f); }
 
+    /**
+     * A convolution that also does the symmetric zero padding of the ZeroPadding2D before it (torchvision-style
+     * graphs pad before every strided convolution): libtorch pads inside the convolution without copying the input.
+     */
+    static Forward paddedConv(Layer layer, Weights w, int padH, int padW) {
+        int[] extra = {padH, padW};
+        if (layer instanceof Conv2D l) {
+            Tensor bias = w.has("bias") ? w.get("bias") : null;
+            return single((x, m) -> activate(conv(x, w.get("kernel"), bias, l.kernelSize(), l.strides(), l.dilationRate(),
+                    l.padding(), l.groups(), extra), l.activation(), m));
+        }
+        DepthwiseConv2D l = (DepthwiseConv2D) layer;
+        Tensor bias = w.has("bias") ? w.get("bias") : null;
+        return single((x, m) -> activate(conv(x, w.get("depthwise_kernel"), bias, l.kernelSize(), l.strides(), l.dilationRate(),
+                l.padding(), (int) x.size(1), extra), l.activation(), m));
+    }
+
     @SuppressWarnings("unchecked")
     static Forward forward(Layer layer, Weights w) {
         Factory<Layer> f = (Factory<Layer>) KINDS.get(layer.getClass());
@@ -176,11 +193,16 @@ final class Ops {
 
     /** A convolution with Keras' padding: "same" pads the odd pixel after, as TensorFlow does. */
     private static Tensor conv(Tensor x, Tensor w, Tensor b, int[] k, int[] s, int[] d, Padding padding, int groups) {
+        return conv(x, w, b, k, s, d, padding, groups, new int[] {0, 0});
+    }
+
+    /** {@code extra}: symmetric zero padding (rows, columns) that a fused ZeroPadding2D asked for, on top of Keras'. */
+    private static Tensor conv(Tensor x, Tensor w, Tensor b, int[] k, int[] s, int[] d, Padding padding, int groups, int[] extra) {
         int kh = (k[0] - 1) * d[0] + 1, kw = (k[1] - 1) * d[1] + 1;
-        int[] ph = padding.amounts((int) x.size(2), kh, s[0]), pw = padding.amounts((int) x.size(3), kw, s[1]);
+        int[] ph = padding.amounts((int) x.size(2) + 2 * extra[0], kh, s[0]), pw = padding.amounts((int) x.size(3) + 2 * extra[1], kw, s[1]);
         boolean symmetric = ph[0] == ph[1] && pw[0] == pw[1];
-        Tensor y = symmetric ? x : torch.constant_pad_nd(x, new long[] {pw[0], pw[1], ph[0], ph[1]});
-        long[] pad = symmetric ? new long[] {ph[0], pw[0]} : new long[] {0, 0};
+        Tensor y = symmetric ? x : torch.constant_pad_nd(x, new long[] {pw[0] + extra[1], pw[1] + extra[1], ph[0] + extra[0], ph[1] + extra[0]});
+        long[] pad = symmetric ? new long[] {ph[0] + extra[0], pw[0] + extra[1]} : new long[] {0, 0};
         return torch.conv2d(y, w, optional(b), new long[] {s[0], s[1]}, pad, new long[] {d[0], d[1]}, groups);
     }
 
