@@ -221,6 +221,7 @@ final class TrainCommand implements Callable<Integer> {
         world = World.resolve(worldSize, rank, master, System.getenv());
         boolean lead = world.rank() == 0; // rank 0 alone prints, saves and reports
         PrintStream out = lead ? System.out : new PrintStream(OutputStream.nullOutputStream());
+        if (lead) checkWritable(output);
         Engine.start(threads);
         LoteModel resumed = resume == null ? null : LoteModel.load(resume);
         ModelInfo.Training past = resumed == null ? null : resumed.info().training();
@@ -317,6 +318,7 @@ final class TrainCommand implements Callable<Integer> {
         if (past != null) out.printf("Resuming %s at epoch %d of %d%n", resume, firstEpoch + 1, totalEpochs);
         List<Sample> trainSamples = train, valSamples = validation;
         LoteModel m = model;
+        record(trainSamples, valSamples, totalEpochs, firstEpoch, history, skipped); // takes the data's fingerprint now
         ModelCheckpoint.Saver saver = (file, done) -> m.save(file, record(trainSamples, valSamples, totalEpochs, done, history, skipped));
 
         ProcessGroup group = null;
@@ -380,6 +382,19 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int phaseTwoStart; // fine-tuning: the epoch where the whole network starts to train
+    private String fingerprint; // of the data as training began
+
+    /** Fails now, not after hours of training, when the model could not be written where -o says. */
+    private void checkWritable(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".lote-check-", ".tmp"));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("Cannot write the model to " + file + ": " + dir + " is not a writable folder ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ").");
+        }
+    }
 
     /**
      * Fine-tuning with a pretrained backbone. Phase 1 here: the frozen backbone's features are computed once per image
@@ -453,7 +468,8 @@ final class TrainCommand implements Callable<Integer> {
             settings.put("--backbone-lr-scale", Double.toString(backboneLrScale));
             settings.put("phase_2_start", Integer.toString(phaseTwoStart));
         }
-        return new ModelInfo.Training(dataDir.toAbsolutePath().toString(), Fingerprint.of(all, ""), seed, batchSize, planned,
+        if (fingerprint == null) fingerprint = Fingerprint.of(all, ""); // once, at the start: files may go while training runs
+        return new ModelInfo.Training(dataDir.toAbsolutePath().toString(), fingerprint, seed, batchSize, planned,
                 done, settings, history.asMap(), strings(train), strings(validation),
                 skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
     }

@@ -1,7 +1,6 @@
 package dev.lote.data;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
-/** A SHA-256 of a list of files' paths, sizes and modification times (not their bytes: fast on any folder). */
+/**
+ * A SHA-256 of a list of files' paths, sizes and modification times (not their bytes: fast on any folder). A file that
+ * cannot be looked at any more (deleted mid-run, say) counts as missing rather than failing whoever asked.
+ */
 public final class Fingerprint {
     private Fingerprint() {}
 
@@ -19,12 +21,15 @@ public final class Fingerprint {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             d.update(extra.getBytes(StandardCharsets.UTF_8));
             for (Path f : files) {
-                d.update((f.toAbsolutePath() + " " + Files.size(f) + " " + Files.getLastModifiedTime(f).toMillis() + "\n")
-                        .getBytes(StandardCharsets.UTF_8));
+                String seen;
+                try {
+                    seen = Files.size(f) + " " + Files.getLastModifiedTime(f).toMillis();
+                } catch (IOException e) {
+                    seen = "missing";
+                }
+                d.update((f.toAbsolutePath() + " " + seen + "\n").getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(d.digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -63,13 +63,33 @@ public record ModelFile(ModelInfo info, Map<String, float[]> weights, OptimizerS
         });
     }
 
+    /** model.json is small; a larger one is not a model file of ours (and must not fill the heap). */
+    static final int MAX_JSON = 64 << 20;
+
+    /**
+     * Reads and checks a model file. model.json comes first and is checked against the architecture (classes against
+     * outputs) before any array is read; each array's length is checked against the weight it must be, before it is
+     * allocated, so a small damaged or hostile file cannot ask for gigabytes.
+     */
     public static ModelFile load(Path file) throws ModelFileException {
         ModelInfo info = null;
+        Map<String, Long> expected = null;
         Map<String, float[]> arrays = new HashMap<>();
         try (ZipInputStream zip = new ZipInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
-                if (e.getName().equals("model.json")) info = readInfo(file, zip.readAllBytes());
-                else if (e.getName().endsWith(".f32")) arrays.put(e.getName(), readFloats(zip));
+                if (e.getName().equals("model.json")) {
+                    byte[] json = zip.readNBytes(MAX_JSON + 1);
+                    if (json.length > MAX_JSON) throw new ModelFileException(file, "damaged: model.json is over " + (MAX_JSON >> 20) + " MB");
+                    info = readInfo(file, json);
+                    expected = expectedArrays(file, info);
+                } else if (e.getName().endsWith(".f32")) {
+                    if (expected == null) throw new ModelFileException(file, "damaged: arrays before model.json");
+                    Long n = expected.get(e.getName());
+                    if (n == null) continue; // not part of this architecture: left unread
+                    if (e.getSize() >= 0 && e.getSize() != 4 + 4 * n) throw new ModelFileException(file, "damaged: " + e.getName()
+                            + " holds " + e.getSize() + " bytes; the architecture needs " + (4 + 4 * n));
+                    arrays.put(e.getName(), readFloats(zip, n, e.getName()));
+                }
             }
         } catch (NoSuchFileException e) {
             throw new ModelFileException(file, "no such file");
@@ -110,6 +130,29 @@ public record ModelFile(ModelInfo info, Map<String, float[]> weights, OptimizerS
                 throw new ModelFileException(file, "damaged: " + prefix + p + ".f32 is missing");
             }
             out.put(p, a);
+        }
+        return out;
+    }
+
+    /** Every array entry the architecture has, with its number of values (format 1: by position, format 2: by path). */
+    private static Map<String, Long> expectedArrays(Path file, ModelInfo info) throws ModelFileException {
+        Map<String, Weight> specs;
+        List<String> trained;
+        try {
+            specs = info.architecture().weightsByPath();
+            trained = info.architecture().trainedPaths();
+            int outputs = info.architecture().classes();
+            if (info.classes() == null || info.classes().size() != outputs) throw new ModelFileException(file, "damaged: "
+                    + (info.classes() == null ? 0 : info.classes().size()) + " class names for a model with " + outputs + " outputs");
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ModelFileException(file, "damaged: " + e.getMessage());
+        }
+        Map<String, Long> out = new HashMap<>();
+        int i = 0;
+        for (var e : specs.entrySet()) out.put(info.formatVersion() == 1 ? "weights/" + i++ + ".f32" : "weights/" + e.getKey() + ".f32", e.getValue().size());
+        for (int t = 0; t < trained.size(); t++) {
+            long n = specs.get(trained.get(t)).size();
+            for (String kind : List.of("optimizer/m/", "optimizer/v/")) out.put(kind + (info.formatVersion() == 1 ? t : trained.get(t)) + ".f32", n);
         }
         return out;
     }
@@ -169,16 +212,17 @@ public record ModelFile(ModelInfo info, Map<String, float[]> weights, OptimizerS
         }
     }
 
-    private static float[] readFloats(InputStream in) throws IOException {
+    /** An array's values; its 4-byte length must be the {@code expected} one, checked before anything is allocated. */
+    private static float[] readFloats(InputStream in, long expected, String name) throws IOException {
         DataInputStream data = new DataInputStream(in);
         byte[] len = data.readNBytes(4);
-        if (len.length < 4) throw new java.io.EOFException("array header cut short");
-        int n = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt();
-        if (n < 0 || n > 1 << 30) throw new java.io.EOFException("implausible array length " + n);
-        float[] out = new float[n];
+        if (len.length < 4) throw new java.io.EOFException(name + ": array header cut short");
+        long n = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+        if (n != expected) throw new java.io.EOFException(name + " says it holds " + n + " values; the architecture needs " + expected);
+        float[] out = new float[(int) n];
         byte[] chunk = new byte[1 << 20];
         for (int at = 0; at < n; ) {
-            int want = Math.min(n - at, chunk.length / 4) * 4;
+            int want = (int) Math.min(n - at, chunk.length / 4) * 4;
             data.readFully(chunk, 0, want);
             ByteBuffer.wrap(chunk, 0, want).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out, at, want / 4);
             at += want / 4;
