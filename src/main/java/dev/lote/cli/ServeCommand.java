@@ -47,6 +47,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "Require this token on every request but /health (Authorization: Bearer TOKEN, or ?token=TOKEN): for --host other than loopback.")
+    String token;
+
     @Override public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--port must be 0 to 65535, got " + port + ".");
         Options.positive(spec, "--max-body-mb", maxBodyMb);
@@ -57,7 +61,9 @@ final class ServeCommand implements Callable<Integer> {
         Engine.start(threads);
         Predictor predictor = Predictor.open(modelFile);
         var defaults = Server.Options.defaults();
-        Server.Options options = new Server.Options(host, port, (long) maxBodyMb << 20, maxPixels, topK, maxBatch, queue, defaults.threads());
+        Server.Options options = new Server.Options(host, port, (long) maxBodyMb << 20, maxPixels, topK, maxBatch, queue, defaults.threads(), token);
+        if (!options.loopback() && token == null) System.err.println("lote serve: warning: listening on " + host + ", so any machine "
+                + "that reaches it can use it; on anything but a trusted network give --token.");
         Server server = Server.start(predictor, modelFile, options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -66,6 +72,7 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }));
         System.out.println("Serving " + modelFile + " (" + predictor.classes().size() + " classes) at " + server.url()
+                + (token != null ? "?token=…" : "")
                 + "  — POST /predict, GET /model, GET /health; Ctrl-C stops");
         System.out.flush();
         stopped.await();

@@ -40,11 +40,18 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class Server implements AutoCloseable {
     /** {@code threads}: Jetty's request threads, which bound the bodies held in memory at once. */
-    public record Options(String host, int port, long maxBodyBytes, long maxPixels, int topK, int maxBatch, int queue, int threads) {
-        public static Options defaults() { return new Options("127.0.0.1", 8080, 20L << 20, 50_000_000L, 5, 16, 64, 48); }
-        public Options at(String host, int port) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads); }
-        public Options limits(long maxBodyBytes, long maxPixels) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads); }
+    /** {@code token}: when not null, every request but /health must carry it ({@code Authorization: Bearer …} or {@code ?token=}). */
+    public record Options(String host, int port, long maxBodyBytes, long maxPixels, int topK, int maxBatch, int queue, int threads, String token) {
+        public static Options defaults() { return new Options("127.0.0.1", 8080, 20L << 20, 50_000_000L, 5, 16, 64, 48, null); }
+        public Options at(String host, int port) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, token); }
+        public Options limits(long maxBodyBytes, long maxPixels) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, token); }
+        public Options token(String t) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, t); }
+
+        /** True when only this machine can connect. */
+        public boolean loopback() { return LOOPBACK.contains(host.toLowerCase(java.util.Locale.ROOT)); }
     }
+
+    private static final java.util.Set<String> LOOPBACK = java.util.Set.of("127.0.0.1", "localhost", "::1", "[::1]");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long WAIT_SECONDS = 60;
@@ -78,10 +85,13 @@ public final class Server implements AutoCloseable {
             cfg.jetty.multipartConfig.maxTotalRequestSize(options.maxBodyBytes(), SizeUnit.BYTES);
             cfg.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, options.maxBodyBytes()), SizeUnit.BYTES);
         });
-        app.get("/", ctx -> ctx.html(page));
+        app.before(this::guard);
+        app.get("/", ctx -> ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; "
+                + "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'").html(page));
         app.get("/health", ctx -> json(ctx, 200, Map.of("status", "ok")));
         app.get("/model", ctx -> json(ctx, 200, describe()));
-        app.get("/report", ctx -> ctx.html(report()));
+        app.get("/report", ctx -> ctx.header("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                + "frame-ancestors 'none'").html(report()));
         app.post("/predict", this::predict);
         app.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
@@ -113,6 +123,36 @@ public final class Server implements AutoCloseable {
         return "http://" + host + ":" + port() + "/";
     }
 
+    /**
+     * What a web page in the user's browser must not do: reach a loopback server under another host name (DNS
+     * rebinding) or send it work from another site (a cross-site POST needs no preflight when its type is "simple").
+     */
+    private void guard(Context ctx) {
+        ctx.header("X-Content-Type-Options", "nosniff");
+        if (options.loopback()) {
+            String host = ctx.header("Host");
+            String name = host == null ? "" : host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
+                    : host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
+            if (!LOOPBACK.contains(name.toLowerCase(java.util.Locale.ROOT))) throw new ApiError(403, "Host '" + host
+                    + "' is not this server: it listens on " + options.host() + " and answers only to localhost names.");
+        }
+        if (ctx.method() == io.javalin.http.HandlerType.POST) {
+            String site = ctx.header("Sec-Fetch-Site"), origin = ctx.header("Origin");
+            if (site != null && !site.equals("same-origin") && !site.equals("none")) throw new ApiError(403, "Cross-site requests are "
+                    + "refused (Sec-Fetch-Site: " + site + ").");
+            if (origin != null && !origin.equals("null") && !origin.equalsIgnoreCase("http://" + ctx.header("Host"))) {
+                throw new ApiError(403, "Requests from " + origin + " are refused: only this server's own page may post to it.");
+            }
+            if (origin != null && origin.equals("null")) throw new ApiError(403, "Requests from an opaque origin are refused.");
+        }
+        if (options.token() != null && !ctx.path().equals("/health")) {
+            String auth = ctx.header("Authorization"), query = ctx.queryParam("token");
+            boolean ok = (auth != null && java.security.MessageDigest.isEqual(auth.getBytes(), ("Bearer " + options.token()).getBytes()))
+                    || (query != null && java.security.MessageDigest.isEqual(query.getBytes(), options.token().getBytes()));
+            if (!ok) throw new ApiError(401, "This server needs its token: send 'Authorization: Bearer TOKEN' or add ?token=TOKEN.");
+        }
+    }
+
     private void predict(Context ctx) throws IOException {
         int topK = topK(ctx.queryParam("top_k"));
         long declared = ctx.req().getContentLengthLong();
@@ -134,6 +174,10 @@ public final class Server implements AutoCloseable {
                 }
             }
         } else {
+            String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
+            if (!type.startsWith("image/") && !type.startsWith("application/octet-stream")) throw new ApiError(415, "Content-Type '"
+                    + ctx.contentType() + "' is not an image: send the image with Content-Type image/* or application/octet-stream, "
+                    + "or as multipart/form-data files.");
             byte[] body = readLimited(ctx.req().getInputStream(), options.maxBodyBytes());
             if (body.length == 0) throw new ApiError(400, "Empty body: send an image as the request body, or as multipart/form-data files.");
             names.add(ctx.queryParam("name") != null ? ctx.queryParam("name") : "upload");
