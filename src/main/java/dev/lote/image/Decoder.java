@@ -138,6 +138,10 @@ public final class Decoder {
         if (h.pixels() > limits.maxPixels()) throw new BadImageException(file, String.format(Locale.ROOT,
                 "header declares %dx%d = %.0f megapixels, over the limit of %.0f", h.width(), h.height(),
                 h.pixels() / 1e6, limits.maxPixels() / 1e6), true);
+        // by bytes too: a 16-bit RGBA PNG under the pixel limit can still take 8 bytes a pixel to decode
+        if (h.decodedBytes() > limits.maxPixels() * 3) throw new BadImageException(file, String.format(Locale.ROOT,
+                "header declares %dx%d at %d bytes a pixel = %.0f MB to decode, over the limit of %.0f MB (%.0f megapixels of 8-bit RGB)",
+                h.width(), h.height(), h.bytesPerPixel(), h.decodedBytes() / 1e6, limits.maxPixels() * 3 / 1e6, limits.maxPixels() / 1e6), true);
         if (isJpeg(bytes) && !hasEndMarker(bytes)) throw new BadImageException(file, "truncated JPEG (no end-of-image marker)");
         return h;
     }

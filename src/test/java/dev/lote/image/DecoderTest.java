@@ -221,4 +221,30 @@ class DecoderTest {
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
         assertEquals(file, e.file());
     }
+
+    /** Issue 13: canvases and byte costs read from the header, before anything is allocated. */
+    @Test
+    void bombsAreRefusedFromTheirHeaders() throws Exception {
+        // a 35-byte GIF whose logical screen is 32767×32767 and whose only frame is 1×1
+        byte[] gif = {'G', 'I', 'F', '8', '9', 'a', (byte) 0xff, 0x7f, (byte) 0xff, 0x7f, 0, 0, 0,
+                0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b, 0, 0, 0, 0, 0, 0};
+        var e = assertThrows(BadImageException.class, () -> decoder.read(Files.write(dir.resolve("bomb.gif"), gif), 8, 8, Resize.STRETCH));
+        assertTrue(e.getMessage().contains("32767x32767"), e.getMessage());
+        // a 16-bit RGBA PNG of 7000×7000 (49 MP, under a 50 MP pixel limit) takes 8 bytes a pixel to decode
+        byte[] png = new byte[64];
+        byte[] sig = {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+        System.arraycopy(sig, 0, png, 0, sig.length);
+        java.nio.ByteBuffer.wrap(png, 16, 8).putInt(7000).putInt(7000);
+        png[24] = 16;
+        png[25] = 6;
+        Decoder serve = new Decoder(new Limits(50_000_000L, 20L << 20));
+        e = assertThrows(BadImageException.class, () -> serve.read(Files.write(dir.resolve("deep.png"), png), 8, 8, Resize.STRETCH));
+        assertTrue(e.getMessage().contains("7000x7000 at 8 bytes a pixel = 392 MB to decode, over the limit of 150 MB"), e.getMessage());
+        // an animated WebP's canvas (VP8X) of 16384×16384
+        byte[] webp = new byte[40];
+        byte[] riff = {'R', 'I', 'F', 'F', 32, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'X', 10, 0, 0, 0, 0x02, 0, 0, 0, (byte) 0xff, 0x3f, 0, (byte) 0xff, 0x3f, 0};
+        System.arraycopy(riff, 0, webp, 0, riff.length);
+        e = assertThrows(BadImageException.class, () -> decoder.read(Files.write(dir.resolve("canvas.webp"), webp), 8, 8, Resize.STRETCH));
+        assertTrue(e.getMessage().contains("16384x16384"), e.getMessage());
+    }
 }
