@@ -257,9 +257,24 @@ public final class Decoder {
     static boolean isJpeg(byte[] b) { return b.length > 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8; }
 
     /** A complete JPEG ends with FFD9, possibly followed by a little padding or trailer data. */
+    /**
+     * Whether the JPEG's own end-of-image marker is there: near the end, or where its segments lead when walked from
+     * the start. Phones append data after it ("motion photos" carry a video), which is not truncation.
+     */
     static boolean hasEndMarker(byte[] b) {
         for (int i = b.length - 2; i >= Math.max(0, b.length - 4096); i--) {
             if ((b[i] & 0xff) == 0xFF && (b[i + 1] & 0xff) == 0xD9) return true;
+        }
+        int i = 2;
+        while (i + 3 < b.length) {
+            if ((b[i] & 0xff) != 0xFF) return false;
+            int marker = b[i + 1] & 0xff;
+            if (marker == 0xD9) return true;
+            if (marker == 0xFF || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { i += marker == 0xFF ? 1 : 2; continue; }
+            i += 2 + (((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff));
+            if (marker == 0xDA) { // entropy-coded data: FF is escaped as FF 00, restarts are FF D0–D7
+                while (i + 1 < b.length && !((b[i] & 0xff) == 0xFF && b[i + 1] != 0 && ((b[i + 1] & 0xff) < 0xD0 || (b[i + 1] & 0xff) > 0xD7))) i++;
+            }
         }
         return false;
     }

@@ -58,8 +58,10 @@ final class ImageIoDecoder {
         }
         boolean plainComponents = image.getColorModel() instanceof ComponentColorModel;
         int bands = raster.getNumBands();
-        int bits = image.getColorModel().getComponentSize(0);
-        int max = (1 << bits) - 1;
+        int bits = image.getColorModel().getComponentSize(0), type = raster.getDataBuffer().getDataType();
+        boolean floating = type == java.awt.image.DataBuffer.TYPE_FLOAT || type == java.awt.image.DataBuffer.TYPE_DOUBLE;
+        boolean unsigned32 = !floating && bits >= 32; // 32-bit TIFF samples: Java's ints are signed, 1 << 32 is 1
+        double max = floating ? 1.0 : unsigned32 ? 4294967295.0 : (double) ((1L << bits) - 1);
         if (!plainComponents || bands == 2 && !image.getColorModel().hasAlpha() || bands > 4) {
             // palette and packed images: ImageIO's sRGB conversion is right for them
             int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
@@ -74,15 +76,15 @@ final class ImageIoDecoder {
         }
         boolean alpha = image.getColorModel().hasAlpha();
         int colour = alpha ? bands - 1 : bands;
-        int[] row = new int[w * bands];
+        double[] row = new double[w * bands];
         for (int y = 0; y < h; y++) {
             raster.getPixels(0, y, w, 1, row);
+            if (unsigned32) for (int i = 0; i < row.length; i++) if (row[i] < 0) row[i] += 4294967296.0;
             for (int x = 0; x < w; x++) {
                 int base = x * bands;
-                double a = alpha ? row[base + bands - 1] / (double) max : 1.0;
+                double a = alpha ? Math.min(1, Math.max(0, row[base + bands - 1] / max)) : 1.0;
                 for (int c = 0; c < 3; c++) {
-                    int v = row[base + (colour == 1 ? 0 : c)];
-                    double v8 = v * 255.0 / max;
+                    double v8 = Math.min(255, Math.max(0, row[base + (colour == 1 ? 0 : c)] * 255.0 / max));
                     rgb[(y * w + x) * 3 + c] = (byte) Math.round(v8 * a + 255 * (1 - a));
                 }
             }

@@ -247,4 +247,34 @@ class DecoderTest {
         e = assertThrows(BadImageException.class, () -> decoder.read(Files.write(dir.resolve("canvas.webp"), webp), 8, 8, Resize.STRETCH));
         assertTrue(e.getMessage().contains("16384x16384"), e.getMessage());
     }
+
+    /** A "motion photo": a whole JPEG with a video after its end marker decodes; the same JPEG cut short does not. */
+    @Test
+    void dataAfterTheEndOfImageIsNotTruncation() throws Exception {
+        Path jpg = Images.write(dir.resolve("p.jpg"), 48, 64, 0x3366cc, "jpg");
+        byte[] photo = Files.readAllBytes(jpg);
+        byte[] video = new byte[64 * 1024];
+        new SplittableRandom(2).nextBytes(video); // an MP4's bytes, FF D9 and FF DA included by chance
+        byte[] motion = java.util.Arrays.copyOf(photo, photo.length + video.length);
+        System.arraycopy(video, 0, motion, photo.length, video.length);
+        Pixels px = decoder.read(Files.write(dir.resolve("motion.jpg"), motion), 48, 64, Resize.STRETCH);
+        assertEquals(48 * 64 * 3, px.rgb().length);
+        byte[] cut = java.util.Arrays.copyOf(photo, photo.length - 40);
+        var e = assertThrows(BadImageException.class, () -> decoder.read(Files.write(dir.resolve("cut.jpg"), cut), 48, 64, Resize.STRETCH));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    /** 32-bit samples (scientific TIFFs) scale by 2^32 − 1, not by (1 << 32) − 1 = 0. */
+    @Test
+    void thirtyTwoBitSamplesScaleToEightBits() {
+        int w = 4, h = 1;
+        var cs = java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB);
+        var cm = new java.awt.image.ComponentColorModel(cs, new int[] {32, 32, 32}, false, false, java.awt.Transparency.OPAQUE,
+                java.awt.image.DataBuffer.TYPE_INT);
+        var raster = cm.createCompatibleWritableRaster(w, h);
+        long[] levels = {0, 1L << 31, 3L << 30, 4294967295L};
+        for (int x = 0; x < w; x++) for (int c = 0; c < 3; c++) raster.setSample(x, 0, c, (int) levels[x]);
+        Pixels px = ImageIoDecoder.toRgb(new BufferedImage(cm, raster, false, null));
+        assertEquals(List.of(0, 128, 191, 255), List.of(px.rgb()[0] & 0xff, px.rgb()[3] & 0xff, px.rgb()[6] & 0xff, px.rgb()[9] & 0xff));
+    }
 }
