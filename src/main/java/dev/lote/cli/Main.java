@@ -34,7 +34,7 @@ public final class Main implements Runnable {
                 err.println("lote: " + e.getMessage());
                 return ExitCodes.INVALID_INPUT;
             }
-            if (e instanceof dev.lote.torch.ProcessGroup.LostRankException) {
+            if (e instanceof dev.lote.torch.ProcessGroup.LostRankException || e instanceof Failure) {
                 err.println("lote: " + e.getMessage());
                 return ExitCodes.FAILURE;
             }
@@ -47,6 +47,11 @@ public final class Main implements Runnable {
             return ExitCodes.FAILURE;
         });
         return cli;
+    }
+
+    /** A run that failed in a way the user can act on: one line, exit code 1. */
+    static final class Failure extends RuntimeException {
+        Failure(String message) { super(message); }
     }
 
     /** Data that was found bad while a command ran (exit code 3). */

@@ -227,6 +227,13 @@ final class TrainCommand implements Callable<Integer> {
         ModelInfo.Training past = resumed == null ? null : resumed.info().training();
         if (resumed != null && past == null) throw new IllegalArgumentException(resume + " has no training record to resume.");
         if (past != null) { // the run's own settings, so it continues exactly
+            var parsed = spec.commandLine().getParseResult();
+            if (parsed != null && parsed.hasMatchedOption("--seed") && seed != past.seed()) throw new IllegalArgumentException("--seed "
+                    + seed + " differs from the run's seed " + past.seed() + "; a resumed run keeps its seed (drop --seed, or train anew).");
+            if (parsed != null && parsed.hasMatchedOption("--batch-size") && batchSize != null && batchSize != past.batchSize()) {
+                throw new IllegalArgumentException("--batch-size " + batchSize + " differs from the run's " + past.batchSize()
+                        + "; a resumed run keeps its batches (drop --batch-size, or train anew).");
+            }
             seed = past.seed();
             batchSize = past.batchSize();
             if (dataDir == null) dataDir = Path.of(past.data());
@@ -319,6 +326,8 @@ final class TrainCommand implements Callable<Integer> {
         List<Sample> trainSamples = train, valSamples = validation;
         LoteModel m = model;
         record(trainSamples, valSamples, totalEpochs, firstEpoch, history, skipped); // takes the data's fingerprint now
+        if (past != null && past.dataFingerprint() != null && !past.dataFingerprint().equals(fingerprint)) System.err.println(
+                "lote: warning: the run's images changed since it started (files added, removed, or rewritten); resuming on them as they are now.");
         ModelCheckpoint.Saver saver = (file, done) -> m.save(file, record(trainSamples, valSamples, totalEpochs, done, history, skipped));
 
         ProcessGroup group = null;
@@ -330,16 +339,19 @@ final class TrainCommand implements Callable<Integer> {
                 group = ProcessGroup.join(world.masterHost(), world.masterPort(), world.rank(), world.size(), Duration.ofSeconds(distTimeout));
                 m.network().join(group); // every rank starts from rank 0's weights
             }
+            TerminateOnNaN nan = new TerminateOnNaN(out);
             Trainer trainer = new Trainer(m.network()).loader(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(), prefetch)
-                    .callback(new TerminateOnNaN(out));
+                    .callback(nan);
             if (lead) trainer.callback(new ProgressBar(out, System.console() != null));
-            if (checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched, saver));
+            if (checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched, saver)
+                    .resuming(past != null ? history.asMap().get(watched) : null));
             if (reduceLr != null) trainer.callback(new ReduceLROnPlateau(m.network(), watched, 0.5, reduceLr, 1e-6, out));
             if (lrSchedule.equals("cosine")) trainer.callback(new CosineDecay(m.network(), backbone != null ? learningRate / 10 : learningRate).from(phaseTwoStart));
             if (backbone != null && resumed != null) m.network().learningRateScale(m.architecture().layers().stream()
                     .filter(l -> l instanceof dev.lote.nn.Model).findFirst().orElseThrow().name() + "/", backboneLrScale);
             if (patience != null) {
-                EarlyStopping stopping = new EarlyStopping(watched, patience, minDelta, m.network(), out);
+                EarlyStopping stopping = new EarlyStopping(watched, patience, minDelta, m.network(), out)
+                        .resuming(past != null ? history.asMap().get(watched) : null);
                 List<Double> seen = history.asMap().get(watched);
                 if (backbone != null && resumed == null && seen != null && !seen.isEmpty() && watched.endsWith("loss")) {
                     int best = 0; // phase 1's best epoch, whose weights the model holds now: phase 2 must beat it
@@ -353,6 +365,8 @@ final class TrainCommand implements Callable<Integer> {
                     : "Try more images, --augment default, or fewer epochs."));
             if (csvLog != null && lead) trainer.callback(new CsvLogger(csvLog, past != null));
             if (firstEpoch < totalEpochs || past != null) trainer.fit(trainData, valData, firstEpoch, totalEpochs, history); // a head alone: --epochs 0
+            if (nan.stopped()) throw new Main.Failure("Training diverged (the loss became " + history.last("loss") + "); "
+                    + output + " was not written. Try a lower --learning-rate" + (checkpointDir != null ? ", or resume an earlier checkpoint in " + checkpointDir : "") + ".");
             if (lead) saver.save(output, history.epochs());
             if (group != null) group.barrier(); // the model is on disk before any rank reports success
             if (lead && report) Report.write(Report.besideModel(output), Report.build(m, null, batchSize));

@@ -42,10 +42,23 @@ public final class EarlyStopping implements Callback {
         return this;
     }
 
+    private int baselineWait;
+
+    /**
+     * A resumed run: its earlier epochs' best and how long ago it was, so patience counts across the break. Their
+     * weights are not in memory; the run's best.lote checkpoint holds them.
+     */
+    public EarlyStopping resuming(java.util.List<Double> earlier) {
+        if (earlier == null) return this;
+        for (int e = 0; e < earlier.size(); e++) if (monitor.improves(earlier.get(e), baseline)) { baseline = earlier.get(e); baselineEpoch = e; }
+        baselineWait = baselineEpoch < 0 ? 0 : earlier.size() - 1 - baselineEpoch;
+        return this;
+    }
+
     @Override public void onTrainBegin(int epochs, int stepsPerEpoch) {
         best = baseline;
         bestEpoch = baselineEpoch;
-        wait = 0;
+        wait = baselineWait;
         stop = false;
         bestWeights = baselineWeights;
     }

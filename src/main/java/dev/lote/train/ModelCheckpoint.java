@@ -34,8 +34,16 @@ public final class ModelCheckpoint implements Callback {
         this.saver = saver;
     }
 
+    private double bestBefore = Double.NaN;
+
+    /** A resumed run: the best value its earlier epochs reached, so a worse first epoch does not replace best.lote. */
+    public ModelCheckpoint resuming(java.util.List<Double> earlier) {
+        if (earlier != null) for (double v : earlier) if (monitor.improves(v, bestBefore)) bestBefore = v;
+        return this;
+    }
+
     @Override public void onTrainBegin(int epochs, int stepsPerEpoch) {
-        best = Double.NaN;
+        best = bestBefore;
         kept.clear();
     }
 

@@ -20,4 +20,7 @@ public final class TerminateOnNaN implements Callback {
     }
 
     @Override public boolean stopTraining() { return stop; }
+
+    /** True when training was stopped by a NaN or infinite loss. */
+    public boolean stopped() { return stop; }
 }

@@ -99,6 +99,37 @@ class HardeningTest {
         assertEquals(bad + ": damaged: model.json is over 64 MB", e.getMessage());
     }
 
+    @Test
+    void aRunWhoseLossBecomesNanWritesNothingAndFails() throws Exception {
+        Path data = dir.resolve("small"), out = dir.resolve("nan.lote");
+        Files.writeString(out, "the previous model");
+        CliTest.Run r = CliTest.lote("train", data.toString(), "--model", "seed-cnn", "--learning-rate", "1e12", "--epochs", "3",
+                "--batch-size", "2", "--no-summary", "--no-report", "-o", out.toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().startsWith("lote: Training diverged (the loss became NaN"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals("the previous model", Files.readString(out), "the previous file is untouched");
+    }
+
+    @Test
+    void aResumeKeepsItsSeedAndBatchesAndSaysWhenTheDataChanged() throws Exception {
+        Path data = Images.sampleFolder(dir.resolve("resume"), 2, 6, 24, 32), ck = dir.resolve("rck");
+        CliTest.Run r = CliTest.lote("train", data.toString(), "--epochs", "3", "--batch-size", "4", "--seed", "5", "--no-summary",
+                "--no-report", "--checkpoint", ck.toString(), "-o", dir.resolve("r.lote").toString());
+        assertEquals(0, r.code(), r.err());
+        String first = ck.resolve("epoch-001.lote").toString();
+        r = CliTest.lote("train", "--resume", first, "--seed", "7", "-o", dir.resolve("r2.lote").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--seed 7 differs from the run's seed 5"), r.err());
+        r = CliTest.lote("train", "--resume", first, "--batch-size", "2", "-o", dir.resolve("r2.lote").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--batch-size 2 differs from the run's 4"), r.err());
+        Files.writeString(data.resolve("0/0_1.jpg"), "rewritten"); // the folder changed
+        r = CliTest.lote("train", "--resume", first, "--no-summary", "--no-report", "-o", dir.resolve("r2.lote").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("warning: the run's images changed since it started"), r.err());
+    }
+
     interface Edit {
         byte[] apply(byte[] content) throws IOException;
     }
