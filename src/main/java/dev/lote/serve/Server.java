@@ -55,6 +55,7 @@ public final class Server implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long WAIT_SECONDS = 60;
+    static final long MIN_BODY_BYTES_PER_SECOND = 1024;
 
     private final Predictor predictor;
     private final Path modelFile;
@@ -81,6 +82,13 @@ public final class Server implements AutoCloseable {
             cfg.http.prefer405over404 = true;
             cfg.http.maxRequestSize = options.maxBodyBytes();
             cfg.jetty.threadPool = new QueuedThreadPool(options.threads(), Math.min(8, options.threads()));
+            // slow uploads must not hold the request threads: a body arriving under 1 KB/s is cut off (408), an idle
+            // connection closed after 15 s, and at most 256 connections accepted at once
+            cfg.jetty.modifyHttpConfiguration(http -> {
+                http.setMinRequestDataRate(MIN_BODY_BYTES_PER_SECOND);
+                http.setIdleTimeout(15_000);
+            });
+            cfg.jetty.modifyServer(server -> server.addBean(new org.eclipse.jetty.server.ConnectionLimit(256, server)));
             cfg.jetty.multipartConfig.maxFileSize(options.maxBodyBytes(), SizeUnit.BYTES);
             cfg.jetty.multipartConfig.maxTotalRequestSize(options.maxBodyBytes(), SizeUnit.BYTES);
             cfg.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, options.maxBodyBytes()), SizeUnit.BYTES);

@@ -110,4 +110,47 @@ class ServerSecurityTest {
         assertTrue(get(locked, "/health", host, "").startsWith("HTTP/1.1 200"), "health stays open for probes");
         assertTrue(post(locked, host, "image/jpeg", "", image).startsWith("HTTP/1.1 401"));
     }
+
+    /** Slow uploads (a byte every 300 ms on every request thread) are cut off, and /health still answers meanwhile. */
+    @Test
+    void slowUploadsCannotHoldEveryRequestThread() throws Exception {
+        Path model = dir.resolve("m.lote");
+        try (Server small = Server.start(predictor, model, new Server.Options("127.0.0.1", 0, 20L << 20, 50_000_000L, 5, 16, 64, 8, null))) {
+            java.util.List<Socket> slow = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 12; i++) {
+                    Socket s = new Socket("127.0.0.1", small.port());
+                    s.getOutputStream().write(("POST /predict HTTP/1.1\r\nHost: 127.0.0.1:" + small.port()
+                            + "\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    slow.add(s);
+                }
+                Thread dribble = new Thread(() -> {
+                    try {
+                        for (int t = 0; t < 40; t++) {
+                            for (Socket s : slow) if (!s.isClosed()) try { s.getOutputStream().write(0); } catch (Exception closed) { /* cut off */ }
+                            Thread.sleep(300);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                dribble.setDaemon(true);
+                dribble.start();
+                Thread.sleep(1500); // every request thread is now reading a slow body
+                long start = System.nanoTime();
+                String health;
+                try (Socket h = new Socket("127.0.0.1", small.port())) {
+                    h.setSoTimeout(10_000);
+                    h.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1:" + small.port() + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    health = new String(h.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                }
+                assertTrue(health.startsWith("HTTP/1.1 200"), health);
+                assertTrue((System.nanoTime() - start) / 1e9 < 8, "answered while the slow uploads ran");
+                dribble.interrupt();
+            } finally {
+                for (Socket s : slow) s.close();
+            }
+        }
+    }
 }
