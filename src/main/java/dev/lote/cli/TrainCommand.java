@@ -337,6 +337,17 @@ final class TrainCommand implements Callable<Integer> {
                 out.printf("Joining %d processes at %s:%d (batch %d per process, %d per step)%n", world.size(), world.masterHost(),
                         world.masterPort(), batchSize, batchSize * world.size());
                 group = ProcessGroup.join(world.masterHost(), world.masterPort(), world.rank(), world.size(), Duration.ofSeconds(distTimeout));
+                Map<String, String> facts = new LinkedHashMap<>(); // what every rank must share, checked before any step
+                facts.put("the seed", Long.toString(seed)); // first: a different seed also makes a different split
+                facts.put("the data's fingerprint", fingerprint);
+                facts.put("the batch size", Integer.toString(batchSize));
+                facts.put("the steps per epoch", Integer.toString(trainData.size()));
+                facts.put("the epochs", firstEpoch + " done of " + totalEpochs);
+                facts.put("the model", String.valueOf(m.architecture().parameterCount()) + " parameters");
+                String secret = System.getenv("LOTE_DIST_SECRET");
+                facts.put("the join secret (LOTE_DIST_SECRET)", secret == null ? "none" : java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                group.agree(facts);
                 m.network().join(group); // every rank starts from rank 0's weights
             }
             TerminateOnNaN nan = new TerminateOnNaN(out);

@@ -39,6 +39,8 @@ public final class Launcher {
     public static int run(int nproc, int threadsEach, int port, List<String> args, PrintStream out, PrintStream err)
             throws IOException, InterruptedException {
         int masterPort = port > 0 ? port : freePort();
+        java.nio.file.Path storeDir = java.nio.file.Files.createTempDirectory("lote-launch-");
+        java.nio.file.Path store = storeDir.resolve("store");
         List<Process> procs = new ArrayList<>();
         List<Thread> pumps = new ArrayList<>();
         try {
@@ -49,6 +51,7 @@ public final class Launcher {
                 env.put("RANK", Integer.toString(rank));
                 env.put("LOCAL_RANK", Integer.toString(rank));
                 env.put("MASTER_ADDR", "127.0.0.1");
+                env.put("LOTE_STORE_FILE", store.toString()); // ranks meet in a file, not on a port every interface hears
                 env.put("MASTER_PORT", Integer.toString(masterPort));
                 env.put("OMP_NUM_THREADS", Integer.toString(threadsEach));
                 Process p = pb.start();
@@ -80,6 +83,10 @@ public final class Launcher {
             return code;
         } finally {
             for (Process p : procs) if (p.isAlive()) p.destroyForcibly();
+            try (var files = java.nio.file.Files.list(storeDir)) {
+                for (java.nio.file.Path f : files.toList()) java.nio.file.Files.deleteIfExists(f);
+            }
+            java.nio.file.Files.deleteIfExists(storeDir);
         }
     }
 

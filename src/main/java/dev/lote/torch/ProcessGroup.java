@@ -32,12 +32,12 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     private final int rank, world;
-    private final TCPStore store;
+    private final org.bytedeco.pytorch.Store store;
     private final ProcessGroupGloo gloo;
     private final Duration timeout;
     private long syncNanos, syncs;
 
-    private ProcessGroup(int rank, int world, TCPStore store, ProcessGroupGloo gloo, Duration timeout) {
+    private ProcessGroup(int rank, int world, org.bytedeco.pytorch.Store store, ProcessGroupGloo gloo, Duration timeout) {
         this.rank = rank;
         this.world = world;
         this.store = store;
@@ -54,11 +54,17 @@ public final class ProcessGroup implements AutoCloseable {
         if (world < 1 || rank < 0 || rank >= world) throw new IllegalArgumentException("rank " + rank + " is not in a world of " + world + ".");
         Engine.start(0);
         Milliseconds ms = new Milliseconds(timeout.toMillis());
-        TCPStore store;
+        org.bytedeco.pytorch.Store store;
+        String file = System.getenv("LOTE_STORE_FILE");
         try {
-            TCPStoreOptions o = new TCPStoreOptions().port((short) masterPort).isServer(rank == 0).waitWorkers(false)
-                    .useLibUV(false).timeout(ms);
-            store = new TCPStore(masterHost, o);
+            if (file != null && !file.isBlank()) { // lote launch on one machine: a file, so nothing listens on the network
+                store = new org.bytedeco.pytorch.FileStore(file, world);
+                store.setTimeout(ms);
+            } else {
+                TCPStoreOptions o = new TCPStoreOptions().port((short) masterPort).isServer(rank == 0).waitWorkers(false)
+                        .useLibUV(false).timeout(ms);
+                store = new TCPStore(masterHost, o);
+            }
         } catch (RuntimeException e) {
             throw new LostRankException((rank == 0 ? "Rank 0 cannot listen on " : "Rank " + rank + " cannot reach the master at ")
                     + masterHost + ":" + masterPort + ": " + firstLine(e), e);
@@ -149,6 +155,28 @@ public final class ProcessGroup implements AutoCloseable {
         String m = String.valueOf(e.getMessage()).replaceAll("\\[[^\\]]*\\.(cc|cpp|h):\\d+\\] ", "");
         int cut = m.indexOf('\n');
         return cut < 0 ? m : m.substring(0, cut);
+    }
+
+    /**
+     * Checks that every rank runs the same job: each states {@code facts} (the data's fingerprint, seed, batches, …)
+     * and they must equal rank 0's, else the run stops here with the difference named, instead of misaligning
+     * silently or hanging until the timeout.
+     */
+    public void agree(java.util.Map<String, String> facts) {
+        StringBuilder mine = new StringBuilder();
+        facts.forEach((k, v) -> mine.append(k).append('=').append(v).append('\n'));
+        store.set("lote/facts/" + rank, mine.toString());
+        for (int other = 0; other < world; other++) {
+            if (other == rank || (rank != 0 && other != 0)) continue; // rank 0 checks everyone, the others check rank 0
+            String theirs = new String(store.get("lote/facts/" + other).get(), java.nio.charset.StandardCharsets.UTF_8);
+            java.util.Map<String, String> t = new java.util.LinkedHashMap<>();
+            for (String line : theirs.split("\n")) if (line.contains("=")) t.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+            for (var e : facts.entrySet()) {
+                if (!e.getValue().equals(t.get(e.getKey()))) throw new IllegalArgumentException("Rank " + rank + " of " + world
+                        + " and rank " + other + " disagree on " + e.getKey() + ": " + e.getValue() + " here, " + t.get(e.getKey())
+                        + " there. Every rank needs the same data at the same path and the same settings.");
+            }
+        }
     }
 
     @Override public void close() {

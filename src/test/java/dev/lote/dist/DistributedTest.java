@@ -115,4 +115,28 @@ class DistributedTest {
         assertEquals(2, wrong.code());
         assertTrue(wrong.err().contains("was trained by 2 process(es); resume it with the same number"), wrong.err());
     }
+
+    /** Ranks that were not given the same job stop at once, naming the difference (issue 13, item 5). */
+    @Test
+    void ranksThatDisagreeOnTheirSettingsStopAndSayWhy() throws Exception {
+        int port = Launcher.freePort();
+        List<Process> ranks = new ArrayList<>();
+        for (int rank = 0; rank < 2; rank++) {
+            List<String> args = train(dir.resolve("disagree.lote"), 2, 1, "--seed", Integer.toString(5 + rank), "--world-size", "2",
+                    "--rank", Integer.toString(rank), "--master", "127.0.0.1:" + port, "--dist-timeout", "20");
+            ProcessBuilder pb = new ProcessBuilder(Launcher.javaCommand(args)).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("OMP_NUM_THREADS", "1");
+            ranks.add(pb.redirectError(dir.resolve("disagree" + rank + ".err").toFile()).start());
+        }
+        try {
+            for (Process p : ranks) assertTrue(p.waitFor(90, TimeUnit.SECONDS), "a rank stops instead of hanging");
+            String err = Files.readString(dir.resolve("disagree1.err"));
+            assertEquals(2, ranks.get(1).exitValue(), err);
+            assertTrue(err.contains("lote: Rank 1 of 2 and rank 0 disagree on the seed: 6 here, 5 there."), err);
+            assertTrue(Files.readString(dir.resolve("disagree0.err")).contains("disagree on the seed"));
+            assertFalse(Files.exists(dir.resolve("disagree.lote")));
+        } finally {
+            ranks.forEach(Process::destroyForcibly);
+        }
+    }
 }
