@@ -47,6 +47,10 @@ final class InspectCommand implements Callable<Integer> {
                 out.println("Bad files (" + r.badFiles().size() + "):");
                 r.badFiles().forEach((f, why) -> out.println("  " + f + ": " + why));
             }
+            if (!r.notes().isEmpty()) {
+                out.println("Notes (" + r.notes().size() + " files decode and train, but a second reader has remarks; colours may be approximate):");
+                r.notes().forEach((f, n) -> out.println("  " + f + ": " + String.join("; ", n)));
+            }
             if (!r.duplicates().isEmpty()) {
                 out.println("Identical files (" + r.duplicates().size() + " groups):");
                 r.duplicates().forEach(g -> out.println("  " + String.join(" = ", g)));

@@ -21,17 +21,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * One parallel pass over a folder's images: per-class counts, sizes and formats, bad files with their reasons
- * (decoded strictly: a JPEG its reader warns about is bad), and files with identical bytes.
+ * One parallel pass over a folder's images: per-class counts, sizes and formats, bad files with their reasons (the
+ * files training would skip, by the same decode), notes on files that decode but that a second reader complains
+ * about, and files with identical bytes.
  */
 public record Inspection(List<String> classes, Map<String, Integer> countPerClass, Map<String, Integer> sizes,
-                         Map<String, Integer> formats, Map<String, String> badFiles, List<List<String>> duplicates,
-                         String imbalanceWarning) {
+                         Map<String, Integer> formats, Map<String, String> badFiles, Map<String, List<String>> notes,
+                         List<List<String>> duplicates, String imbalanceWarning) {
 
     /** True when nothing needs the user's attention: no bad files and no duplicates. */
     public boolean clean() { return badFiles.isEmpty() && duplicates.isEmpty(); }
 
-    private record Result(Sample sample, Header header, String bad, String hash) {}
+    private record Result(Sample sample, Header header, String bad, List<String> notes, String hash) {}
 
     public static Inspection of(ImageFolder folder, Decoder decoder, int threads) {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -57,7 +58,7 @@ public record Inspection(List<String> classes, Map<String, Integer> countPerClas
         try {
             bytes = Files.readAllBytes(s.file());
         } catch (IOException e) {
-            return new Result(s, null, "cannot read (" + e.getMessage() + ")", null);
+            return new Result(s, null, "cannot read (" + e.getMessage() + ")", List.of(), null);
         }
         String hash;
         try {
@@ -67,14 +68,15 @@ public record Inspection(List<String> classes, Map<String, Integer> countPerClas
         }
         Header header = null;
         String bad = null;
+        List<String> notes = List.of();
         try {
             if (bytes.length == 0) throw new BadImageException(s.file(), "empty file (0 bytes)");
             header = decoder.header(bytes, s.file());
-            decoder.verify(bytes, s.file());
+            notes = decoder.verify(bytes, s.file());
         } catch (BadImageException e) {
             bad = e.reason();
         }
-        return new Result(s, header, bad, hash);
+        return new Result(s, header, bad, notes, hash);
     }
 
     private static Inspection summarise(ImageFolder folder, List<Result> results) {
@@ -82,6 +84,7 @@ public record Inspection(List<String> classes, Map<String, Integer> countPerClas
         for (int c = 0; c < folder.classes().size(); c++) perClass.put(folder.classes().get(c), folder.count(c));
         Map<String, Integer> sizes = new TreeMap<>(), formats = new TreeMap<>();
         Map<String, String> bad = new TreeMap<>();
+        Map<String, List<String>> notes = new TreeMap<>();
         Map<String, List<String>> byHash = new LinkedHashMap<>();
         for (Result r : results) {
             if (r.header() != null) {
@@ -89,10 +92,11 @@ public record Inspection(List<String> classes, Map<String, Integer> countPerClas
                 formats.merge(r.header().format(), 1, Integer::sum);
             }
             if (r.bad() != null) bad.put(r.sample().file().toString(), r.bad());
+            else if (!r.notes().isEmpty()) notes.put(r.sample().file().toString(), r.notes());
             if (r.hash() != null) byHash.computeIfAbsent(r.hash(), h -> new ArrayList<>()).add(r.sample().file().toString());
         }
         List<List<String>> duplicates = byHash.values().stream().filter(l -> l.size() > 1).map(List::copyOf).toList();
-        return new Inspection(folder.classes(), perClass, sizes, formats, bad, duplicates, imbalance(perClass));
+        return new Inspection(folder.classes(), perClass, sizes, formats, bad, notes, duplicates, imbalance(perClass));
     }
 
     /** A warning when the largest class has over 1.5× the images of the smallest; null otherwise. */

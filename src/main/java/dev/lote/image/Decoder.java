@@ -19,6 +19,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
@@ -105,16 +107,22 @@ public final class Decoder {
     }
 
     /**
-     * A slower, stricter check for {@code inspect}: decodes again with ImageIO and refuses a file its reader warns
-     * about ("Corrupt JPEG data: bad Huffman code" and the like), damage that libjpeg otherwise only prints.
+     * {@code inspect}'s check, with training's verdict: the file is bad exactly when training would skip it (cannot be
+     * decoded, truncated, grey-filled, over the limits). What else a second reader (ImageIO) reports about a file that
+     * decodes ("ICC profile is Perceptual, ignoring", a CMYK JPEG without a profile) comes back as notes, not as bad.
      */
-    public void verify(Path file) throws BadImageException { verify(readBytes(file), file); }
+    public List<String> verify(Path file) throws BadImageException { return verify(readBytes(file), file); }
 
     /** {@link #verify(Path)} on bytes already read. */
-    public void verify(byte[] bytes, Path name) throws BadImageException {
-        if (bytes.length == 0) throw new BadImageException(name, "empty file (0 bytes)");
-        probe(name, bytes);
-        ImageIoDecoder.decode(name, bytes);
+    public List<String> verify(byte[] bytes, Path name) throws BadImageException {
+        decode(bytes, name, 0, 0, Resize.STRETCH, null, 0); // as training decodes it, at its own size
+        List<String> notes = new ArrayList<>();
+        try {
+            ImageIoDecoder.decode(name, bytes);
+        } catch (BadImageException e) {
+            notes.add("a second decoder says: " + e.reason());
+        }
+        return notes;
     }
 
     private byte[] readBytes(Path file) throws BadImageException {

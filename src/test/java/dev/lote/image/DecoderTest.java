@@ -277,4 +277,39 @@ class DecoderTest {
         Pixels px = ImageIoDecoder.toRgb(new BufferedImage(cm, raster, false, null));
         assertEquals(List.of(0, 128, 191, 255), List.of(px.rgb()[0] & 0xff, px.rgb()[3] & 0xff, px.rgb()[6] & 0xff, px.rgb()[9] & 0xff));
     }
+
+    /** Issue 13: inspect and train give each file one verdict; a second reader's remarks are notes, not "bad". */
+    @Test
+    void inspectAndTrainAgreeOnEveryOddJpegOfTheCorpus() throws Exception {
+        java.net.URL jar = getClass().getResource("/jpeg/gray-sample.jpg");
+        String path = jar.getPath().substring("file:".length(), jar.getPath().indexOf('!'));
+        int files = 0, bad = 0, noted = 0;
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(path)) {
+            for (var e : java.util.Collections.list(z.entries())) {
+                if (!e.getName().toLowerCase().matches(".*\\.jpe?g")) continue;
+                byte[] bytes;
+                try (InputStream in = z.getInputStream(e)) {
+                    bytes = in.readAllBytes();
+                }
+                Path name = Path.of(e.getName());
+                boolean trainSkips = false, inspectBad = false;
+                try {
+                    decoder.read(bytes, name, 0, 0, Resize.STRETCH);
+                } catch (BadImageException x) {
+                    trainSkips = true;
+                }
+                try {
+                    if (!decoder.verify(bytes, name).isEmpty()) noted++;
+                } catch (BadImageException x) {
+                    inspectBad = true;
+                }
+                assertEquals(trainSkips, inspectBad, e.getName() + ": train " + (trainSkips ? "skips" : "takes") + " it, inspect calls it "
+                        + (inspectBad ? "bad" : "fine"));
+                files++;
+                if (inspectBad) bad++;
+            }
+        }
+        System.out.printf("TwelveMonkeys' JPEG corpus: %d files, %d bad (train skips them too), %d with notes%n", files, bad, noted);
+        assertTrue(files > 40, "" + files);
+    }
 }
