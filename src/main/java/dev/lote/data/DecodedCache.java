@@ -19,9 +19,10 @@ import java.util.stream.Stream;
 
 /**
  * Decoded, resized 8-bit pixels of every image, kept in one file so that epochs 2..N decode no image. Each image
- * has a fixed slot; a one-byte flag per slot says it is filled. The file's name is a hash of every file's path,
- * size and modification time, the input size and the resize policy: change any and a fresh cache is made (older
- * ones of the same folder are deleted). Positional reads and writes (not a mapping) keep the cache out of the
+ * has a fixed slot; a 4-byte CRC-32 per slot says it is filled (0: not yet) and is checked on every read, so a slot
+ * left half-written by a crash or a power cut is decoded again, never trusted. The file's name is a hash of every
+ * file's path, size and modification time, the input size and the resize policy: change any and a fresh cache is
+ * made (older versions of the same cache, and caches unused for a week, are deleted; other runs' stay). Positional reads and writes (not a mapping) keep the cache out of the
  * process's resident memory; the operating system's page cache still serves it from memory when it fits.
  * Thread-safe: slots are disjoint.
  */
@@ -50,12 +51,17 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
             String dataset = Fingerprint.of(List.of(), files.isEmpty() ? "" : files.get(0).toAbsolutePath().getParent().getParent().toString());
             Path folder = dir.resolve(dataset.substring(0, 16));
             Files.createDirectories(folder);
-            String key = Fingerprint.of(files, "lote-cache-v1 " + shape + " " + policy);
-            Path file = folder.resolve(key.substring(0, 32) + ".pixels");
-            long needed = (shape.size() + 1) * files.size();
+            String config = Fingerprint.of(List.of(), "lote-cache-v2 " + shape + " " + policy).substring(0, 16);
+            Path file = folder.resolve(config + "-" + Fingerprint.of(files, "").substring(0, 16) + ".pixels");
+            long needed = (shape.size() + 4) * files.size();
             if (!Files.exists(file)) {
-                try (Stream<Path> old = Files.list(folder)) { // earlier versions of this folder's cache
-                    for (Path p : old.toList()) Files.deleteIfExists(p);
+                long weekAgo = System.currentTimeMillis() - 7L * 24 * 3600 * 1000;
+                try (Stream<Path> old = Files.list(folder)) {
+                    // older versions of this cache (same size and policy, files since changed), and any unused for a week;
+                    // other runs' caches of this folder (other sizes or policies) stay
+                    for (Path p : old.toList()) {
+                        if (p.getFileName().toString().startsWith(config) || Files.getLastModifiedTime(p).toMillis() < weekAgo) Files.deleteIfExists(p);
+                    }
                 }
                 long free = Files.getFileStore(folder).getUsableSpace();
                 if (free < needed) throw new DataException(folder, String.format(Locale.ROOT,
@@ -73,9 +79,12 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
     @Override public void readInto(Path path, byte[] buffer, int offset, Shape target) throws BadImageException {
         Integer slot = slots.get(path);
         try {
-            if (slot != null && target.equals(shape) && filled(slot)) {
-                readSlot(slot, ByteBuffer.wrap(buffer, offset, Math.toIntExact(slotBytes)));
-                return;
+            if (slot != null && target.equals(shape)) {
+                int crc = crc(slot);
+                if (crc != 0) {
+                    readSlot(slot, ByteBuffer.wrap(buffer, offset, Math.toIntExact(slotBytes)));
+                    if (checksum(buffer, offset, Math.toIntExact(slotBytes)) == crc) return;
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Decoded-image cache " + file + ": " + e.getMessage(), e);
@@ -83,9 +92,18 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
         BatchSequence.ImageSource.super.readInto(path, buffer, offset, target);
     }
 
-    private boolean filled(int slot) throws IOException {
-        ByteBuffer flag = ByteBuffer.allocate(1);
-        return flags.read(flag, slot) == 1 && flag.get(0) == 1;
+    /** The slot's CRC-32 as written after its pixels; 0 when it was never filled. */
+    private int crc(int slot) throws IOException {
+        ByteBuffer flag = ByteBuffer.allocate(4);
+        return flags.read(flag, 4L * slot) == 4 ? flag.getInt(0) : 0;
+    }
+
+    /** CRC-32 of the pixels, never 0 (0 means "unfilled"). */
+    private static int checksum(byte[] b, int offset, int length) {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(b, offset, length);
+        int v = (int) c.getValue();
+        return v == 0 ? 1 : v;
     }
 
     private void readSlot(int slot, ByteBuffer into) throws IOException {
@@ -99,16 +117,18 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
         Integer slot = slots.get(path);
         if (slot == null) return decoder.read(path);
         try {
-            if (filled(slot)) {
+            int crc = crc(slot);
+            if (crc != 0) {
                 byte[] rgb = new byte[Math.toIntExact(slotBytes)];
                 readSlot(slot, ByteBuffer.wrap(rgb));
-                return new Pixels(shape.width(), shape.height(), rgb);
+                if (checksum(rgb, 0, rgb.length) == crc) return new Pixels(shape.width(), shape.height(), rgb);
             }
             Pixels px = decoder.read(path); // bad files throw here and are never marked filled
             if (px.height() == shape.height() && px.width() == shape.width()) {
                 ByteBuffer buf = ByteBuffer.wrap(px.rgb());
                 while (buf.hasRemaining()) pixels.write(buf, slot * slotBytes + buf.position());
-                flags.write(ByteBuffer.wrap(new byte[] {1}), slot); // after the pixels: a crash leaves the slot unfilled
+                // the checksum goes after the pixels: a crash leaves the slot unfilled or failing its check
+                flags.write(ByteBuffer.allocate(4).putInt(0, checksum(px.rgb(), 0, px.rgb().length)), 4L * slot);
             }
             return px;
         } catch (IOException e) {

@@ -65,6 +65,46 @@ class DecodedCacheTest {
         }
     }
 
+    /** Issue 13: a slot whose bytes no longer match its checksum (a crash mid-write, a bad disk) is decoded again. */
+    @Test
+    void aDamagedSlotIsDecodedAgainNotTrusted() throws Exception {
+        Path a = Images.write(dir.resolve("data/x/a.png"), 16, 24, 0x336699, "png");
+        AtomicInteger decodes = new AtomicInteger();
+        Decoder decoder = new Decoder();
+        BatchSequence.ImageSource counting = p -> { decodes.incrementAndGet(); return decoder.read(p, 8, 12, Resize.STRETCH); };
+        Path file;
+        Pixels first;
+        try (DecodedCache c = DecodedCache.open(dir.resolve("cache"), List.of(a), SHAPE, Resize.STRETCH, counting)) {
+            first = c.read(a);
+            file = c.file();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[10] ^= 0x55;
+        Files.write(file, bytes);
+        try (DecodedCache c = DecodedCache.open(dir.resolve("cache"), List.of(a), SHAPE, Resize.STRETCH, counting)) {
+            assertArrayEquals(first.rgb(), c.read(a).rgb(), "the right pixels, decoded again");
+        }
+        assertEquals(2, decodes.get());
+    }
+
+    /** Issue 13: a run with another input size or policy keeps its own cache of the same folder. */
+    @Test
+    void anotherRunsCacheOfTheSameFolderIsKept() throws Exception {
+        Path a = Images.write(dir.resolve("data/x/a.png"), 16, 24, 0x336699, "png");
+        Decoder decoder = new Decoder();
+        Path stretch, crop;
+        try (DecodedCache c = DecodedCache.open(dir.resolve("cache"), List.of(a), SHAPE, Resize.STRETCH, p -> decoder.read(p, 8, 12, Resize.STRETCH))) {
+            stretch = c.file();
+            c.read(a);
+        }
+        try (DecodedCache c = DecodedCache.open(dir.resolve("cache"), List.of(a), SHAPE, Resize.CROP, p -> decoder.read(p, 8, 12, Resize.CROP))) {
+            crop = c.file();
+            c.read(a);
+        }
+        assertNotEquals(stretch, crop);
+        assertTrue(Files.exists(stretch) && Files.exists(crop), "both runs' caches are there");
+    }
+
     @Test
     void refusesToStartWhenTheDiskLacksRoom() throws Exception {
         Path a = Images.write(dir.resolve("data/x/a.png"), 4, 4, 0, "png");
