@@ -26,6 +26,7 @@ public final class AtomicFile {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
+        removeAbandoned(dir, target.getFileName().toString());
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
             readableLikeAnyFile(tmp, target);
@@ -42,6 +43,19 @@ public final class AtomicFile {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Temporary files of this target that a killed process left behind (untouched for an hour: no save is that slow)
+     * go before a new save, so a crash costs disk space only until the next one.
+     */
+    private static void removeAbandoned(Path dir, String name) {
+        long hourAgo = System.currentTimeMillis() - 3_600_000;
+        try (var files = Files.newDirectoryStream(dir, "." + name + ".*.tmp")) {
+            for (Path p : files) if (Files.getLastModifiedTime(p).toMillis() < hourAgo) Files.deleteIfExists(p);
+        } catch (IOException | RuntimeException e) {
+            // best effort: a folder we cannot list is the write's own problem to report
         }
     }
 

@@ -67,6 +67,20 @@ class ModelFileTest {
         }
     }
 
+    /** Issue 13: what a killed save left behind goes at the next save; a save in progress elsewhere is left alone. */
+    @Test
+    void theTemporaryFileOfAKilledSaveIsRemovedByTheNextSave() throws Exception {
+        Path file = dir.resolve("m.lote");
+        Path abandoned = Files.writeString(dir.resolve(".m.lote.123456.tmp"), "half a model");
+        Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 2 * 3_600_000));
+        Path recent = Files.writeString(dir.resolve(".m.lote.789.tmp"), "another save, now");
+        try (LoteModel m = model()) {
+            m.save(file, null);
+        }
+        assertTrue(Files.notExists(abandoned));
+        assertTrue(Files.exists(recent));
+    }
+
     @Test
     void foreignDamagedAndFutureFilesGetClearMessages() throws Exception {
         Path text = Files.writeString(dir.resolve("notes.lote"), "hello");
