@@ -75,7 +75,8 @@ public final class Decoder {
         load();
         try (PointerScope scope = new PointerScope()) {
             Mat rgb = decodeOpenCv(file, bytes, header);
-            if (rgb == null) rgb = fromPixels(ImageIoDecoder.decode(file, bytes));
+            if (rgb == null) rgb = fromPixels(isJpeg(bytes) ? Orientation.apply(ImageIoDecoder.decode(file, bytes), Orientation.of(bytes))
+                    : ImageIoDecoder.decode(file, bytes)); // ImageIO ignores EXIF orientation
             if (rgb.rows() != header.height() || rgb.cols() != header.width()) {
                 // EXIF rotation swaps the axes; anything else means the decoder and the header disagree
                 if (rgb.rows() != header.width() || rgb.cols() != header.height()) throw new BadImageException(file,

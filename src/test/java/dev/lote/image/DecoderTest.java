@@ -63,6 +63,18 @@ class DecoderTest {
         }
     }
 
+    /** Issue 13: the ImageIO fallback (for JPEGs OpenCV cannot read) turns them upright too. */
+    @Test
+    void theFallbackDecoderAppliesExifOrientation() throws Exception {
+        Pixels upright = decoder.read(corpus("exif/Landscape_1.jpg"));
+        for (int o = 2; o <= 8; o++) {
+            byte[] bytes = Files.readAllBytes(corpus("exif/Landscape_" + o + ".jpg"));
+            assertEquals(o, Orientation.of(bytes));
+            Pixels p = Orientation.apply(ImageIoDecoder.decode(Path.of("x.jpg"), bytes), Orientation.of(bytes));
+            assertTrue(meanAbsDiff(upright, p) < 8, "orientation " + o + " differs by " + meanAbsDiff(upright, p));
+        }
+    }
+
     @Test
     void cmykJpegsGetTheColoursImageIoWithTwelveMonkeysGives() throws Exception {
         for (String name : List.of("jpeg/cmyk-sample.jpg", "jpeg/cmyk-sample-no-icc.jpg")) {
