@@ -6,6 +6,9 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8U;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_core.copyMakeBorder;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR_RGB;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
@@ -41,6 +44,13 @@ import org.bytedeco.opencv.opencv_core.Size;
 public final class Decoder {
     private static volatile boolean loaded;
     private final Limits limits;
+    private boolean reducedDecoding = true;
+
+    /** Always decode at full size first (for comparing against the reduced decode). */
+    Decoder fullSize() {
+        reducedDecoding = false;
+        return this;
+    }
 
     public Decoder(Limits limits) { this.limits = limits; }
 
@@ -74,13 +84,19 @@ public final class Decoder {
         Header header = probe(file, bytes);
         load();
         try (PointerScope scope = new PointerScope()) {
-            Mat rgb = decodeOpenCv(file, bytes, header);
-            if (rgb == null) rgb = fromPixels(isJpeg(bytes) ? Orientation.apply(ImageIoDecoder.decode(file, bytes), Orientation.of(bytes))
+            int reduce = isJpeg(bytes) && height > 0 && reducedDecoding ? reduction(header, height, width, Orientation.of(bytes) >= 5) : 1;
+            Mat rgb = decodeOpenCv(file, bytes, header, reduce);
+            if (rgb == null) {
+                reduce = 1;
+                rgb = fromPixels(isJpeg(bytes) ? Orientation.apply(ImageIoDecoder.decode(file, bytes), Orientation.of(bytes))
                     : ImageIoDecoder.decode(file, bytes)); // ImageIO ignores EXIF orientation
-            if (rgb.rows() != header.height() || rgb.cols() != header.width()) {
+            }
+            int expectH = (header.height() + reduce - 1) / reduce, expectW = (header.width() + reduce - 1) / reduce;
+            if (rgb.rows() != expectH || rgb.cols() != expectW) {
                 // EXIF rotation swaps the axes; anything else means the decoder and the header disagree
-                if (rgb.rows() != header.width() || rgb.cols() != header.height()) throw new BadImageException(file,
-                        "decoded " + rgb.cols() + "x" + rgb.rows() + " but the header declares " + header.width() + "x" + header.height());
+                if (rgb.rows() != expectW || rgb.cols() != expectH) throw new BadImageException(file,
+                        "decoded " + rgb.cols() + "x" + rgb.rows() + " but the header declares " + header.width() + "x" + header.height()
+                                + (reduce > 1 ? " (decoded at 1/" + reduce + ")" : ""));
             }
             if (greyFilledBottom(rgb)) throw new BadImageException(file, "corrupt data: the decoder filled the bottom rows with grey");
             Mat sized = height > 0 ? fit(rgb, height, width, policy) : rgb;
@@ -155,9 +171,27 @@ public final class Decoder {
         return h;
     }
 
+    /**
+     * How much smaller a JPEG may be decoded (1, 2, 4 or 8: libjpeg scales in the DCT domain, skipping most of the work)
+     * while still at least as large as the target on both sides ({@code turned}: EXIF swaps the axes): a 768×1024 photo
+     * for a 96×128 input decodes at 1/8 — libjpeg's 8×8 block means, an area resize already.
+     */
+    static int reduction(Header h, int height, int width, boolean turned) {
+        int hh = turned ? h.width() : h.height(), ww = turned ? h.height() : h.width();
+        for (int r : new int[] {8, 4, 2}) if (hh / r >= height && ww / r >= width) return r;
+        return 1;
+    }
+
     /** OpenCV's decode as RGB, or null when OpenCV cannot read the file (ImageIO then tries). */
-    private static Mat decodeOpenCv(Path file, byte[] bytes, Header header) throws BadImageException {
+    private static Mat decodeOpenCv(Path file, byte[] bytes, Header header, int reduce) throws BadImageException {
         boolean jpeg = isJpeg(bytes);
+        if (reduce > 1) {
+            Mat m = imdecode(new Mat(bytes), reduce == 8 ? IMREAD_REDUCED_COLOR_8 : reduce == 4 ? IMREAD_REDUCED_COLOR_4 : IMREAD_REDUCED_COLOR_2);
+            if (m == null || m.empty()) return null;
+            Mat rgb = new Mat();
+            cvtColor(m, rgb, COLOR_BGR2RGB); // the reduced modes give BGR
+            return rgb;
+        }
         // JPEG: decode straight to RGB with EXIF rotation and CMYK conversion; others keep alpha and 16 bits
         Mat m = imdecode(new Mat(bytes), jpeg ? IMREAD_COLOR_RGB : IMREAD_UNCHANGED);
         if (m == null || m.empty()) return null;

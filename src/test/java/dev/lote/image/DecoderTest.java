@@ -54,6 +54,22 @@ class DecoderTest {
         return new int[] {p.rgb()[i] & 0xff, p.rgb()[i + 1] & 0xff, p.rgb()[i + 2] & 0xff};
     }
 
+    /** The reduced decode turns EXIF-oriented JPEGs upright too. */
+    @Test
+    void exifOrientationIsAppliedWhenDecodingReduced() throws Exception {
+        Path first = corpus("exif/Landscape_1.jpg");
+        Header h = decoder.header(first);
+        int th = h.height() / 4, tw = h.width() / 4; // small enough for a 1/2 or 1/4 decode either way round
+        Pixels upright = new Decoder().fullSize().read(first, th, tw, Resize.STRETCH);
+        for (int o = 1; o <= 8; o++) {
+            Path f = o == 1 ? first : corpus("exif/Landscape_" + o + ".jpg");
+            byte[] bytes = Files.readAllBytes(f);
+            assertTrue(Decoder.reduction(decoder.header(f), th, tw, Orientation.of(bytes) >= 5) > 1);
+            Pixels p = decoder.read(f, th, tw, Resize.STRETCH);
+            assertTrue(meanAbsDiff(upright, p) < 8, "orientation " + o + " differs by " + meanAbsDiff(upright, p));
+        }
+    }
+
     @Test
     void exifOrientationIsAppliedSoAllEightLookTheSame() throws Exception {
         Pixels upright = decoder.read(corpus("exif/Landscape_1.jpg"));
@@ -323,5 +339,23 @@ class DecoderTest {
         }
         System.out.printf("TwelveMonkeys' JPEG corpus: %d files, %d bad (train skips them too), %d with notes%n", files, bad, noted);
         assertTrue(files > 40, "" + files);
+    }
+
+    /** Issue 15: a JPEG much larger than the input is decoded at 1/2, 1/4 or 1/8 in the DCT domain; pixels stay close. */
+    @Test
+    void largeJpegsDecodeReducedWithinASmallToleranceOfTheFullDecode() throws Exception {
+        BufferedImage img = dev.lote.sample.SampleImages.render(2, 768, 1024, new SplittableRandom(4));
+        Path f = dir.resolve("big.jpg");
+        ImageIO.write(img, "jpg", f.toFile());
+        assertEquals(8, Decoder.reduction(decoder.header(f), 96, 128, false));
+        assertEquals(4, Decoder.reduction(decoder.header(f), 100, 128, false));
+        assertEquals(4, Decoder.reduction(decoder.header(f), 96, 128, true)); // EXIF-turned: 1024 rows, 768 columns
+        for (int[] size : new int[][] {{96, 128}, {100, 140}, {300, 400}}) {
+            for (Resize policy : Resize.values()) {
+                Pixels reduced = decoder.read(f, size[0], size[1], policy), full = new Decoder().fullSize().read(f, size[0], size[1], policy);
+                double mean = meanAbsDiff(full, reduced);
+                assertTrue(mean < 1.5, size[0] + "x" + size[1] + " " + policy + ": mean difference " + mean);
+            }
+        }
     }
 }
