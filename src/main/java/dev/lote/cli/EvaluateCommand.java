@@ -31,18 +31,25 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "Images per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--json", description = "Print the result as JSON.")
+    @Option(names = "--format", defaultValue = "table", paramLabel = "table|json|csv",
+            description = "table, JSON (everything), or CSV (the per-class report) (default: ${DEFAULT-VALUE}), as predict and inspect.")
+    String format;
+
+    @Option(names = "--json", hidden = true, description = "Same as --format json.")
     boolean json;
 
-    @Option(names = "--csv", description = "Print the per-class report as CSV.")
+    @Option(names = "--csv", hidden = true, description = "Same as --format csv.")
     boolean csv;
 
     @Override public Integer call() throws Exception {
         try (LoteModel model = LoteModel.load(modelFile)) {
             Evaluation e = model.evaluate(dataDir, batchSize, Math.min(topK, model.classes().size()), worst);
             PrintStream out = System.out;
-            if (json) out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(e));
-            else if (csv) printCsv(e, out);
+            Options.oneOf(format, "--format", "table", "json", "csv");
+            if (json) format = "json";
+            if (csv) format = "csv";
+            if (format.equals("json")) out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(e));
+            else if (format.equals("csv")) printCsv(e, out);
             else print(e, out);
         }
         return ExitCodes.OK;

@@ -21,7 +21,11 @@ final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "Folder with one sub-folder of images per class.")
     Path dataDir;
 
-    @Option(names = "--json", description = "Print the result as JSON.")
+    @Option(names = "--format", defaultValue = "table", paramLabel = "table|json",
+            description = "A readable report or JSON (default: ${DEFAULT-VALUE}), as evaluate and predict.")
+    String format;
+
+    @Option(names = "--json", hidden = true, description = "Same as --format json.")
     boolean json;
 
     @Option(names = "--workers", defaultValue = "0", description = "Threads; 0 = cores (default: ${DEFAULT-VALUE}).")
@@ -32,11 +36,13 @@ final class InspectCommand implements Callable<Integer> {
     long maxPixels;
 
     @Override public Integer call() throws Exception {
+        Options.oneOf(format, "--format", "table", "json");
+        if (json) format = "json";
         ImageFolder folder = ImageFolder.scan(dataDir);
         int threads = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         Inspection r = Inspection.of(folder, new Decoder(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes())), threads);
         PrintStream out = System.out;
-        if (json) {
+        if (format.equals("json")) {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
         } else {
             out.println(folder.describe());

@@ -22,4 +22,11 @@ final class Options {
         if (value <= 0) throw new CommandLine.ParameterException(spec.commandLine(), option + " must be positive, got " + value + ".");
         return value;
     }
+
+    /** A closed choice ({@code --format table|json|csv}): anything else is a one-line error, exit 2. */
+    static String oneOf(String value, String option, String... allowed) {
+        if (!java.util.List.of(allowed).contains(value)) throw new IllegalArgumentException("Unknown " + option + " '" + value
+                + "'. Expected " + String.join(", ", allowed) + ".");
+        return value;
+    }
 }

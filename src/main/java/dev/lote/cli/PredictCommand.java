@@ -40,7 +40,7 @@ final class PredictCommand implements Callable<Integer> {
     int batchSize;
 
     @Override public Integer call() throws Exception {
-        if (!List.of("table", "csv", "json").contains(format)) throw new IllegalArgumentException("Unknown format '" + format + "'. Expected table, csv or json.");
+        Options.oneOf(format, "--format", "table", "csv", "json");
         List<Path> files = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) files.addAll(imagesUnder(p));

@@ -195,5 +195,9 @@ class CliTest {
         r = lote("inspect", dir.toString(), "--json");
         assertEquals(1, r.code());
         assertTrue(r.out().contains("\"badFiles\"") && r.out().contains("notes.jpg"), r.out());
+        assertEquals(r.out(), lote("inspect", dir.toString(), "--format", "json").out(), "--json is --format json");
+        Run wrong = lote("inspect", dir.toString(), "--format", "xml");
+        assertEquals(2, wrong.code());
+        assertEquals("lote: Unknown --format 'xml'. Expected table, json.", wrong.err().strip());
     }
 }

@@ -87,6 +87,7 @@ class ModelCommandsTest {
         assertEquals(3, r.out().lines().filter(l -> l.contains(", loss ") && l.contains("true ")).count(), r.out());
         r = lote("evaluate", model.toString(), data.toString(), "--json");
         assertTrue(r.out().contains("\"confusion\""), r.out());
+        assertEquals(r.out(), lote("evaluate", model.toString(), data.toString(), "--format", "json").out(), "--json is --format json");
         r = lote("evaluate", model.toString(), data.toString(), "--csv");
         assertEquals("class,precision,recall,f1,support", r.out().lines().findFirst().orElse(""));
         assertEquals(4, r.out().lines().count());
