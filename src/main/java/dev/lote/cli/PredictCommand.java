@@ -59,7 +59,14 @@ final class PredictCommand implements Callable<Integer> {
                 for (LoteModel.Prediction p : predictions) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("file", p.file().toString());
-                    row.put("top", p.top(topK));
+                    List<Map<String, Object>> ranked = new ArrayList<>(); // the shape serve's /predict answers with
+                    for (LoteModel.Ranked r : p.top(topK)) {
+                        Map<String, Object> one = new LinkedHashMap<>();
+                        one.put("class", r.className());
+                        one.put("probability", r.probability());
+                        ranked.add(one);
+                    }
+                    row.put("predictions", ranked);
                     rows.add(row);
                 }
                 bad.asMap().forEach((f, why) -> rows.add(Map.of("file", f.toString(), "error", why)));

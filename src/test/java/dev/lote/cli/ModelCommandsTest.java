@@ -114,7 +114,7 @@ class ModelCommandsTest {
         assertEquals("lote: cannot classify " + bad + ": not an image this decoder knows", r.err().strip());
         r = lote("predict", model.toString(), data.resolve("1/1_0.jpg").toString(), "--format", "json");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("\"className\""), r.out());
+        assertTrue(r.out().contains("\"predictions\"") && r.out().contains("\"class\""), r.out()); // as serve's /predict
         r = lote("predict", dir.resolve("missing.lote").toString(), data.resolve("1/1_0.jpg").toString());
         assertEquals(3, r.code());
         assertTrue(r.err().contains("missing.lote: no such file"), r.err());
