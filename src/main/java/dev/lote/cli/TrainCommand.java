@@ -325,7 +325,7 @@ final class TrainCommand implements Callable<Integer> {
         if (past != null) out.printf("Resuming %s at epoch %d of %d%n", resume, firstEpoch + 1, totalEpochs);
         List<Sample> trainSamples = train, valSamples = validation;
         LoteModel m = model;
-        record(trainSamples, valSamples, totalEpochs, firstEpoch, history, skipped); // takes the data's fingerprint now
+        fingerprint = fingerprint(trainSamples, valSamples); // once, now: files may go while training runs
         if (past != null && past.dataFingerprint() != null && !past.dataFingerprint().equals(fingerprint)) System.err.println(
                 "lote: warning: the run's images changed since it started (files added, removed, or rewritten); resuming on them as they are now.");
         ModelCheckpoint.Saver saver = (file, done) -> m.save(file, record(trainSamples, valSamples, totalEpochs, done, history, skipped));
@@ -476,11 +476,15 @@ final class TrainCommand implements Callable<Integer> {
                 || (!m.endsWith(".json") && Files.isDirectory(Path.of(model)));
     }
 
+    private static String fingerprint(List<Sample> train, List<Sample> validation) {
+        List<Path> all = new ArrayList<>(Split.files(train));
+        all.addAll(Split.files(validation));
+        return Fingerprint.of(all, "");
+    }
+
     /** The run's record in the model file: enough to resume it or to repeat it. */
     private ModelInfo.Training record(List<Sample> train, List<Sample> validation, int planned, int done, History history,
                                      SkippedFiles skipped) {
-        List<Path> all = new ArrayList<>(Split.files(train));
-        all.addAll(Split.files(validation));
         Map<String, String> settings = new LinkedHashMap<>();
         for (String name : List.of("--model", "--augment", "--lr-schedule", "--learning-rate", "--weight-decay", "--resize",
                 "--validation-split", "--early-stopping", "--cache", "--strict", "--keep-last-batch")) {
@@ -493,7 +497,6 @@ final class TrainCommand implements Callable<Integer> {
             settings.put("--backbone-lr-scale", Double.toString(backboneLrScale));
             settings.put("phase_2_start", Integer.toString(phaseTwoStart));
         }
-        if (fingerprint == null) fingerprint = Fingerprint.of(all, ""); // once, at the start: files may go while training runs
         return new ModelInfo.Training(dataDir.toAbsolutePath().toString(), fingerprint, seed, batchSize, planned,
                 done, settings, history.asMap(), strings(train), strings(validation),
                 skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));

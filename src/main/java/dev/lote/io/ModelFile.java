@@ -99,7 +99,7 @@ public record ModelFile(ModelInfo info, Map<String, float[]> weights, OptimizerS
             throw new ModelFileException(file, "cannot read (" + e.getMessage() + ")");
         }
         if (info == null) throw new ModelFileException(file, "not a Lote model file (no model.json inside)");
-        Map<String, Weight> specs = info.architecture().weightsByPath();
+        Map<String, Weight> specs = info.architecture().weightsByPath(); // already checked by expectedArrays
         List<String> trained = info.architecture().trainedPaths();
         Map<String, float[]> weights, m, v;
         if (info.formatVersion() == 1) {

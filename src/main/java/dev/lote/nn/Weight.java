@@ -38,29 +38,39 @@ public record Weight(String name, int[] shape, Init init, boolean trainable, Lay
      * Values in libtorch's layout (conv kernels OIHW, depthwise (C·M, 1, kh, kw), dense (out, in)) rearranged into
      * this weight's Keras layout: how PyTorch state dicts and Lote 0.1's files are read.
      */
-    public float[] fromTorchLayout(float[] t) {
-        if (t.length != size()) throw new IllegalArgumentException(name + " has " + t.length + " values; " + Arrays.toString(shape)
+    public float[] fromTorchLayout(float[] t) { return relayout(t, true); }
+
+    /** The inverse of {@link #fromTorchLayout}: Keras' layout into libtorch's (and ONNX's, which is the same). */
+    public float[] toTorchLayout(float[] k) { return relayout(k, false); }
+
+    private float[] relayout(float[] from, boolean toKeras) {
+        if (from.length != size()) throw new IllegalArgumentException(name + " has " + from.length + " values; " + Arrays.toString(shape)
                 + " needs " + size() + ".");
         int[] s = shape;
-        float[] k = new float[t.length];
+        float[] to = new float[from.length];
         switch (layout) {
-            case VECTOR -> System.arraycopy(t, 0, k, 0, t.length);
-            case DENSE_KERNEL -> { // (out, in) → (in, out)
+            case VECTOR -> System.arraycopy(from, 0, to, 0, from.length);
+            case DENSE_KERNEL -> { // Keras (in, out), torch (out, in)
                 int in = s[0], out = s[1];
-                for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) k[i * out + o] = t[o * in + i];
+                for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) move(from, to, i * out + o, o * in + i, toKeras);
             }
-            case CONV_KERNEL -> { // (out, in, kh, kw) → (kh, kw, in, out)
+            case CONV_KERNEL -> { // Keras (kh, kw, in, out), torch (out, in, kh, kw)
                 int kh = s[0], kw = s[1], in = s[2], out = s[3];
                 for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
-                    k[((y * kw + x) * in + i) * out + o] = t[((o * in + i) * kh + y) * kw + x];
+                    move(from, to, ((y * kw + x) * in + i) * out + o, ((o * in + i) * kh + y) * kw + x, toKeras);
             }
-            case DEPTHWISE_KERNEL -> { // (C·M, 1, kh, kw) → (kh, kw, C, M), channel c·M + m
+            case DEPTHWISE_KERNEL -> { // Keras (kh, kw, C, M), torch (C·M, 1, kh, kw), channel c·M + m
                 int kh = s[0], kw = s[1], c = s[2], m = s[3];
                 for (int ch = 0; ch < c; ch++) for (int j = 0; j < m; j++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
-                    k[((y * kw + x) * c + ch) * m + j] = t[((ch * m + j) * kh + y) * kw + x];
+                    move(from, to, ((y * kw + x) * c + ch) * m + j, ((ch * m + j) * kh + y) * kw + x, toKeras);
             }
         }
-        return k;
+        return to;
+    }
+
+    private static void move(float[] from, float[] to, int keras, int torch, boolean toKeras) {
+        if (toKeras) to[keras] = from[torch];
+        else to[torch] = from[keras];
     }
 
     /** libtorch's shape for this weight (what a PyTorch state dict holds). */

@@ -165,24 +165,24 @@ public final class OnnxExport {
         V x = in.isEmpty() ? null : in.get(0);
         if (l instanceof Conv2D c) {
             int[] k = c.kernelSize();
-            float[] kernel = oihw(w(path, "kernel"), k[0], k[1], x.shape().channels() / c.groups(), c.filters());
+            float[] kernel = torchLayout(l, x.shape(), path, "kernel");
             return new V(act(conv(x, kernel, has(path, "bias") ? w(path, "bias") : null, bn, new long[] {c.filters(), x.shape().channels() / c.groups(), k[0], k[1]},
                     k, c.strides(), c.dilationRate(), c.padding(), c.groups()), c.activation(), true), out);
         }
         if (l instanceof DepthwiseConv2D d) {
             int[] k = d.kernelSize();
             int ch = x.shape().channels(), m = d.depthMultiplier();
-            float[] kernel = depthwise(w(path, "depthwise_kernel"), k[0], k[1], ch, m);
+            float[] kernel = torchLayout(l, x.shape(), path, "depthwise_kernel");
             return new V(act(conv(x, kernel, has(path, "bias") ? w(path, "bias") : null, bn, new long[] {(long) ch * m, 1, k[0], k[1]},
                     k, d.strides(), d.dilationRate(), d.padding(), ch), d.activation(), true), out);
         }
         if (l instanceof SeparableConv2D s) {
             int[] k = s.kernelSize();
             int ch = x.shape().channels(), m = s.depthMultiplier();
-            String dw = conv(x, depthwise(w(path, "depthwise_kernel"), k[0], k[1], ch, m), null, null, new long[] {(long) ch * m, 1, k[0], k[1]},
+            String dw = conv(x, torchLayout(l, x.shape(), path, "depthwise_kernel"), null, null, new long[] {(long) ch * m, 1, k[0], k[1]},
                     k, s.strides(), s.dilationRate(), s.padding(), ch);
             Shape mid = Shape.image(out.height(), out.width(), ch * m);
-            String pw = conv(new V(dw, mid), oihw(w(path, "pointwise_kernel"), 1, 1, ch * m, s.filters()),
+            String pw = conv(new V(dw, mid), torchLayout(l, x.shape(), path, "pointwise_kernel"),
                     has(path, "bias") ? w(path, "bias") : null, bn, new long[] {s.filters(), (long) ch * m, 1, 1},
                     new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, Padding.VALID, 1);
             return new V(act(pw, s.activation(), true), out);
@@ -329,9 +329,6 @@ public final class OnnxExport {
 
     /** A per-channel constant that broadcasts over x: (1, C, 1, 1) for images, (C) on the last axis otherwise. */
     private String channelConst(float[] v, V x) {
-        if (!x.image() && x.shape().dims().length == 2) { // Keras (L, C) is NCHW-free: channels last
-            return init(new long[] {v.length}, v);
-        }
         return x.image() ? init(new long[] {1, v.length, 1, 1}, v) : init(new long[] {v.length}, v);
     }
 
@@ -358,20 +355,10 @@ public final class OnnxExport {
         return f;
     }
 
-    /** Keras (kh, kw, in, out) → ONNX (out, in, kh, kw). */
-    private static float[] oihw(float[] k, int kh, int kw, int in, int out) {
-        float[] t = new float[k.length];
-        for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
-            t[((o * in + i) * kh + y) * kw + x] = k[((y * kw + x) * in + i) * out + o];
-        return t;
-    }
-
-    /** Keras (kh, kw, C, M) → ONNX (C·M, 1, kh, kw), output channel c·M + m. */
-    private static float[] depthwise(float[] k, int kh, int kw, int c, int m) {
-        float[] t = new float[k.length];
-        for (int ch = 0; ch < c; ch++) for (int j = 0; j < m; j++) for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++)
-            t[((ch * m + j) * kh + y) * kw + x] = k[((y * kw + x) * c + ch) * m + j];
-        return t;
+    /** A kernel in ONNX's layout, which is libtorch's: the weight's own conversion from Keras'. */
+    private float[] torchLayout(Layer l, Shape in, String path, String name) {
+        for (dev.lote.nn.Weight wt : l.weights(List.of(in))) if (wt.name().equals(name)) return wt.toTorchLayout(w(path, name));
+        throw new IllegalArgumentException(l.className() + " has no weight " + name + ".");
     }
 
     // ---- protobuf ----------------------------------------------------------------------------------------------

@@ -455,14 +455,19 @@ public final class Network implements AutoCloseable {
     public float[][] predict(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             Tensor out = forward(input(batch), false);
-            Tensor p = (output == Output.SOFTMAX_LOGITS ? torch.softmax(out, 1) : out).contiguous();
-            int n = batch.size(), k = (int) p.size(1);
-            float[] flat = new float[n * k];
-            p.data_ptr_float().get(flat);
-            float[][] rows = new float[n][k];
-            for (int i = 0; i < n; i++) System.arraycopy(flat, i * k, rows[i], 0, k);
-            return rows;
+            return rows(output == Output.SOFTMAX_LOGITS ? torch.softmax(out, 1) : out, batch.size());
         }
+    }
+
+    /** A (n, …) tensor as n Java rows. */
+    private static float[][] rows(Tensor t, int n) {
+        Tensor flat = t.contiguous().reshape(n, -1);
+        int k = (int) flat.size(1);
+        float[] all = new float[n * k];
+        flat.data_ptr_float().get(all);
+        float[][] rows = new float[n][k];
+        for (int i = 0; i < n; i++) System.arraycopy(all, i * k, rows[i], 0, k);
+        return rows;
     }
 
     /** Categorical cross-entropy: on logits, or on probabilities clipped at 1e-7 as Keras does. */
@@ -475,13 +480,7 @@ public final class Network implements AutoCloseable {
     public float[][] outputs(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             Tensor out = graph.apply(List.of(input(batch)), Ops.Mode.INFERENCE);
-            Tensor flat = (out.dim() == 4 ? out.permute(0, 2, 3, 1) : out).contiguous().reshape(batch.size(), -1);
-            int n = batch.size(), k = (int) flat.size(1);
-            float[] all = new float[n * k];
-            flat.data_ptr_float().get(all);
-            float[][] rows = new float[n][k];
-            for (int i = 0; i < n; i++) System.arraycopy(all, i * k, rows[i], 0, k);
-            return rows;
+            return rows(out.dim() == 4 ? out.permute(0, 2, 3, 1) : out, batch.size());
         }
     }
 

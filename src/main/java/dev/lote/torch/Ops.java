@@ -169,8 +169,11 @@ final class Ops {
             });
         });
         kind(Reshape.class, (l, w) -> single((x, m) -> {
-            Shape3 target = new Shape3(l.outputShape(List.of(sampleShape(x))).dims());
-            return fromKeras(toKeras(x).reshape(target.withBatch(x.size(0))));
+            int[] target = l.outputShape(List.of(sampleShape(x))).dims();
+            long[] shape = new long[target.length + 1];
+            shape[0] = x.size(0);
+            for (int i = 0; i < target.length; i++) shape[i + 1] = target[i];
+            return fromKeras(toKeras(x).reshape(shape));
         }));
         kind(Permute.class, (l, w) -> single((x, m) -> {
             int[] d = l.dims();
@@ -308,20 +311,11 @@ final class Ops {
 
     private static Tensor fromKeras(Tensor x) { return x.dim() == 4 ? x.permute(0, 3, 1, 2) : x; }
 
-    static dev.lote.nn.Shape sampleShape(Tensor x) {
+    private static dev.lote.nn.Shape sampleShape(Tensor x) {
         long[] s = x.sizes().vec().get();
         int[] d = new int[s.length - 1];
         for (int i = 1; i < s.length; i++) d[i - 1] = (int) s[i];
         if (d.length == 3) d = new int[] {d[1], d[2], d[0]}; // NCHW → (H, W, C)
         return new dev.lote.nn.Shape(d);
-    }
-
-    private record Shape3(int[] dims) {
-        long[] withBatch(long n) {
-            long[] out = new long[dims.length + 1];
-            out[0] = n;
-            for (int i = 0; i < dims.length; i++) out[i + 1] = dims[i];
-            return out;
-        }
     }
 }
