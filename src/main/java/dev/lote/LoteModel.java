@@ -1,5 +1,6 @@
 package dev.lote;
 
+import dev.lote.data.Dataset;
 import dev.lote.data.ImageFolder;
 import dev.lote.data.SkippedFiles;
 import dev.lote.data.Split;
@@ -14,14 +15,19 @@ import dev.lote.keras.KerasImport;
 import dev.lote.nn.Model;
 import dev.lote.onnx.OnnxExport;
 import dev.lote.nn.Shape;
-import dev.lote.predict.Predictor;
+import dev.lote.predict.Classifier;
+import dev.lote.predict.Prediction;
 import dev.lote.torch.Engine;
 import dev.lote.torch.Network;
+import dev.lote.train.Callback;
+import dev.lote.train.History;
+import dev.lote.train.Recipe;
+import dev.lote.transfer.Backbone;
+import dev.lote.weights.WeightCache;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +39,7 @@ import java.util.Map;
 public final class LoteModel implements AutoCloseable {
     private final Network network;
     private ModelInfo info;
-    private Predictor predictor;
+    private Classifier classifier;
 
     private LoteModel(Network network, ModelInfo info) {
         this.network = network;
@@ -123,6 +129,12 @@ public final class LoteModel implements AutoCloseable {
         }
     }
 
+    /** Keeps {@code training} as the model's record (what {@link #save(Path)} writes). */
+    void record(ModelInfo.Training training) {
+        info = new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
+                info.preprocessing(), info.architecture(), info.optimizer(), info.optimizerSteps(), training);
+    }
+
     private ModelInfo withInfo(ModelInfo.Preprocessing q) {
         return new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
                 q, info.architecture(), info.optimizer(), info.optimizerSteps(), info.training());
@@ -174,7 +186,10 @@ public final class LoteModel implements AutoCloseable {
         return new LoteModel(net, f.info());
     }
 
-    /** Writes the model file atomically, with Adam's state and {@code training} (may be null) as its record. */
+    /** Writes the model file atomically, with Adam's state and its training record (the last run's, when it had one). */
+    public void save(Path file) throws IOException { save(file, null); }
+
+    /** Writes the model file atomically with {@code training} as its record (null: keep the one it has). */
     public void save(Path file, ModelInfo.Training training) throws IOException {
         info = new ModelInfo(info.format(), ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
                 info.classes(), info.preprocessing(), info.architecture(), network.optimizer(), network.optimizerState().steps(),
@@ -182,29 +197,61 @@ public final class LoteModel implements AutoCloseable {
         new ModelFile(info, network.weightValues(), network.optimizerState()).save(file);
     }
 
-    public Network network() { return network; }
+    /** The engine under the model, for the code in this package (the training run) and tests. */
+    Network network() { return network; }
+
+    /** Every weight's values by its path ({@code conv2d/kernel}), in Keras' layout: a copy. */
+    public Map<String, float[]> weights() { return network.weightValues(); }
+
+    /**
+     * Trains this model on {@code data} by {@code recipe} (its split, augmentation, schedule, early stopping, seed;
+     * the recipe's model and input size are this model's) and returns the history, as Keras' {@code model.fit}. The
+     * record of the run is kept for {@link #save}. {@code TrainingRun} does the same with checkpoints, a cache,
+     * a console and several processes.
+     */
+    public History fit(Dataset data, Recipe recipe, Callback... callbacks) throws IOException {
+        if (recipe.fineTuning() != null) throw new IllegalArgumentException("A fine-tuning recipe makes its own model: "
+                + "use LoteModel.train(data, recipe).");
+        return TrainingRun.of(data, recipe).model(this).callbacks(callbacks).run().history();
+    }
+
+    /**
+     * Makes the model the recipe names (a preset at the images' size, a model file to start from, or a pretrained
+     * backbone under a new head) and trains it on {@code data}: {@code LoteModel.train(Dataset.open(dir), Recipe.defaults())}.
+     */
+    public static LoteModel train(Dataset data, Recipe recipe, Callback... callbacks) throws IOException {
+        return TrainingRun.of(data, recipe).callbacks(callbacks).run().model();
+    }
+
+    /**
+     * A pretrained network to put a new head on: one of torchvision's by name (weights from {@code weights}, or
+     * downloaded once into {@code cache}), or a model file Lote reads cut at layer {@code cut}.
+     */
+    public static Backbone backbone(String nameOrFile, String cut, Path weights, WeightCache cache) throws IOException, ModelFileException {
+        if (Backbone.isTorchvision(nameOrFile)) return Backbone.torchvision(nameOrFile, weights, cache);
+        if (cut == null) throw new IllegalArgumentException("The backbone " + nameOrFile + " needs a cut: the layer whose output is "
+                + "the features (see 'lote summary --model " + nameOrFile + "').");
+        Path file = Path.of(nameOrFile);
+        try (LoteModel m = file.toString().endsWith(".lote") ? load(file) : importKeras(file, null, null)) {
+            return Backbone.cut(m.architecture(), m.weights(), m.info().preprocessing().pixelScale(), cut);
+        }
+    }
+
+    /** The recipe this model was trained by, from its record; null for a model never trained by Lote. */
+    public Recipe recipe() { return info.training() == null ? null : info.training().recipe(); }
+
+    /** The metrics of every epoch it was trained for, from its record (empty for a model never trained by Lote). */
+    public History history() { return History.of(info.training() == null ? Map.of() : info.training().history()); }
     public ModelInfo info() { return info; }
     public List<String> classes() { return info.classes(); }
     public Model architecture() { return info.architecture(); }
 
-    /** A class name with its probability. */
-    public record Ranked(String className, double probability) {}
-
-    /** One image's prediction: every class, most probable first. */
-    public record Prediction(Path file, List<Ranked> ranked) {
-        public List<Ranked> top(int k) { return ranked.subList(0, Math.min(k, ranked.size())); }
-        public Ranked best() { return ranked.get(0); }
-    }
-
-    public Prediction predict(Path image) throws BadImageException {
-        return prediction(image, predictor().probabilities(image));
-    }
+    /** One image's prediction, every class ranked. */
+    public Prediction predict(Path image) throws BadImageException { return classifier().classify(image); }
 
     /** Classifies files in batches; bad files are reported to {@code skipped} and left out. */
     public List<Prediction> predict(List<Path> images, int batchSize, SkippedFiles skipped) {
-        List<Prediction> out = new ArrayList<>();
-        for (Predictor.Result r : predictor().classify(images, null, batchSize, cores(), skipped)) out.add(prediction(r.file(), r.probabilities()));
-        return out;
+        return classifier().predict(images, batchSize, cores(), skipped);
     }
 
     /** Evaluates on a folder with the model's class folders (a difference is an error listing it). */
@@ -217,22 +264,16 @@ public final class LoteModel implements AutoCloseable {
     public Evaluation evaluate(List<Path> files, int[] labels, int batchSize, int topK, int worst) {
         SkippedFiles skipped = new SkippedFiles(null);
         List<Evaluation.Sample> samples = new ArrayList<>();
-        for (Predictor.Result r : predictor().classify(files, labels, batchSize, cores(), skipped)) {
+        for (Classifier.Result r : classifier().classify(files, labels, batchSize, cores(), skipped)) {
             samples.add(new Evaluation.Sample(r.file().toString(), r.label(), r.probabilities()));
         }
         return Evaluation.of(classes(), samples, topK, worst, skipped.lines());
     }
 
-    private Prediction prediction(Path file, float[] p) {
-        List<Ranked> ranked = new ArrayList<>();
-        for (int i = 0; i < p.length; i++) ranked.add(new Ranked(classes().get(i), p[i]));
-        ranked.sort(Comparator.comparingDouble(Ranked::probability).reversed());
-        return new Prediction(file, List.copyOf(ranked));
-    }
-
-    private synchronized Predictor predictor() {
-        if (predictor == null) predictor = new Predictor(network, info);
-        return predictor;
+    /** This model as a classification service (thread-safe; it follows the weights as they train). */
+    public synchronized Classifier classifier() {
+        if (classifier == null) classifier = Classifier.over(network, info, dev.lote.image.Limits.DEFAULT, 16, 64);
+        return classifier;
     }
 
     private static int cores() { return Runtime.getRuntime().availableProcessors(); }
@@ -243,5 +284,8 @@ public final class LoteModel implements AutoCloseable {
         return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
-    @Override public void close() { network.close(); }
+    @Override public synchronized void close() {
+        if (classifier != null) classifier.close();
+        network.close();
+    }
 }

@@ -28,6 +28,7 @@ class ReadmeExampleTest {
                 import dev.lote.eval.*;
                 import dev.lote.image.*;
                 import dev.lote.nn.*;
+                import dev.lote.predict.*;
                 import dev.lote.train.*;
                 import java.nio.file.Path;
                 public class Example {
@@ -58,5 +59,12 @@ class ReadmeExampleTest {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("accuracy per epoch: [")), out.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(data.resolve("1/1_0.jpg") + ": ")), out.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("accuracy ")), out.toString());
+        try (LoteModel m = LoteModel.load(model)) { // the Java API's run records as much as the CLI's
+            assertEquals(2, m.history().epochs(), "the last fit's history, as Keras' model.history");
+            assertEquals(2, m.recipe().epochs());
+            assertEquals(1e-4, m.recipe().learningRate());
+            assertEquals(8, m.info().training().trainFiles().size(), "the default recipe's 20 % validation split of 2 x 5 images");
+            assertEquals(System.getProperty("java.version"), m.info().training().environment().get("java"));
+        }
     }
 }

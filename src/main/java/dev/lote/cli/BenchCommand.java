@@ -197,7 +197,7 @@ final class BenchCommand implements Runnable {
                     : name.endsWith(".lote") ? dev.lote.LoteModel.load(modelFile) : dev.lote.LoteModel.importKeras(modelFile, null, null)) {
                 double load = (System.nanoTime() - t) / 1e9;
                 dev.lote.nn.Model arch = cut == null ? m.architecture() : m.architecture().upTo(cut);
-                var r = dev.lote.bench.InferBench.run(arch, m.network().weightValues(), m.info().preprocessing().pixelScale(),
+                var r = dev.lote.bench.InferBench.run(arch, m.weights(), m.info().preprocessing().pixelScale(),
                         batchSize, 3, steps);
                 System.out.printf("%s%s %s batch %d, %d threads: loaded in %.2f s; %.1f ms/batch median, %.1f images/s, peak RSS %.2f GB%n",
                         modelFile, cut == null ? "" : " up to " + cut, arch.inputShape(), batchSize, Engine.threads(), load,

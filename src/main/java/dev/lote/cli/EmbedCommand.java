@@ -62,8 +62,8 @@ final class EmbedCommand implements Callable<Integer> {
         double scale;
         Resize policy;
         if (backbone != null) {
-            Backbone bb = Backbone.isTorchvision(backbone) ? Backbone.torchvision(backbone, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err))
-                    : Backbone.file(Path.of(backbone), require(cut));
+            if (!Backbone.isTorchvision(backbone)) require(cut);
+            Backbone bb = LoteModel.backbone(backbone, cut, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err));
             Model classifier = bb.classifier(1, 0, null, null);
             features = Backbone.pooled(classifier);
             weights = bb.weightsIn(classifier);
@@ -74,7 +74,7 @@ final class EmbedCommand implements Callable<Integer> {
                 Model arch = m.architecture();
                 Model.Call last = arch.calls().get(arch.outputIndex());
                 features = arch.upTo(arch.calls().get(last.inputs().get(0)).layer().name()); // what the last layer reads
-                weights = m.network().weightValues();
+                weights = m.weights();
                 scale = m.info().preprocessing().pixelScale();
                 policy = Resize.parse(m.info().preprocessing().resize());
             }

@@ -34,11 +34,11 @@ public final class Main implements Runnable {
                 err.println("lote: " + e.getMessage());
                 return ExitCodes.INVALID_INPUT;
             }
-            if (e instanceof dev.lote.torch.ProcessGroup.LostRankException || e instanceof Failure) {
+            if (e instanceof dev.lote.torch.ProcessGroup.LostRankException || e instanceof Failure || e instanceof dev.lote.TrainingRun.Diverged) {
                 err.println("lote: " + e.getMessage());
                 return ExitCodes.FAILURE;
             }
-            if (e instanceof BadDataException || e instanceof dev.lote.io.ModelFileException) {
+            if (e instanceof dev.lote.data.BadDataException || e instanceof dev.lote.io.ModelFileException) {
                 err.println("lote: " + e.getMessage());
                 return ExitCodes.BAD_DATA;
             }
@@ -52,11 +52,6 @@ public final class Main implements Runnable {
     /** A run that failed in a way the user can act on: one line, exit code 1. */
     static final class Failure extends RuntimeException {
         Failure(String message) { super(message); }
-    }
-
-    /** Data that was found bad while a command ran (exit code 3). */
-    static final class BadDataException extends RuntimeException {
-        BadDataException(String message, Throwable cause) { super(message, cause); }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

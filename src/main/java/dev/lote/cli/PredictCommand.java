@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.lote.LoteModel;
 import dev.lote.data.ImageFolder;
 import dev.lote.data.SkippedFiles;
+import dev.lote.predict.Prediction;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,40 +49,28 @@ final class PredictCommand implements Callable<Integer> {
         if (files.isEmpty()) throw new IllegalArgumentException("No images in " + inputs + ".");
         PrintStream out = System.out;
         SkippedFiles bad = new SkippedFiles(null);
-        List<LoteModel.Prediction> predictions;
+        List<Prediction> predictions;
         try (LoteModel model = LoteModel.load(modelFile)) {
             predictions = model.predict(files, batchSize, bad);
         }
         switch (format) {
             case "json" -> {
                 List<Map<String, Object>> rows = new ArrayList<>();
-                for (LoteModel.Prediction p : predictions) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("file", p.file().toString());
-                    List<Map<String, Object>> ranked = new ArrayList<>(); // the shape serve's /predict answers with
-                    for (LoteModel.Ranked r : p.top(topK)) {
-                        Map<String, Object> one = new LinkedHashMap<>();
-                        one.put("class", r.className());
-                        one.put("probability", r.probability());
-                        ranked.add(one);
-                    }
-                    row.put("predictions", ranked);
-                    rows.add(row);
-                }
+                for (Prediction p : predictions) rows.add(p.json(topK));
                 bad.asMap().forEach((f, why) -> rows.add(Map.of("file", f.toString(), "error", why)));
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
             }
             case "csv" -> {
                 out.println("file,rank,class,probability");
-                for (LoteModel.Prediction p : predictions) {
+                for (Prediction p : predictions) {
                     int rank = 1;
-                    for (LoteModel.Ranked r : p.top(topK)) out.printf(Locale.ROOT, "%s,%d,%s,%.6f%n", csv(p.file().toString()), rank++, csv(r.className()), r.probability());
+                    for (Prediction.Ranked r : p.top(topK)) out.printf(Locale.ROOT, "%s,%d,%s,%.6f%n", csv(p.file()), rank++, csv(r.className()), r.probability());
                 }
             }
             default -> {
-                for (LoteModel.Prediction p : predictions) {
-                    StringBuilder s = new StringBuilder(p.file().toString()).append("  ");
-                    for (LoteModel.Ranked r : p.top(topK)) s.append(String.format(Locale.ROOT, " %s %.3f", r.className(), r.probability()));
+                for (Prediction p : predictions) {
+                    StringBuilder s = new StringBuilder(p.file()).append("  ");
+                    for (Prediction.Ranked r : p.top(topK)) s.append(String.format(Locale.ROOT, " %s %.3f", r.className(), r.probability()));
                     out.println(s);
                 }
             }

@@ -1,6 +1,5 @@
 package dev.lote.cli;
 
-import dev.lote.predict.Predictor;
 import dev.lote.serve.Server;
 import dev.lote.torch.Engine;
 import java.nio.file.Path;
@@ -59,19 +58,17 @@ final class ServeCommand implements Callable<Integer> {
         Options.positive(spec, "--queue", queue);
         if (maxPixels <= 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-pixels must be positive, got " + maxPixels + ".");
         Engine.start(threads);
-        Predictor predictor = Predictor.open(modelFile);
         var defaults = Server.Options.defaults();
         Server.Options options = new Server.Options(host, port, (long) maxBodyMb << 20, maxPixels, topK, maxBatch, queue, defaults.threads(), token);
         if (!options.loopback() && token == null) System.err.println("lote serve: warning: listening on " + host + ", so any machine "
                 + "that reaches it can use it; on anything but a trusted network give --token.");
-        Server server = Server.start(predictor, modelFile, options);
+        Server server = Server.start(modelFile, options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            predictor.close();
             stopped.countDown();
         }));
-        System.out.println("Serving " + modelFile + " (" + predictor.classes().size() + " classes) at " + server.url()
+        System.out.println("Serving " + modelFile + " (" + server.classifier().classes().size() + " classes) at " + server.url()
                 + (token != null ? "?token=…" : "")
                 + "  — POST /predict, GET /model, GET /health; Ctrl-C stops");
         System.out.flush();

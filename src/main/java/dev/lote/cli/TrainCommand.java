@@ -1,54 +1,22 @@
 package dev.lote.cli;
 
+import dev.lote.LoteModel;
+import dev.lote.TrainingRun;
 import dev.lote.cli.Options.ShapeConverter;
-import dev.lote.data.BatchSequence;
-import dev.lote.data.DataException;
 import dev.lote.data.Dataset;
-import dev.lote.data.DecodedCache;
-import dev.lote.data.ImageFolder;
-import dev.lote.data.ImageFolder.Sample;
-import dev.lote.data.SkippedFiles;
-import dev.lote.data.Split;
-import dev.lote.image.BadImageException;
-import dev.lote.image.Decoder;
-import dev.lote.image.Header;
+import dev.lote.dist.World;
+import dev.lote.image.Augmentation;
 import dev.lote.image.Limits;
 import dev.lote.image.Resize;
-import dev.lote.nn.Presets;
 import dev.lote.nn.Shape;
-import dev.lote.transfer.Backbone;
-import dev.lote.transfer.HeadTraining;
-import dev.lote.weights.WeightCache;
-import dev.lote.nn.Summary;
+import dev.lote.report.Report;
 import dev.lote.torch.Engine;
 import dev.lote.train.History;
-import dev.lote.train.ProgressBar;
-import dev.lote.train.Trainer;
-import dev.lote.LoteModel;
-import dev.lote.data.Fingerprint;
-import dev.lote.io.ModelInfo;
-import dev.lote.image.Augmentation;
-import dev.lote.nn.Adam;
-import dev.lote.report.Report;
-import dev.lote.train.CosineDecay;
-import dev.lote.train.CsvLogger;
-import dev.lote.train.OverfittingWarning;
-import dev.lote.train.EarlyStopping;
-import dev.lote.train.ModelCheckpoint;
-import dev.lote.train.ReduceLROnPlateau;
-import dev.lote.train.TerminateOnNaN;
+import dev.lote.train.Recipe;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.time.Duration;
-import dev.lote.dist.World;
-import dev.lote.torch.ProcessGroup;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -209,297 +177,84 @@ final class TrainCommand implements Callable<Integer> {
                     + "images, highest-loss images (default: ${DEFAULT-VALUE}).")
     boolean report;
 
-    private World world = World.ALONE;
-
     @Override public Integer call() throws Exception {
-        if (batchSize != null) Options.positive(spec, "--batch-size", batchSize);
         Options.positive(spec, "--prefetch", prefetch);
-        if (epochs != null && !(backbone != null && epochs == 0)) Options.positive(spec, "--epochs", epochs); // 0: the head alone
         if (threads < 0) Options.positive(spec, "--threads", threads);
         if (workers < 0) Options.positive(spec, "--workers", workers);
         Options.positive(spec, "--dist-timeout", distTimeout);
-        world = World.resolve(worldSize, rank, master, System.getenv());
-        boolean lead = world.rank() == 0; // rank 0 alone prints, saves and reports
-        PrintStream out = lead ? System.out : new PrintStream(OutputStream.nullOutputStream());
-        if (lead) checkWritable(output);
+        World world = World.resolve(worldSize, rank, master, System.getenv());
+        PrintStream out = world.rank() == 0 ? System.out : new PrintStream(OutputStream.nullOutputStream());
         Engine.start(threads);
-        LoteModel resumed = resume == null ? null : LoteModel.load(resume);
-        ModelInfo.Training past = resumed == null ? null : resumed.info().training();
-        if (resumed != null && past == null) throw new IllegalArgumentException(resume + " has no training record to resume.");
-        if (past != null) { // the run's own settings, so it continues exactly
-            var parsed = spec.commandLine().getParseResult();
-            if (parsed != null && parsed.hasMatchedOption("--seed") && seed != past.seed()) throw new IllegalArgumentException("--seed "
-                    + seed + " differs from the run's seed " + past.seed() + "; a resumed run keeps its seed (drop --seed, or train anew).");
-            if (parsed != null && parsed.hasMatchedOption("--batch-size") && batchSize != null && batchSize != past.batchSize()) {
-                throw new IllegalArgumentException("--batch-size " + batchSize + " differs from the run's " + past.batchSize()
-                        + "; a resumed run keeps its batches (drop --batch-size, or train anew).");
+        TrainingRun run;
+        if (resume != null) {
+            LoteModel past = LoteModel.load(resume);
+            if (past.recipe() == null) throw new IllegalArgumentException(resume + " has no training record to resume.");
+            Recipe recipe = past.recipe();
+            if (given("--seed") && seed != recipe.seed()) throw new IllegalArgumentException("--seed " + seed + " differs from the run's seed "
+                    + recipe.seed() + "; a resumed run keeps its seed (drop --seed, or train anew).");
+            if (batchSize != null && batchSize != recipe.batchSize()) throw new IllegalArgumentException("--batch-size " + batchSize
+                    + " differs from the run's " + recipe.batchSize() + "; a resumed run keeps its batches (drop --batch-size, or train anew).");
+            if (epochs != null) recipe = recipe.withEpochs(epochs - past.info().training().phaseTwoStart());
+            Path data = dataDir != null ? dataDir : Path.of(past.info().training().data());
+            out.printf("Resuming %s%n", resume);
+            run = TrainingRun.resume(past, Dataset.open(data), recipe);
+        } else {
+            if (dataDir == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'DIR'");
+            Recipe recipe = recipe(); // the flags are checked before the folder is read
+            run = TrainingRun.of(Dataset.open(dataDir), recipe);
+        }
+        run.output(output).console(out).summary(summary).loader(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(), prefetch)
+                .limits(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes())).world(world, Duration.ofSeconds(distTimeout)).csvLog(csvLog);
+        if (checkpointDir != null) run.checkpoints(checkpointDir, keepCheckpoints);
+        if (cache != null) run.cache(cache.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache", "lote", "images") : Path.of(cache));
+        TrainingRun.Result r = run.run();
+        try (LoteModel m = r.model()) {
+            History h = r.history();
+            boolean validated = h.asMap().containsKey("val_loss");
+            out.printf(Locale.ROOT, "Trained %s for %d epochs in %.0f s: accuracy %.4f, loss %.4f%s%n", m.recipe().model(), r.epochsRun(),
+                    r.seconds(), h.last("accuracy"), h.last("loss"), !validated ? "" : String.format(Locale.ROOT,
+                            ", val_accuracy %.4f, val_loss %.4f", h.last("val_accuracy"), h.last("val_loss")));
+            out.printf(Locale.ROOT, "Saved the model to %s (peak RSS %.2f GB)%n", output, dev.lote.bench.Rss.peakBytes() / 1e9);
+            if (report && world.rank() == 0) {
+                Report.write(Report.besideModel(output), Report.build(m, null, m.recipe().batchSize()));
+                out.println("Wrote the report to " + Report.besideModel(output));
             }
-            seed = past.seed();
-            batchSize = past.batchSize();
-            if (dataDir == null) dataDir = Path.of(past.data());
-            model = past.settings().getOrDefault("--model", model);
-            augment = past.settings().getOrDefault("--augment", augment);
-            lrSchedule = past.settings().getOrDefault("--lr-schedule", lrSchedule);
-            learningRate = Double.parseDouble(past.settings().getOrDefault("--learning-rate", Double.toString(learningRate)));
-            backbone = past.settings().get("--backbone");
-            backboneLrScale = Double.parseDouble(past.settings().getOrDefault("--backbone-lr-scale", Double.toString(backboneLrScale)));
-            phaseTwoStart = Integer.parseInt(past.settings().getOrDefault("phase_2_start", "0"));
         }
-        if (dataDir == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'DIR'");
-        if (past != null && Integer.parseInt(past.settings().getOrDefault("--world-size", "1")) != world.size()) {
-            throw new IllegalArgumentException("The run in " + resume + " was trained by " + past.settings().getOrDefault("--world-size", "1")
-                    + " process(es); resume it with the same number (--world-size), so its batches stay the same.");
-        }
-        // the notebook's recipe stays exactly the notebook's; everything else gets the recipe that generalizes
-        boolean notebook = model.equals("seed-cnn");
-        if (batchSize == null) batchSize = notebook ? 5 : 32;
-        int plannedEpochs = epochs != null ? epochs : past != null ? past.epochsPlanned() : notebook ? 5 : backbone != null ? 10 : 30;
-        Augmentation augmentation = Augmentation.parse(augment.equals("auto") ? (notebook ? "none" : "default") : augment);
-        augment = augmentation.label();
-        if (lrSchedule.equals("auto")) lrSchedule = notebook ? "constant" : "cosine";
-        if (!List.of("constant", "cosine").contains(lrSchedule)) throw new IllegalArgumentException("Unknown learning-rate schedule '"
-                + lrSchedule + "'. Expected constant or cosine.");
-        Integer patience = earlyStopping.equals("off") || (earlyStopping.equals("auto") && notebook) ? null
-                : earlyStopping.equals("auto") ? Integer.valueOf(backbone != null ? 5 : 10) : parsePatience(earlyStopping);
-        boolean resizeGiven = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--resize");
-        Resize policy = resumed != null ? Resize.parse(resumed.info().preprocessing().resize())
-                : backbone != null && !resizeGiven ? Resize.CROP : Resize.parse(resize); // pretrained nets saw centre crops
-        Decoder decoder = new Decoder(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes()));
-
-        Dataset dataset = Dataset.open(dataDir);
-        ImageFolder folder = dataset.train();
-        out.println(folder.describe());
-        List<Sample> train = folder.samples(), validation = List.of();
-        if (past != null) {
-            train = samples(past.trainFiles(), resumed.classes());
-            validation = samples(past.validationFiles(), resumed.classes());
-        } else if (dataset.hasValidationFolder()) {
-            validation = dataset.validation().orElseThrow().samples();
-            out.println("Using " + validation.size() + " validation images from " + dataset.validation().orElseThrow().root());
-        } else if (validationSplit > 0) {
-            Split split = Split.stratified(folder.samples(), folder.classes().size(), validationSplit, seed);
-            train = split.train();
-            validation = split.validation();
-            out.printf(Locale.ROOT, "Using %d images for training, %d for validation (%.0f %% of each class)%n",
-                    train.size(), validation.size(), validationSplit * 100);
-        }
-        LoteModel model = resumed;
-        History history = past != null ? History.of(past.history()) : new History();
-        if (model == null && backbone != null) {
-            model = fineTuned(folder.classes(), train, validation, decoder, policy, history, out);
-            phaseTwoStart = history.epochs();
-            plannedEpochs += phaseTwoStart; // the head's epochs come first in the history
-        } else if (model == null && startsFromFile(this.model)) {
-            model = LoteModel.startFrom(Path.of(this.model), folder.classes(), policy, seed);
-            if (imageSize != null && !imageSize.equals(model.architecture().inputShape())) throw new IllegalArgumentException("--image-size "
-                    + imageSize + " differs from " + this.model + "'s input " + model.architecture().inputShape() + ".");
-            model.network().optimizer(new Adam(learningRate).withWeightDecay(weightDecay));
-        } else if (model == null) {
-            Shape input = imageSize != null ? imageSize : Presets.defaultInput(this.model, inputShape(decoder, folder));
-            model = LoteModel.create(Presets.resolve(this.model, input, folder.classes().size()), folder.classes(), policy, seed);
-            model.network().optimizer(new Adam(learningRate).withWeightDecay(weightDecay));
-        } else if (!model.classes().equals(folder.classes())) {
-            throw new IllegalArgumentException("The classes in " + dataDir + " " + folder.classes() + " differ from the run's " + model.classes() + ".");
-        }
-        Shape input = model.architecture().inputShape();
-        if (summary) out.print(Summary.of(model.architecture()));
-
-        SkippedFiles skipped = new SkippedFiles(System.err);
-        BatchSequence.ImageSource source = BatchSequence.decoding(decoder, input, policy);
-        DecodedCache decodedCache = null;
-        if (cache != null) {
-            Path dir = cache.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache", "lote", "images") : Path.of(cache);
-            if (world.distributed()) dir = dir.resolve("rank-" + world.rank()); // ranks on one machine never share a cache file
-            List<Sample> all = new ArrayList<>(train);
-            all.addAll(validation);
-            decodedCache = DecodedCache.open(dir, Split.files(all), input, policy, source);
-            source = decodedCache;
-            out.println("Caching decoded images in " + decodedCache.file());
-        }
-        BatchSequence trainData = sequence(train, input, source, skipped).keepLast(keepLast).augment(augmentation)
-                .shard(world.rank(), world.size());
-        BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true)
-                .shard(world.rank(), world.size());
-        String watched = monitor != null ? monitor : valData != null ? "val_loss" : "loss";
-        int firstEpoch = past != null ? past.epochsDone() : history.epochs(), totalEpochs = plannedEpochs;
-        if (past != null) out.printf("Resuming %s at epoch %d of %d%n", resume, firstEpoch + 1, totalEpochs);
-        List<Sample> trainSamples = train, valSamples = validation;
-        LoteModel m = model;
-        fingerprint = fingerprint(trainSamples, valSamples); // once, now: files may go while training runs
-        if (past != null && past.dataFingerprint() != null && !past.dataFingerprint().equals(fingerprint)) System.err.println(
-                "lote: warning: the run's images changed since it started (files added, removed, or rewritten); resuming on them as they are now.");
-        ModelCheckpoint.Saver saver = (file, done) -> m.save(file, record(trainSamples, valSamples, totalEpochs, done, history, skipped));
-
-        ProcessGroup group = null;
-        long start = System.nanoTime();
-        try (m) {
-            if (world.distributed()) {
-                out.printf("Joining %d processes at %s:%d (batch %d per process, %d per step)%n", world.size(), world.masterHost(),
-                        world.masterPort(), batchSize, batchSize * world.size());
-                group = ProcessGroup.join(world.masterHost(), world.masterPort(), world.rank(), world.size(), Duration.ofSeconds(distTimeout));
-                Map<String, String> facts = new LinkedHashMap<>(); // what every rank must share, checked before any step
-                facts.put("the seed", Long.toString(seed)); // first: a different seed also makes a different split
-                facts.put("the data's fingerprint", fingerprint);
-                facts.put("the batch size", Integer.toString(batchSize));
-                facts.put("the steps per epoch", Integer.toString(trainData.size()));
-                facts.put("the epochs", firstEpoch + " done of " + totalEpochs);
-                facts.put("the model", String.valueOf(m.architecture().parameterCount()) + " parameters");
-                String secret = System.getenv("LOTE_DIST_SECRET");
-                facts.put("the join secret (LOTE_DIST_SECRET)", secret == null ? "none" : java.util.HexFormat.of().formatHex(
-                        java.security.MessageDigest.getInstance("SHA-256").digest(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
-                group.agree(facts);
-                m.network().join(group); // every rank starts from rank 0's weights
-            }
-            TerminateOnNaN nan = new TerminateOnNaN(out);
-            Trainer trainer = new Trainer(m.network()).loader(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(), prefetch)
-                    .callback(nan);
-            if (lead) trainer.callback(new ProgressBar(out, System.console() != null));
-            if (checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched, saver)
-                    .resuming(past != null ? history.asMap().get(watched) : null));
-            if (reduceLr != null) trainer.callback(new ReduceLROnPlateau(m.network(), watched, 0.5, reduceLr, 1e-6, out));
-            if (lrSchedule.equals("cosine")) trainer.callback(new CosineDecay(m.network(), backbone != null ? learningRate / 10 : learningRate).from(phaseTwoStart));
-            if (backbone != null && resumed != null) m.network().learningRateScale(m.architecture().layers().stream()
-                    .filter(l -> l instanceof dev.lote.nn.Model).findFirst().orElseThrow().name() + "/", backboneLrScale);
-            if (patience != null) {
-                EarlyStopping stopping = new EarlyStopping(watched, patience, minDelta, m.network(), out)
-                        .resuming(past != null ? history.asMap().get(watched) : null);
-                List<Double> seen = history.asMap().get(watched);
-                if (backbone != null && resumed == null && seen != null && !seen.isEmpty() && watched.endsWith("loss")) {
-                    int best = 0; // phase 1's best epoch, whose weights the model holds now: phase 2 must beat it
-                    for (int e = 1; e < seen.size(); e++) if (seen.get(e) < seen.get(best)) best = e;
-                    stopping.baseline(seen.get(best), best, m.network().weightValues());
-                }
-                trainer.callback(stopping);
-            }
-            if (lead) trainer.callback(new OverfittingWarning(out, 0.2, notebook
-                    ? "Try the default recipe (drop --model seed-cnn): a small CNN with augmentation and early stopping."
-                    : "Try more images, --augment default, or fewer epochs."));
-            if (csvLog != null && lead) trainer.callback(new CsvLogger(csvLog, past != null));
-            if (firstEpoch < totalEpochs || past != null) trainer.fit(trainData, valData, firstEpoch, totalEpochs, history); // a head alone: --epochs 0
-            if (nan.stopped()) throw new Main.Failure("Training diverged (the loss became " + history.last("loss") + "); "
-                    + output + " was not written. Try a lower --learning-rate" + (checkpointDir != null ? ", or resume an earlier checkpoint in " + checkpointDir : "") + ".");
-            if (lead) saver.save(output, history.epochs());
-            if (group != null) group.barrier(); // the model is on disk before any rank reports success
-            if (lead && report) Report.write(Report.besideModel(output), Report.build(m, null, batchSize));
-        } catch (DataException e) {
-            throw new Main.BadDataException(e.getMessage(), e);
-        } finally {
-            if (decodedCache != null) decodedCache.close();
-            if (group != null) group.close();
-        }
-        out.printf(Locale.ROOT, "Trained %s for %d epochs in %.0f s: accuracy %.4f, loss %.4f%s%n", backbone != null ? backbone : this.model, history.epochs() - firstEpoch,
-                (System.nanoTime() - start) / 1e9, history.last("accuracy"), history.last("loss"),
-                valData == null ? "" : String.format(Locale.ROOT, ", val_accuracy %.4f, val_loss %.4f",
-                        history.last("val_accuracy"), history.last("val_loss")));
-        out.printf(Locale.ROOT, "Saved the model to %s (peak RSS %.2f GB)%n", output, dev.lote.bench.Rss.peakBytes() / 1e9);
-        if (report) out.println("Wrote the report to " + Report.besideModel(output));
-        if (group != null) {
-            double seconds = (System.nanoTime() - start) / 1e9;
-            out.printf(Locale.ROOT, "Data-parallel over %d processes: %d collectives took %.1f s of %.0f s (%.1f ms per training step on "
-                    + "average)%n", world.size(), group.syncs(), group.syncSeconds(), seconds,
-                    1000 * group.syncSeconds() / Math.max(1, (long) trainData.size() * (history.epochs() - firstEpoch)));
-        }
-        if (skipped.count() > 0) {
-            out.println("Skipped " + skipped.count() + " bad file" + (skipped.count() == 1 ? "" : "s") + ":");
-            skipped.lines().forEach(l -> out.println("  " + l));
+        if (r.sync() != null) out.printf(Locale.ROOT, "Data-parallel over %d processes: %d collectives took %.1f s of %.0f s (%.1f ms "
+                + "per training step on average)%n", r.sync().processes(), r.sync().collectives(), r.sync().seconds(), r.seconds(), r.sync().msPerStep());
+        if (r.skipped().count() > 0) {
+            out.println("Skipped " + r.skipped().count() + " bad file" + (r.skipped().count() == 1 ? "" : "s") + ":");
+            r.skipped().lines().forEach(l -> out.println("  " + l));
         }
         return ExitCodes.OK;
     }
 
-    private int phaseTwoStart; // fine-tuning: the epoch where the whole network starts to train
-    private String fingerprint; // of the data as training began
-
-    /** Fails now, not after hours of training, when the model could not be written where -o says. */
-    private void checkWritable(Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        try {
-            Files.createDirectories(dir);
-            Files.delete(Files.createTempFile(dir, ".lote-check-", ".tmp"));
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new IllegalArgumentException("Cannot write the model to " + file + ": " + dir + " is not a writable folder ("
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ").");
-        }
+    /** The recipe the flags ask for: the model's (or the backbone's) own, with every flag given on top. */
+    private Recipe recipe() {
+        if (batchSize != null) Options.positive(spec, "--batch-size", batchSize);
+        if (epochs != null && !(backbone != null && epochs == 0)) Options.positive(spec, "--epochs", epochs); // 0: the head alone
+        Recipe r = Recipe.forModel(model);
+        if (backbone != null && cut == null && !dev.lote.transfer.Backbone.isTorchvision(backbone)) throw new IllegalArgumentException(
+                "--backbone " + backbone + " needs --cut LAYER: the layer whose output is the features (see 'lote summary --model "
+                        + backbone + "').");
+        if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
+                backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale));
+        r = r.withSeed(seed).withLearningRate(learningRate).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
+                .withReduceLr(reduceLr).withStrict(strict).withKeepLastBatch(keepLast).withImageSize(imageSize);
+        if (batchSize != null) r = r.withBatchSize(batchSize);
+        if (epochs != null) r = r.withEpochs(epochs);
+        if (given("--resize")) r = r.withResize(Resize.parse(resize));
+        if (!augment.equals("auto")) r = r.withAugmentation(Augmentation.parse(augment));
+        if (!lrSchedule.equals("auto")) r = r.withSchedule(Recipe.Schedule.parse(lrSchedule));
+        if (given("--validation-split")) r = r.withValidationSplit(validationSplit);
+        if (earlyStopping.equals("off")) r = r.withEarlyStopping(null);
+        else if (!earlyStopping.equals("auto")) r = r.withEarlyStopping(parsePatience(earlyStopping));
+        return r;
     }
 
-    /**
-     * Fine-tuning with a pretrained backbone. Phase 1 here: the frozen backbone's features are computed once per image
-     * and a new head trains on them. Phase 2 is the ordinary training that follows: the whole network but its batch
-     * normalization, the backbone at {@code --backbone-lr-scale} of the head's learning rate (a tenth of phase 1's).
-     */
-    private LoteModel fineTuned(List<String> classes, List<Sample> train, List<Sample> validation, Decoder decoder, Resize policy,
-                                History history, PrintStream out) throws Exception {
-        Backbone bb;
-        if (Backbone.isTorchvision(backbone)) {
-            bb = Backbone.torchvision(backbone, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err));
-        } else {
-            if (cut == null) throw new IllegalArgumentException("--backbone " + backbone + " needs --cut LAYER: the layer whose output "
-                    + "is the features (see 'lote summary --model " + backbone + "').");
-            bb = Backbone.file(Path.of(backbone), cut);
-        }
-        Shape input = bb.inputShape();
-        out.printf(Locale.ROOT, "Fine-tuning %s (%,d parameters) at %s: phase 1 trains a new head on its features%n", backbone,
-                bb.features().parameterCount(), input);
-        BatchSequence.ImageSource source = BatchSequence.decoding(decoder, input, policy);
-        SkippedFiles quiet = new SkippedFiles(null); // phase 2 names bad files once
-        int cores = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
-        long start = System.nanoTime();
-        HeadTraining.Features trainFeatures, valFeatures;
-        dev.lote.nn.Model pooled = Backbone.pooled(bb.classifier(classes.size(), 0, null, null));
-        try (dev.lote.torch.Network net = dev.lote.torch.Network.build(pooled, seed).pixels(bb.pixelScale(), 0)) {
-            Map<String, float[]> w = bb.weightsIn(pooled);
-            w.keySet().retainAll(pooled.weightsByPath().keySet());
-            net.setWeightValues(w);
-            trainFeatures = HeadTraining.features(net, sequence(train, input, source, quiet).keepLast(true), cores);
-            valFeatures = HeadTraining.features(net, sequence(validation, input, source, quiet).keepLast(true), cores);
-        }
-        out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%n", trainFeatures.labels().length + valFeatures.labels().length,
-                (System.nanoTime() - start) / 1e9);
-        HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes.size(), headEpochs, batchSize,
-                new Adam(learningRate).withWeightDecay(weightDecay), seed, 5, history, out);
-        dev.lote.nn.Model arch = bb.classifier(classes.size(), 0.2, head.mean(), head.variance());
-        Backbone.unfreeze(arch);
-        LoteModel m = LoteModel.create(arch, classes, policy, seed).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
-        Map<String, float[]> all = bb.weightsIn(arch);
-        all.putAll(head.weights());
-        m.network().setWeightValues(all);
-        m.network().learningRateScale(bb.features().name() + "/", backboneLrScale);
-        m.network().optimizer(new Adam(learningRate / 10).withWeightDecay(weightDecay));
-        out.printf(Locale.ROOT, "Phase 2: the whole network (batch normalization frozen), learning rate %.0e for the head, %.0e for %s%n",
-                learningRate / 10, learningRate / 10 * backboneLrScale, backbone);
-        return m;
-    }
-
-    /** A model to start from (.lote, .keras, .h5, a tfjs folder or model.json), not a preset or a .json spec. */
-    private static boolean startsFromFile(String model) {
-        String m = model.toLowerCase(Locale.ROOT);
-        return m.endsWith(".lote") || m.endsWith(".keras") || m.endsWith(".h5") || m.endsWith("model.json") || m.endsWith(".js")
-                || (!m.endsWith(".json") && Files.isDirectory(Path.of(model)));
-    }
-
-    private static String fingerprint(List<Sample> train, List<Sample> validation) {
-        List<Path> all = new ArrayList<>(Split.files(train));
-        all.addAll(Split.files(validation));
-        return Fingerprint.of(all, "");
-    }
-
-    /** The run's record in the model file: enough to resume it or to repeat it. */
-    private ModelInfo.Training record(List<Sample> train, List<Sample> validation, int planned, int done, History history,
-                                     SkippedFiles skipped) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (String name : List.of("--model", "--augment", "--lr-schedule", "--learning-rate", "--weight-decay", "--resize",
-                "--validation-split", "--early-stopping", "--cache", "--strict", "--keep-last-batch")) {
-            var option = spec.findOption(name);
-            if (option != null && option.getValue() != null) settings.put(name, String.valueOf((Object) option.getValue()));
-        }
-        settings.put("--world-size", Integer.toString(world.size()));
-        if (backbone != null) {
-            settings.put("--backbone", backbone);
-            settings.put("--backbone-lr-scale", Double.toString(backboneLrScale));
-            settings.put("phase_2_start", Integer.toString(phaseTwoStart));
-        }
-        return new ModelInfo.Training(dataDir.toAbsolutePath().toString(), fingerprint, seed, batchSize, planned,
-                done, settings, history.asMap(), strings(train), strings(validation),
-                skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
+    private boolean given(String option) {
+        var parsed = spec.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption(option);
     }
 
     private Integer parsePatience(String value) {
@@ -508,41 +263,5 @@ final class TrainCommand implements Callable<Integer> {
             if (p >= 0) return p;
         } catch (NumberFormatException ignored) { /* the message below */ }
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--early-stopping expects a patience (0 or more) or 'off', got '" + value + "'.");
-    }
-
-    private static List<String> strings(List<Sample> samples) {
-        return samples.stream().map(s -> s.file().toAbsolutePath().toString()).toList();
-    }
-
-    /** Samples from a run's file list; the label is the class folder's position in {@code classes}. */
-    private static List<Sample> samples(List<String> files, List<String> classes) {
-        List<Sample> out = new ArrayList<>();
-        for (String f : files) {
-            Path p = Path.of(f);
-            int label = classes.indexOf(p.getParent().getFileName().toString());
-            if (label < 0) throw new DataException(p, "The run's file " + p + " is not in one of its class folders " + classes + ".");
-            out.add(new Sample(p, label));
-        }
-        return out;
-    }
-
-    private BatchSequence sequence(List<Sample> samples, Shape input, BatchSequence.ImageSource source, SkippedFiles skipped) {
-        BatchSequence s = new BatchSequence(Split.files(samples), Split.labels(samples), batchSize, input).source(source).seed(seed);
-        return strict ? s : s.skipBadFiles(skipped);
-    }
-
-    /** The model's input is the first readable image's size, as in the notebook. */
-    private Shape inputShape(Decoder decoder, ImageFolder folder) {
-        BadImageException last = null;
-        for (Sample s : folder.samples()) {
-            try {
-                Header h = decoder.header(s.file());
-                return Shape.image(h.height(), h.width(), 3);
-            } catch (BadImageException e) {
-                if (strict) throw new Main.BadDataException("Bad image " + e.getMessage(), e);
-                last = e;
-            }
-        }
-        throw new Main.BadDataException("No readable image in " + folder.root() + (last == null ? "" : "; last error: " + last.getMessage()), last);
     }
 }

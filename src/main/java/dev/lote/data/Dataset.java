@@ -10,12 +10,12 @@ import java.util.Optional;
  * (or {@code validation/}) and {@code test/} beside it, detected automatically, the classes of each part checked
  * against {@code train/}'s.
  */
-public record Dataset(ImageFolder train, Optional<ImageFolder> validation, Optional<ImageFolder> test) {
+public record Dataset(Path root, ImageFolder train, Optional<ImageFolder> validation, Optional<ImageFolder> test) {
     public static Dataset open(Path root) {
         Path train = root.resolve("train");
-        if (!Files.isDirectory(train)) return new Dataset(ImageFolder.scan(root), Optional.empty(), Optional.empty());
+        if (!Files.isDirectory(train)) return new Dataset(root, ImageFolder.scan(root), Optional.empty(), Optional.empty());
         ImageFolder t = ImageFolder.scan(train);
-        return new Dataset(t, part(root, t.classes(), "val", "validation"), part(root, t.classes(), "test"));
+        return new Dataset(root, t, part(root, t.classes(), "val", "validation"), part(root, t.classes(), "test"));
     }
 
     /** True when the validation images come from their own folder, not from a split. */

@@ -1,5 +1,7 @@
 package dev.lote.image;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import static org.bytedeco.opencv.global.opencv_core.BORDER_REFLECT_101;
 import static org.bytedeco.opencv.global.opencv_core.CV_64F;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
@@ -36,7 +38,7 @@ public record Augmentation(Set<Op> ops) {
     }
 
     /** {@code default}, {@code none}, or a list such as {@code flip,crop,rotate,color,noise,blur}. */
-    public static Augmentation parse(String spec) {
+    @JsonCreator public static Augmentation parse(String spec) {
         String s = spec.trim().toLowerCase(Locale.ROOT);
         if (s.equals("default")) return DEFAULT;
         if (s.equals("none") || s.isEmpty()) return new Augmentation(Set.of());
@@ -54,7 +56,7 @@ public record Augmentation(Set<Op> ops) {
 
     public boolean isNone() { return ops.isEmpty(); }
 
-    public String label() {
+    @JsonValue public String label() {
         return ops.isEmpty() ? "none" : ops.stream().map(o -> o.name().toLowerCase(Locale.ROOT)).sorted().collect(Collectors.joining(","));
     }
 

@@ -1,5 +1,7 @@
 package dev.lote.image;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /** How an image is brought to the model's input size. */
@@ -11,7 +13,7 @@ public enum Resize {
     /** Scale to fit inside, then pad with black (Keras' {@code pad_to_aspect_ratio}). */
     PAD;
 
-    public static Resize parse(String s) {
+    @JsonCreator public static Resize parse(String s) {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
@@ -19,5 +21,5 @@ public enum Resize {
         }
     }
 
-    public String label() { return name().toLowerCase(Locale.ROOT); }
+    @JsonValue public String label() { return name().toLowerCase(Locale.ROOT); }
 }

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lote.nn.Adam;
 import dev.lote.nn.Model;
 import dev.lote.nn.Weight;
-import dev.lote.torch.Network.OptimizerState;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -35,7 +35,7 @@ import java.util.zip.ZipOutputStream;
  * Written to a temporary file beside the target, flushed to disk, then renamed over it: a crash, a kill or a full
  * disk leaves the previous file as it was.
  */
-public record ModelFile(ModelInfo info, Map<String, float[]> weights, OptimizerState optimizer) {
+public record ModelFile(ModelInfo info, Map<String, float[]> weights, Adam.State optimizer) {
     public static final String FORMAT = "lote-model";
     public static final int VERSION = 2;
 
@@ -95,6 +95,8 @@ public record ModelFile(ModelInfo info, Map<String, float[]> weights, OptimizerS
             throw new ModelFileException(file, "no such file");
         } catch (ZipException | java.io.EOFException e) {
             throw new ModelFileException(file, "damaged or not a Lote model file (" + e.getMessage() + ")");
+        } catch (ModelFileException e) {
+            throw e;
         } catch (IOException e) {
             throw new ModelFileException(file, "cannot read (" + e.getMessage() + ")");
         }
@@ -116,7 +118,7 @@ public record ModelFile(ModelInfo info, Map<String, float[]> weights, OptimizerS
             if (e.getValue().length != want) throw new ModelFileException(file, "damaged: weight " + e.getKey() + " has "
                     + e.getValue().length + " values; the architecture needs " + want);
         }
-        OptimizerState opt = m == null || v == null ? null : new OptimizerState(info.optimizerSteps(), m, v);
+        Adam.State opt = m == null || v == null ? null : new Adam.State(info.optimizerSteps(), m, v);
         return new ModelFile(info, weights, opt);
     }
 

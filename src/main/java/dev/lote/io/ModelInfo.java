@@ -1,8 +1,10 @@
 package dev.lote.io;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lote.nn.Adam;
 import dev.lote.nn.Model;
+import dev.lote.train.Recipe;
 import java.util.List;
 import java.util.Map;
 
@@ -43,15 +45,29 @@ public record ModelInfo(
     }
 
     /**
-     * Where the model came from and how far its training got: the command's settings, the data's fingerprint, the
-     * split's file lists, epochs completed and the history, so a run can be resumed or repeated.
+     * Where the model came from and how far its training got: the recipe, the data's fingerprint, the split's file
+     * lists, epochs completed (phase 1's head epochs first when fine-tuning) and the history, the machine it ran on,
+     * so a run can be resumed or repeated. Records written before recipes existed kept the command's flags in
+     * {@code settings}; they are read into a recipe here.
      */
     public record Training(@JsonProperty("data") String data, @JsonProperty("data_fingerprint") String dataFingerprint,
                            @JsonProperty("seed") long seed, @JsonProperty("batch_size") int batchSize,
                            @JsonProperty("epochs_planned") int epochsPlanned, @JsonProperty("epochs_done") int epochsDone,
-                           @JsonProperty("settings") Map<String, String> settings,
+                           @JsonProperty("recipe") Recipe recipe,
+                           @JsonProperty("world_size") int worldSize,
+                           @JsonProperty("phase_2_start") int phaseTwoStart,
+                           @JsonProperty("environment") Map<String, String> environment,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("settings") Map<String, String> settings,
                            @JsonProperty("history") Map<String, List<Double>> history,
                            @JsonProperty("train_files") List<String> trainFiles,
                            @JsonProperty("validation_files") List<String> validationFiles,
-                           @JsonProperty("skipped_files") Map<String, String> skippedFiles) {}
+                           @JsonProperty("skipped_files") Map<String, String> skippedFiles) {
+        public Training {
+            if (worldSize < 1) worldSize = settings == null ? 1 : Integer.parseInt(settings.getOrDefault("--world-size", "1"));
+            if (recipe == null && settings != null) {
+                if (phaseTwoStart == 0) phaseTwoStart = Integer.parseInt(settings.getOrDefault("phase_2_start", "0"));
+                recipe = Recipe.fromSettings(settings, seed, batchSize, epochsPlanned - phaseTwoStart);
+            }
+        }
+    }
 }

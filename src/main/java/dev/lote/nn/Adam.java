@@ -21,4 +21,7 @@ public record Adam(double learningRate, double beta1, double beta2, double epsil
     public Adam withLearningRate(double lr) { return new Adam(lr, beta1, beta2, epsilon, weightDecay); }
 
     public Adam withWeightDecay(double wd) { return new Adam(learningRate, beta1, beta2, epsilon, wd); }
+
+    /** Adam's state: the step count and, per trained weight (by path), the first and second moments, in Keras' layout. */
+    public record State(long steps, java.util.Map<String, float[]> moments, java.util.Map<String, float[]> velocities) {}
 }

@@ -1,2 +1,2 @@
-/** Inference: {@link dev.lote.predict.Predictor} classifies files, folders and uploaded bytes with a model file. */
+/** Inference: {@link dev.lote.predict.Classifier} decodes, batches, classifies and ranks files, folders and uploaded bytes with a model. */
 package dev.lote.predict;

@@ -209,7 +209,8 @@ public final class Report {
         rows.put("epochs", t.epochsDone() + " of " + t.epochsPlanned() + " planned");
         if (info.optimizer() != null) rows.put("optimizer", info.optimizer().toString());
         rows.put("optimizer steps", Long.toString(info.optimizerSteps()));
-        if (t.settings() != null) t.settings().forEach(rows::put);
+        if (t.recipe() != null) t.recipe().describe().forEach(rows::put);
+        if (t.environment() != null) t.environment().forEach((k, v) -> rows.put("ran on: " + k, v));
         s.append("<h2>Settings</h2><table class=\"settings\"><tbody>");
         rows.forEach((k, v) -> s.append("<tr><th>").append(Html.escape(k)).append("</th><td><code>").append(Html.escape(v)).append("</code></td></tr>"));
         s.append("</tbody></table>");

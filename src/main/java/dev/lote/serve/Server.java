@@ -2,12 +2,9 @@ package dev.lote.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lote.image.BadImageException;
-import dev.lote.image.Decoder;
-import dev.lote.image.Limits;
-import dev.lote.image.Pixels;
-import dev.lote.image.Resize;
 import dev.lote.io.ModelInfo;
-import dev.lote.predict.Predictor;
+import dev.lote.predict.Classifier;
+import dev.lote.predict.Prediction;
 import dev.lote.report.Report;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
@@ -20,23 +17,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The prediction server: {@code POST /predict} (an image as the body, or multipart files), {@code GET /model},
- * {@code GET /health}, the try-it page at {@code /} and the training report at {@code /report}. Images are
- * decoded in the request threads (at most one per core at a time) and classified in batches by one inference
- * thread; every error is JSON with the status in it.
+ * The prediction server: HTTP in and out around a {@link Classifier}. {@code POST /predict} (an image as the
+ * body, or multipart files), {@code GET /model}, {@code GET /health}, the try-it page at {@code /} and the
+ * training report at {@code /report}; every error is JSON with the status in it. The classifier decodes in the
+ * request threads, within the server's limits, and batches concurrent requests.
  */
 public final class Server implements AutoCloseable {
     /** {@code threads}: Jetty's request threads, which bound the bodies held in memory at once. */
@@ -57,24 +52,17 @@ public final class Server implements AutoCloseable {
     private static final long WAIT_SECONDS = 60;
     static final long MIN_BODY_BYTES_PER_SECOND = 1024;
 
-    private final Predictor predictor;
+    private final Classifier classifier;
     private final Path modelFile;
     private final Options options;
-    private final Decoder decoder;
-    private final Resize resize;
-    private final Semaphore decoding = new Semaphore(Runtime.getRuntime().availableProcessors());
-    private final Batcher batcher;
     private final Javalin app;
     private final String page;
     private volatile String report;
 
-    private Server(Predictor predictor, Path modelFile, Options options) {
-        this.predictor = predictor;
+    private Server(Classifier classifier, Path modelFile, Options options) {
+        this.classifier = classifier;
         this.modelFile = modelFile;
         this.options = options;
-        this.decoder = new Decoder(new Limits(options.maxPixels(), options.maxBodyBytes()));
-        this.resize = Resize.parse(predictor.info().preprocessing().resize());
-        this.batcher = new Batcher(predictor, options.maxBatch(), options.queue());
         this.page = resource("index.html");
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -111,13 +99,18 @@ public final class Server implements AutoCloseable {
         app.error(405, ctx -> error(ctx, 405, "Method " + ctx.method() + " is not allowed on " + ctx.path() + "."));
     }
 
-    /** Starts serving {@code predictor}; port 0 picks a free port ({@link #port()}). */
-    public static Server start(Predictor predictor, Path modelFile, Options options) {
-        Server s = new Server(predictor, modelFile, options);
+    /**
+     * Starts serving the model in {@code modelFile}, classified within the options' limits and batches; port 0 picks
+     * a free port ({@link #port()}).
+     */
+    public static Server start(Path modelFile, Options options) throws dev.lote.io.ModelFileException {
+        Classifier classifier = Classifier.open(modelFile, new dev.lote.image.Limits(options.maxPixels(), options.maxBodyBytes()),
+                options.maxBatch(), options.queue());
+        Server s = new Server(classifier, modelFile, options);
         try {
             s.app.start(options.host(), options.port());
         } catch (RuntimeException e) {
-            s.batcher.close();
+            classifier.close();
             throw new IllegalArgumentException("Cannot listen on " + options.host() + ":" + options.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
@@ -191,43 +184,24 @@ public final class Server implements AutoCloseable {
             names.add(ctx.queryParam("name") != null ? ctx.queryParam("name") : "upload");
             bodies.add(body);
         }
-        List<CompletableFuture<float[]>> pending = new ArrayList<>();
+        List<CompletableFuture<Prediction>> pending = new ArrayList<>();
         for (int i = 0; i < bodies.size(); i++) {
-            Pixels px = decode(bodies.get(i), names.get(i));
-            bodies.set(i, null); // the encoded bytes are no longer needed
-            CompletableFuture<float[]> f = batcher.submit(px);
-            if (f == null) {
+            try {
+                pending.add(classifier.submit(bodies.get(i), names.get(i)));
+            } catch (BadImageException e) {
+                throw new ApiError(e.overLimit() ? 413 : 415, names.get(i) + ": " + e.reason());
+            } catch (Classifier.Busy e) {
                 ctx.header("Retry-After", "1");
-                throw new ApiError(503, "The server is busy (" + options.queue() + " images waiting); try again shortly.");
+                throw new ApiError(503, e.getMessage());
             }
-            pending.add(f);
+            bodies.set(i, null); // the encoded bytes are no longer needed
         }
         List<Map<String, Object>> results = new ArrayList<>();
-        for (int i = 0; i < pending.size(); i++) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("file", names.get(i));
-            r.put("predictions", ranked(await(pending.get(i)), topK));
-            results.add(r);
-        }
+        for (CompletableFuture<Prediction> p : pending) results.add(await(p).json(topK));
         json(ctx, 200, ctx.isMultipartFormData() ? Map.of("results", results) : results.get(0));
     }
 
-    private Pixels decode(byte[] body, String name) {
-        Path label = Path.of(name.replaceAll("[\\x00-\\x1f/\\\\]", "_"));
-        var input = predictor.inputShape();
-        try {
-            decoding.acquireUninterruptibly();
-            try {
-                return decoder.read(body, label, input.height(), input.width(), resize);
-            } finally {
-                decoding.release();
-            }
-        } catch (BadImageException e) {
-            throw new ApiError(e.overLimit() ? 413 : 415, name + ": " + e.reason());
-        }
-    }
-
-    private static float[] await(CompletableFuture<float[]> f) {
+    private static Prediction await(CompletableFuture<Prediction> f) {
         try {
             return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
@@ -240,25 +214,11 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private List<Map<String, Object>> ranked(float[] p, int k) {
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < p.length; i++) order.add(i);
-        order.sort(Comparator.comparingDouble((Integer i) -> p[i]).reversed());
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (int i : order.subList(0, Math.min(k, p.length))) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("class", predictor.classes().get(i));
-            m.put("probability", p[i]);
-            out.add(m);
-        }
-        return out;
-    }
-
     private int topK(String value) {
-        if (value == null) return Math.min(options.topK(), predictor.classes().size());
+        if (value == null) return Math.min(options.topK(), classifier.classes().size());
         try {
             int k = Integer.parseInt(value);
-            if (k > 0) return Math.min(k, predictor.classes().size());
+            if (k > 0) return Math.min(k, classifier.classes().size());
         } catch (NumberFormatException ignored) { /* the message below */ }
         throw new ApiError(400, "top_k must be a positive whole number, got '" + value + "'.");
     }
@@ -275,7 +235,7 @@ public final class Server implements AutoCloseable {
     }
 
     private Map<String, Object> describe() {
-        ModelInfo info = predictor.info();
+        ModelInfo info = classifier.info();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("file", modelFile == null ? null : modelFile.getFileName().toString());
         m.put("classes", info.classes());
@@ -299,7 +259,7 @@ public final class Server implements AutoCloseable {
             Path beside = Report.besideModel(modelFile);
             if (Files.isRegularFile(beside)) return Files.readString(beside);
         }
-        if (report == null) report = Report.withoutEvaluation(predictor.info());
+        if (report == null) report = Report.withoutEvaluation(classifier.info());
         return report;
     }
 
@@ -327,9 +287,12 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** The model this server classifies with. */
+    public Classifier classifier() { return classifier; }
+
     @Override public void close() {
         app.stop();
-        batcher.close();
+        classifier.close();
     }
 
     /** An answer with an HTTP status and a message for the client. */

@@ -315,9 +315,6 @@ public final class Network implements AutoCloseable {
         return out;
     }
 
-    /** Adam's state: the step count and, per trained weight (by path), the first and second moments, in Keras' layout. */
-    public record OptimizerState(long steps, Map<String, float[]> moments, Map<String, float[]> velocities) {}
-
     /** Replaces every weight's values (Keras' layout), e.g. from a model file; each must be there with the right size. */
     public void setWeightValues(Map<String, float[]> values) {
         for (String k : params.keySet()) if (!values.containsKey(k)) throw new IllegalArgumentException("weight " + k + " is missing.");
@@ -336,7 +333,7 @@ public final class Network implements AutoCloseable {
     /** The paths of the weights Adam trains, in order. */
     public List<String> trainedPaths() { return List.copyOf(trainedPaths); }
 
-    public OptimizerState optimizerState() {
+    public Adam.State optimizerState() {
         Map<String, float[]> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
         try (PointerScope scope = new PointerScope()) {
             for (int i = 0; i < trainedPaths.size(); i++) {
@@ -345,11 +342,11 @@ public final class Network implements AutoCloseable {
                 v.put(trainedPaths.get(i), values(toKeras(w, velocities.get(i))));
             }
         }
-        return new OptimizerState(steps, m, v);
+        return new Adam.State(steps, m, v);
     }
 
     /** Restores Adam exactly where it was, so the next step is the one an uninterrupted run would take. */
-    public void restore(OptimizerState state) {
+    public void restore(Adam.State state) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             for (int i = 0; i < trainedPaths.size(); i++) {
                 String k = trainedPaths.get(i);

@@ -5,8 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What {@link Trainer#fit} returns: every metric per epoch, as Keras' {@code History.history}. */
-public final class History {
+/**
+ * What {@link Trainer#fit} returns: every metric per epoch, as Keras' {@code History.history}. Like Keras' it is a
+ * callback, always the first of the run's {@link CallbackList}.
+ */
+public final class History implements Callback {
     private final Map<String, List<Double>> history = new LinkedHashMap<>();
 
     /** A history restored from a model file, to continue a run. */
@@ -15,6 +18,8 @@ public final class History {
         values.forEach((k, v) -> h.history.put(k, new ArrayList<>(v)));
         return h;
     }
+
+    @Override public void onEpochEnd(int epoch, Logs logs) { record(logs); }
 
     public void record(Logs logs) {
         logs.asMap().forEach((k, v) -> history.computeIfAbsent(k, x -> new ArrayList<>()).add(v));

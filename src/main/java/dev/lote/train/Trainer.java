@@ -15,6 +15,7 @@ import java.util.List;
 public final class Trainer {
     private final Network network;
     private final List<Callback> callbacks = new ArrayList<>();
+    private java.io.PrintStream console;
     private int workers = Runtime.getRuntime().availableProcessors(), prefetch = 4;
 
     public Trainer(Network network) { this.network = network; }
@@ -24,6 +25,12 @@ public final class Trainer {
         if (workers <= 0 || prefetch <= 0) throw new IllegalArgumentException("workers and prefetch must be positive.");
         this.workers = workers;
         this.prefetch = prefetch;
+        return this;
+    }
+
+    /** Draws Keras' progress bar on {@code out} (default: none). */
+    public Trainer console(java.io.PrintStream out) {
+        this.console = out;
         return this;
     }
 
@@ -50,11 +57,12 @@ public final class Trainer {
                 + "has " + initialEpoch + " of " + epochs + " epochs. Ask for more epochs to continue it.");
         if (train.size() == 0) throw new IllegalArgumentException("No complete batch: " + train.files().size()
                 + " training images with batch size " + train.batchSize() + ". Use a smaller --batch-size or --keep-last-batch.");
-        callbacks.forEach(c -> c.onTrainBegin(epochs, train.size()));
+        CallbackList callbacks = new CallbackList(history, console, this.callbacks);
+        callbacks.onTrainBegin(epochs, train.size());
         for (int epoch = initialEpoch; epoch < epochs; epoch++) {
             network.seedEpoch(epoch);
             final int e = epoch;
-            callbacks.forEach(c -> c.onEpochBegin(e));
+            callbacks.onEpochBegin(e);
             long start = System.nanoTime();
             Mean mean = new Mean();
             double wait;
@@ -65,25 +73,22 @@ public final class Trainer {
                     if (batch.size() > 0 || network.group() != null) mean.add(network.trainStep(batch));
                     Logs running = mean.logs("");
                     final int b = i;
-                    callbacks.forEach(c -> c.onBatchEnd(b, running));
-                    if (stopRequested()) break;
+                    callbacks.onBatchEnd(b, running);
+                    if (callbacks.stopTraining()) break;
                 }
                 wait = loader.waitSeconds();
             }
             network.averageStateAcrossRanks();
             Logs logs = mean.logs("");
             if (validation != null) evaluate(validation).asMap().forEach((k, v) -> logs.put("val_" + k, v));
-            history.record(logs);
             double seconds = (System.nanoTime() - start) / 1e9;
-            callbacks.forEach(c -> c.onEpochEnd(e, logs));
-            callbacks.forEach(c -> c.onDataWait(e, wait, seconds));
-            if (stopRequested()) break;
+            callbacks.onEpochEnd(e, logs);
+            callbacks.onDataWait(e, wait, seconds);
+            if (callbacks.stopTraining()) break;
         }
-        callbacks.forEach(c -> c.onTrainEnd(history));
+        callbacks.onTrainEnd(history);
         return history;
     }
-
-    private boolean stopRequested() { return callbacks.stream().anyMatch(Callback::stopTraining); }
 
     /** Mean loss and accuracy over every batch of {@code data}, weights unchanged. */
     public Logs evaluate(BatchSequence data) {

@@ -1,6 +1,5 @@
 package dev.lote.transfer;
 
-import dev.lote.LoteModel;
 import dev.lote.io.ModelFileException;
 import dev.lote.nn.Activation;
 import dev.lote.nn.Dense;
@@ -60,12 +59,13 @@ public final class Backbone {
         return new Backbone(cut, subset(all, cut), true, 1);
     }
 
-    /** A model Lote reads, cut at {@code layer} (its features: the layer's output). */
-    public static Backbone file(Path file, String layer) throws ModelFileException {
-        try (LoteModel m = file.toString().endsWith(".lote") ? LoteModel.load(file) : LoteModel.importKeras(file, null, null)) {
-            Model cut = m.architecture().upTo(layer).name("backbone");
-            return new Backbone(cut, subset(m.network().weightValues(), cut), false, m.info().preprocessing().pixelScale());
-        }
+    /**
+     * A model (its architecture, its weights by path, what its pixels are multiplied by) cut at {@code layer}: its
+     * features are that layer's output.
+     */
+    public static Backbone cut(Model model, Map<String, float[]> weights, double pixelScale, String layer) {
+        Model cut = model.upTo(layer).name("backbone");
+        return new Backbone(cut, subset(weights, cut), false, pixelScale);
     }
 
     private static Map<String, float[]> subset(Map<String, float[]> all, Model cut) {

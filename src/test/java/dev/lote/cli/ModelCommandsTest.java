@@ -57,8 +57,8 @@ class ModelCommandsTest {
                     "--no-summary", "-o", out.toString());
             assertEquals(0, r.code(), r.err());
             var info = ModelFile.load(out).info();
-            assertEquals("small-cnn", info.training().settings().get("--model"));
-            assertEquals("color,crop,flip,rotate", info.training().settings().get("--augment"));
+            assertEquals("small-cnn", info.training().recipe().model());
+            assertEquals("color,crop,flip,rotate", info.training().recipe().augmentation().label());
             curves.add(info.training().history().get("val_loss"));
         }
         assertEquals(curves.get(0), curves.get(1));

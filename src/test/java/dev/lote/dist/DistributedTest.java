@@ -71,7 +71,7 @@ class DistributedTest {
         for (String metric : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
             for (int e = 0; e < 2; e++) assertEquals(ha.get(metric).get(e), hb.get(metric).get(e), 1e-4, metric + " is reduced over both ranks");
         }
-        assertEquals("2", b.info().training().settings().get("--world-size"));
+        assertEquals(2, b.info().training().worldSize());
     }
 
     @Test

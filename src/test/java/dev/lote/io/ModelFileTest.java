@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lote.Engines;
 import dev.lote.LoteModel;
 import dev.lote.image.Resize;
 import dev.lote.nn.Presets;
@@ -35,14 +36,14 @@ class ModelFileTest {
         try (LoteModel m = model()) {
             // a step so that Adam's state is not all zeros
             var seq = new dev.lote.data.BatchSequence(List.of(image, data.resolve("2/2_1.jpg")), new int[] {1, 2}, 2, Shape.image(24, 32, 3));
-            m.network().trainStep(seq.get(0));
+            Engines.of(m).trainStep(seq.get(0));
             m.save(file, null);
             try (LoteModel back = LoteModel.load(file)) {
-                var velocities = back.network().optimizerState().velocities();
-                assertEquals(m.network().weightValues().keySet(), back.network().weightValues().keySet());
-                m.network().weightValues().forEach((k, v) -> assertArrayEquals(v, back.network().weightValues().get(k), k));
-                m.network().optimizerState().velocities().forEach((k, v) -> assertArrayEquals(v, velocities.get(k), k));
-                assertEquals(1, back.network().optimizerState().steps());
+                var velocities = Engines.of(back).optimizerState().velocities();
+                assertEquals(Engines.of(m).weightValues().keySet(), Engines.of(back).weightValues().keySet());
+                Engines.of(m).weightValues().forEach((k, v) -> assertArrayEquals(v, Engines.of(back).weightValues().get(k), k));
+                Engines.of(m).optimizerState().velocities().forEach((k, v) -> assertArrayEquals(v, velocities.get(k), k));
+                assertEquals(1, Engines.of(back).optimizerState().steps());
                 assertEquals(List.of("a", "b", "c"), back.classes());
                 assertEquals("crop", back.info().preprocessing().resize());
                 assertEquals(m.predict(image).ranked(), back.predict(image).ranked());

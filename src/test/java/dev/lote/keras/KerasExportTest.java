@@ -3,6 +3,7 @@ package dev.lote.keras;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.lote.Engines;
 import dev.lote.LoteModel;
 import dev.lote.data.Batch;
 import dev.lote.nn.Presets;
@@ -39,13 +40,13 @@ class KerasExportTest {
             assertEquals(datasets(fixture, false), datasets(out, false), "the weights sit where Keras puts them");
             try (LoteModel back = LoteModel.importKeras(out, null, null)) {
                 assertEquals(m.architecture().toJson(), back.architecture().toJson());
-                var a = m.network().weightValues();
-                var b = back.network().weightValues();
+                var a = Engines.of(m).weightValues();
+                var b = Engines.of(back).weightValues();
                 assertEquals(a.keySet(), b.keySet());
                 a.forEach((k, v) -> assertArrayEquals(v, b.get(k), k));
                 Shape in = m.architecture().inputShape();
                 Batch x = randomBatch(in, 3);
-                float[][] p = m.network().predict(x), q = back.network().predict(x);
+                float[][] p = Engines.of(m).predict(x), q = Engines.of(back).predict(x);
                 for (int i = 0; i < p.length; i++) assertArrayEquals(p[i], q[i]);
             }
         }
@@ -63,7 +64,7 @@ class KerasExportTest {
             try (LoteModel back = LoteModel.importKeras(out, List.of("a", "b", "c"), null)) {
                 back.pixels("unit");
                 Batch x = randomBatch(in, 4);
-                float[][] p = m.network().predict(x), q = back.network().predict(x);
+                float[][] p = Engines.of(m).predict(x), q = Engines.of(back).predict(x);
                 for (int i = 0; i < p.length; i++) assertArrayEquals(p[i], q[i]);
                 assertEquals(m.architecture().parameterCount(), back.architecture().parameterCount());
             }

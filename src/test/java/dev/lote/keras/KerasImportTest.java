@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lote.Engines;
 import dev.lote.LoteModel;
 import dev.lote.data.Batch;
 import dev.lote.nn.Model;
@@ -35,7 +36,7 @@ class KerasImportTest {
             JsonNode shape = meta.get("input_shape");
             Shape in = Shape.image(shape.get(1).asInt(), shape.get(2).asInt(), shape.get(3).asInt());
             assertEquals(in, model.architecture().inputShape());
-            float[][] p = model.network().predict(batch(Fixtures.floats(dir.resolve(name + ".input.f32")), shape.get(0).asInt(), in));
+            float[][] p = Engines.of(model).predict(batch(Fixtures.floats(dir.resolve(name + ".input.f32")), shape.get(0).asInt(), in));
             float[] want = Fixtures.floats(dir.resolve(name + ".output.f32"));
             assertEquals(want.length, p.length * p[0].length);
             double worst = 0;
@@ -57,7 +58,7 @@ class KerasImportTest {
             byte[] pixels = Files.readAllBytes(fixtures.resolve("input.u8"));
             Batch b = new Batch(pixels, new int[4], in, Collections.nCopies(4, null));
             JsonNode index = new ObjectMapper().readTree(fixtures.resolve("index.json").toFile());
-            Map<String, float[]> weights = model.network().weightValues();
+            Map<String, float[]> weights = Engines.of(model).weightValues();
             for (JsonNode out : index.get("outputs")) {
                 String layer = out.get("layer").asText();
                 Model cut = model.architecture().upTo(layer);

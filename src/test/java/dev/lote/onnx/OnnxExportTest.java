@@ -9,6 +9,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lote.Engines;
 import dev.lote.LoteModel;
 import dev.lote.data.Batch;
 import dev.lote.image.Resize;
@@ -77,7 +78,7 @@ class OnnxExportTest {
         m.exportOnnx(onnx, false, uint8);
         Shape in = m.architecture().inputShape();
         byte[] px = random(in, 5, 1);
-        float[][] lote = m.network().predict(new Batch(px, new int[5], in, Collections.nCopies(5, null)));
+        float[][] lote = Engines.of(m).predict(new Batch(px, new int[5], in, Collections.nCopies(5, null)));
         float[][] got = ort(onnx, px, 5, in, uint8);
         System.out.printf("ONNX %s (%s input): largest difference from Lote %.2e%n", m.architecture().name(), uint8 ? "uint8" : "float", worst(lote, got));
         assertTrue(worst(lote, got) < 1e-5, m.architecture().name() + ": largest difference from Lote " + worst(lote, got));
@@ -114,7 +115,7 @@ class OnnxExportTest {
     private static void trainABit(LoteModel m) {
         Shape in = m.architecture().inputShape();
         Batch b = new Batch(random(in, 6, 9), new int[] {0, 1, 2, 0, 1, 2}, in, Collections.nCopies(6, null));
-        for (int i = 0; i < 5; i++) m.network().trainStep(b);
+        for (int i = 0; i < 5; i++) Engines.of(m).trainStep(b);
     }
 
     @ParameterizedTest
@@ -159,7 +160,7 @@ class OnnxExportTest {
                     chw[((i * 3 + c) * 24 + y) * 32 + x] = px[((i * 24 + y) * 32 + x) * 3 + c] & 0xff;
                 try (OnnxTensor t = OnnxTensor.createTensor(ORT, FloatBuffer.wrap(chw), new long[] {2, 3, 24, 32}); var r = s.run(Map.of("pixels", t))) {
                     float[][] got = (float[][]) r.get(0).getValue();
-                    float[][] lote = m.network().predict(new Batch(px, new int[2], in, Collections.nCopies(2, null)));
+                    float[][] lote = Engines.of(m).predict(new Batch(px, new int[2], in, Collections.nCopies(2, null)));
                     assertTrue(worst(lote, got) < 1e-5);
                 }
             }

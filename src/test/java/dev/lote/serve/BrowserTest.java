@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lote.cli.Main;
-import dev.lote.predict.Predictor;
+import dev.lote.predict.Classifier;
 import dev.lote.report.Report;
 import dev.lote.testing.Images;
 import java.nio.file.Files;
@@ -109,8 +109,8 @@ class BrowserTest {
         try (Stream<Path> s = Files.walk(data.resolve("2"))) {
             image = s.filter(p -> p.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
         }
-        try (Predictor predictor = Predictor.open(modelFile);
-             Server server = Server.start(predictor, modelFile, Server.Options.defaults().at("127.0.0.1", 0))) {
+        try (Classifier predictor = Classifier.open(modelFile);
+             Server server = Server.start(modelFile, Server.Options.defaults().at("127.0.0.1", 0))) {
             float[] p = predictor.probabilities(image);
             int best = 0;
             for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lote.cli.Main;
-import dev.lote.predict.Predictor;
+import dev.lote.predict.Classifier;
 import dev.lote.testing.Images;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServerSecurityTest {
     @TempDir static Path dir;
-    static Predictor predictor;
+    static Classifier predictor;
     static Server open, locked;
     static byte[] image;
 
@@ -33,9 +33,9 @@ class ServerSecurityTest {
         Path data = Images.sampleFolder(dir.resolve("data"), 2, 4, 24, 32);
         Path model = dir.resolve("m.lote");
         assertEquals(0, Main.run("train", data.toString(), "--epochs", "1", "--batch-size", "4", "--no-summary", "-o", model.toString()));
-        predictor = Predictor.open(model);
-        open = Server.start(predictor, model, Server.Options.defaults().at("127.0.0.1", 0));
-        locked = Server.start(predictor, model, Server.Options.defaults().at("127.0.0.1", 0).token("s3cret"));
+        predictor = Classifier.open(model);
+        open = Server.start(model, Server.Options.defaults().at("127.0.0.1", 0));
+        locked = Server.start(model, Server.Options.defaults().at("127.0.0.1", 0).token("s3cret"));
         image = Files.readAllBytes(data.resolve("0/0_0.jpg"));
     }
 
@@ -115,7 +115,7 @@ class ServerSecurityTest {
     @Test
     void slowUploadsCannotHoldEveryRequestThread() throws Exception {
         Path model = dir.resolve("m.lote");
-        try (Server small = Server.start(predictor, model, new Server.Options("127.0.0.1", 0, 20L << 20, 50_000_000L, 5, 16, 64, 8, null))) {
+        try (Server small = Server.start(model, new Server.Options("127.0.0.1", 0, 20L << 20, 50_000_000L, 5, 16, 64, 8, null))) {
             java.util.List<Socket> slow = new java.util.ArrayList<>();
             try {
                 for (int i = 0; i < 12; i++) {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lote.cli.Main;
-import dev.lote.predict.Predictor;
+import dev.lote.predict.Classifier;
 import dev.lote.testing.Images;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerTest {
     @TempDir static Path dir;
     static Path data, modelFile;
-    static Predictor predictor;
+    static Classifier predictor;
     static Server server;
     static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static final ObjectMapper JSON = new ObjectMapper();
@@ -42,8 +42,8 @@ class ServerTest {
         data = Images.sampleFolder(dir.resolve("data"), 3, 8, 24, 32);
         modelFile = dir.resolve("m.lote");
         assertEquals(0, Main.run("train", data.toString(), "--epochs", "2", "--batch-size", "6", "--no-summary", "-o", modelFile.toString()));
-        predictor = Predictor.open(modelFile);
-        server = Server.start(predictor, modelFile, Server.Options.defaults().at("127.0.0.1", 0).limits(1 << 20, 4_000_000));
+        predictor = Classifier.open(modelFile);
+        server = Server.start(modelFile, Server.Options.defaults().at("127.0.0.1", 0).limits(1 << 20, 4_000_000));
     }
 
     @AfterAll
@@ -81,6 +81,44 @@ class ServerTest {
         }
         out.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         return out.toByteArray();
+    }
+
+    /**
+     * An upload twice the model's size (48×64 for a 24×32 model), made of 2×2 blocks of one colour, is area-resized to
+     * exactly the 24×32 picture: both answers agree. A server that cropped, padded or skipped the resize would not.
+     */
+    @Test
+    void uploadsOfAnotherSizeAreResizedAsTheModelsImagesWere() throws Exception {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        java.awt.image.BufferedImage small = new java.awt.image.BufferedImage(32, 24, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.image.BufferedImage big = new java.awt.image.BufferedImage(64, 48, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 24; y++) for (int x = 0; x < 32; x++) {
+            int rgb = (x * 8 + r.nextInt(40)) << 16 | (y * 10 + r.nextInt(20)) << 8 | r.nextInt(256);
+            small.setRGB(x, y, rgb);
+            for (int dy = 0; dy < 2; dy++) for (int dx = 0; dx < 2; dx++) big.setRGB(2 * x + dx, 2 * y + dy, rgb);
+        }
+        float[] a = probabilitiesFromServer(png(small)), b = probabilitiesFromServer(png(big));
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-6f, "class " + i);
+        java.awt.image.BufferedImage shifted = big.getSubimage(2, 0, 62, 48); // another picture must give another answer
+        float[] c = probabilitiesFromServer(png(shifted));
+        double diff = 0;
+        for (int i = 0; i < a.length; i++) diff += Math.abs(a[i] - c[i]);
+        assertTrue(diff > 1e-4, "a different picture gave the same probabilities: the test could not tell");
+    }
+
+    static byte[] png(java.awt.image.BufferedImage image) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    /** The server's probabilities in the model's class order. */
+    float[] probabilitiesFromServer(byte[] image) throws Exception {
+        HttpResponse<String> r = send("POST", "/predict?top_k=3", image, "image/png");
+        assertEquals(200, r.statusCode(), r.body());
+        float[] p = new float[predictor.classes().size()];
+        for (JsonNode e : json(r).get("predictions")) p[predictor.classes().indexOf(e.get("class").asText())] = e.get("probability").floatValue();
+        return p;
     }
 
     @Test
@@ -204,7 +242,7 @@ class ServerTest {
     @Test
     void aTakenPortIsAClearError() {
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> Server.start(predictor, modelFile, Server.Options.defaults().at("127.0.0.1", server.port())));
+                () -> Server.start(modelFile, Server.Options.defaults().at("127.0.0.1", server.port())));
         assertTrue(e.getMessage().contains("Cannot listen on 127.0.0.1:" + server.port()), e.getMessage());
     }
 }

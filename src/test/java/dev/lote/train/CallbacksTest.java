@@ -58,6 +58,32 @@ class CallbacksTest {
         }
     }
 
+    /** Keras' CosineDecay: lr(step) = lr0 · ½(1 + cos(π · step / total)), step counted over the whole run, resumable. */
+    @Test
+    void cosineDecaySetsTheFormulasRateAtEveryStep() {
+        var spec = new dev.lote.nn.Sequential(dev.lote.nn.Shape.image(1, 1, 2), List.of(new dev.lote.nn.Flatten(),
+                new dev.lote.nn.Dense(2).activation(dev.lote.nn.Activation.SOFTMAX)));
+        try (dev.lote.torch.Network net = dev.lote.torch.Network.build(spec, 1)) {
+            int epochs = 3, steps = 4;
+            CosineDecay c = new CosineDecay(net, 0.01);
+            c.onTrainBegin(epochs, steps);
+            for (int e = 0; e < epochs; e++) {
+                c.onEpochBegin(e);
+                for (int b = 0; b < steps; b++) {
+                    long step = (long) e * steps + b; // the rate the step about to run uses
+                    assertEquals(0.01 * 0.5 * (1 + Math.cos(Math.PI * step / (epochs * steps))), net.optimizer().learningRate(), 1e-15,
+                            "step " + step);
+                    c.onBatchEnd(b, new Logs());
+                }
+            }
+            assertEquals(0, net.optimizer().learningRate(), 1e-15, "0 after the last step");
+            CosineDecay resumed = new CosineDecay(net, 0.01); // a run resumed at epoch 2 continues the same curve
+            resumed.onTrainBegin(epochs, steps);
+            resumed.onEpochBegin(2);
+            assertEquals(0.01 * 0.5 * (1 + Math.cos(Math.PI * 8 / 12)), net.optimizer().learningRate(), 1e-15);
+        }
+    }
+
     @Test
     void terminateOnNaNStopsAtTheFirstBadBatch() {
         TerminateOnNaN t = new TerminateOnNaN(null);

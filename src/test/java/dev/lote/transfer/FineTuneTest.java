@@ -54,7 +54,7 @@ class FineTuneTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("phase 1 trains a new head on its features"), r.out());
         var h = ModelFile.load(tuned).info().training().history();
-        int phaseTwo = Integer.parseInt(ModelFile.load(tuned).info().training().settings().get("phase_2_start"));
+        int phaseTwo = ModelFile.load(tuned).info().training().phaseTwoStart();
         assertEquals(phaseTwo + 3, h.get("loss").size(), "phase 1's epochs, then phase 2's");
         double head = h.get("val_accuracy").subList(0, phaseTwo).stream().mapToDouble(Double::doubleValue).max().orElse(0);
         double whole = h.get("val_accuracy").subList(phaseTwo, h.get("val_accuracy").size()).stream().mapToDouble(Double::doubleValue).max().orElse(0);

@@ -1,7 +1,6 @@
-package dev.lote.serve;
+package dev.lote.predict;
 
 import dev.lote.image.Pixels;
-import dev.lote.predict.Predictor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -11,19 +10,19 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Gathers decoded images from concurrent requests into batches for one inference thread: a burst of requests
  * costs a few forward passes instead of one each, and at most {@code capacity} images wait in memory (beyond
- * that, {@link #submit} refuses and the server answers 503).
+ * that, {@link #submit} refuses and the caller is told it is busy).
  */
 final class Batcher implements AutoCloseable {
     private record Job(Pixels image, CompletableFuture<float[]> result) {}
 
-    private final Predictor predictor;
+    private final Classifier classifier;
     private final int maxBatch;
     private final BlockingQueue<Job> queue;
     private final Thread worker;
     private volatile boolean closed;
 
-    Batcher(Predictor predictor, int maxBatch, int capacity) {
-        this.predictor = predictor;
+    Batcher(Classifier classifier, int maxBatch, int capacity) {
+        this.classifier = classifier;
         this.maxBatch = maxBatch;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.worker = new Thread(this::run, "lote-inference");
@@ -48,7 +47,7 @@ final class Batcher implements AutoCloseable {
             }
             queue.drainTo(jobs, maxBatch - 1);
             try {
-                List<float[]> p = predictor.probabilities(jobs.stream().map(Job::image).toList());
+                List<float[]> p = classifier.probabilities(jobs.stream().map(Job::image).toList());
                 for (int i = 0; i < jobs.size(); i++) jobs.get(i).result().complete(p.get(i));
             } catch (RuntimeException | Error e) {
                 jobs.forEach(j -> j.result().completeExceptionally(e));

@@ -1,0 +1,175 @@
+package dev.lote.predict;
+
+import dev.lote.data.Batch;
+import dev.lote.data.BatchSequence;
+import dev.lote.data.Loader;
+import dev.lote.data.SkippedFiles;
+import dev.lote.image.BadImageException;
+import dev.lote.image.Decoder;
+import dev.lote.image.Limits;
+import dev.lote.image.Pixels;
+import dev.lote.image.Resize;
+import dev.lote.io.ModelFile;
+import dev.lote.io.ModelFileException;
+import dev.lote.io.ModelInfo;
+import dev.lote.nn.Shape;
+import dev.lote.torch.Engine;
+import dev.lote.torch.Network;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+
+/**
+ * A trained model as a classification service: images are decoded with the model's own preprocessing (its input
+ * size and resize policy) within the decoder's limits, classified in batches without autograd, and ranked.
+ * Thread-safe: any number of threads may call it; decoding runs at most one per core at a time and inference one
+ * batch at a time, which bounds memory. The CLI's {@code predict} and {@code evaluate}, {@code serve} and
+ * {@code LoteModel} all classify through it.
+ * {@code try (Classifier c = Classifier.open(Path.of("model.lote"))) { c.classify(Path.of("cat.jpg")).best(); }}
+ */
+public final class Classifier implements AutoCloseable {
+    /** Too many images are waiting for the model already; try again shortly. */
+    public static final class Busy extends RuntimeException {
+        Busy(int waiting) { super("The classifier is busy (" + waiting + " images waiting); try again shortly."); }
+    }
+
+    private final ModelInfo info;
+    private final Network network;
+    private final boolean owned;
+    private final Decoder decoder;
+    private final Shape input;
+    private final Resize policy;
+    private final Semaphore decoding = new Semaphore(Runtime.getRuntime().availableProcessors());
+    private final int maxBatch, queue;
+    private Batcher batcher;
+
+    private Classifier(Network network, ModelInfo info, boolean owned, Limits limits, int maxBatch, int queue) {
+        this.info = info;
+        this.network = network;
+        this.owned = owned;
+        this.decoder = new Decoder(limits);
+        this.input = info.architecture().inputShape();
+        this.policy = Resize.parse(info.preprocessing().resize());
+        this.maxBatch = maxBatch;
+        this.queue = queue;
+    }
+
+    /**
+     * Classifies with {@code network} as it is (not a copy, not closed here): its weights now and after further
+     * training. {@code maxBatch} images at most per forward pass; {@code queue} images at most waiting for one.
+     */
+    public static Classifier over(Network network, ModelInfo info, Limits limits, int maxBatch, int queue) {
+        return new Classifier(network, info, false, limits, maxBatch, queue);
+    }
+
+    /** Opens a model file for classifying only (no optimizer state), with the default limits. */
+    public static Classifier open(Path file) throws ModelFileException { return open(file, Limits.DEFAULT, 16, 64); }
+
+    public static Classifier open(Path file, Limits limits, int maxBatch, int queue) throws ModelFileException {
+        ModelFile model = ModelFile.load(file);
+        Engine.start(0);
+        var pre = model.info().preprocessing();
+        Network net = Network.build(model.architecture(), 0).pixels(pre.pixelScale(), pre.pixelOffset());
+        try {
+            net.setWeightValues(model.weights());
+        } catch (IllegalArgumentException e) {
+            net.close();
+            throw new ModelFileException(file, "damaged: " + e.getMessage());
+        }
+        return new Classifier(net, model.info(), true, limits, maxBatch, queue);
+    }
+
+    public List<String> classes() { return info.classes(); }
+    public ModelInfo info() { return info; }
+    public Shape inputShape() { return input; }
+
+    /** One image file's prediction. */
+    public Prediction classify(Path image) throws BadImageException {
+        return Prediction.of(image.toString(), classes(), probabilities(image));
+    }
+
+    /** One image file's class probabilities, in {@link #classes()} order. */
+    public float[] probabilities(Path image) throws BadImageException {
+        Pixels px = decode(() -> decoder.read(image, input.height(), input.width(), policy));
+        return probabilities(List.of(px)).get(0);
+    }
+
+    /**
+     * Decodes {@code bytes} (an upload) in the calling thread and queues it for the next batch: concurrent callers
+     * share forward passes. {@code name} labels the image in errors and in the prediction.
+     *
+     * @throws Busy when {@code queue} images are waiting already
+     */
+    public CompletableFuture<Prediction> submit(byte[] bytes, String name) throws BadImageException {
+        Pixels px = decode(() -> decoder.read(bytes, Path.of(name.replaceAll("[\\x00-\\x1f/\\\\]", "_")), input.height(), input.width(), policy));
+        CompletableFuture<float[]> p = batcher().submit(px);
+        if (p == null) throw new Busy(queue);
+        return p.thenApply(probabilities -> Prediction.of(name, classes(), probabilities));
+    }
+
+    /** One file's class probabilities, with the label it was given (for evaluation). */
+    public record Result(Path file, int label, float[] probabilities) {}
+
+    /**
+     * Classifies many files in batches through the loader (decoding ahead in {@code workers} threads); memory stays
+     * bounded whatever the number of files. Bad files go to {@code skipped} and the rest go on. {@code labels} (may
+     * be null) are carried into the results.
+     */
+    public List<Result> classify(List<Path> files, int[] labels, int batchSize, int workers, SkippedFiles skipped) {
+        if (files.isEmpty()) return List.of();
+        int[] y = labels != null ? labels : new int[files.size()];
+        BatchSequence seq = new BatchSequence(files, y, batchSize, input)
+                .source(BatchSequence.decoding(decoder, input, policy)).keepLast(true).skipBadFiles(skipped);
+        List<Result> out = new ArrayList<>(files.size());
+        try (Loader loader = new Loader(seq, workers, 2)) {
+            while (loader.hasNext()) {
+                Batch b = loader.next();
+                if (b.size() == 0) continue;
+                float[][] p = forward(b);
+                for (int i = 0; i < b.size(); i++) out.add(new Result(b.files().get(i), b.labels()[i], p[i]));
+            }
+        }
+        return out;
+    }
+
+    /** Predictions for many files, ranked; bad files go to {@code skipped}. */
+    public List<Prediction> predict(List<Path> files, int batchSize, int workers, SkippedFiles skipped) {
+        List<Prediction> out = new ArrayList<>();
+        for (Result r : classify(files, null, batchSize, workers, skipped)) out.add(Prediction.of(r.file().toString(), classes(), r.probabilities()));
+        return out;
+    }
+
+    /** Class probabilities for decoded images already at the input size (what the batcher runs). */
+    List<float[]> probabilities(List<Pixels> images) {
+        int per = Math.toIntExact(input.size());
+        byte[] x = new byte[images.size() * per];
+        for (int i = 0; i < images.size(); i++) System.arraycopy(images.get(i).rgb(), 0, x, i * per, per);
+        return List.of(forward(new Batch(x, new int[images.size()], input, Collections.nCopies(images.size(), null))));
+    }
+
+    private synchronized float[][] forward(Batch b) { return network.predict(b); }
+
+    private interface Decode { Pixels run() throws BadImageException; }
+
+    private Pixels decode(Decode d) throws BadImageException {
+        decoding.acquireUninterruptibly();
+        try {
+            return d.run();
+        } finally {
+            decoding.release();
+        }
+    }
+
+    private synchronized Batcher batcher() {
+        if (batcher == null) batcher = new Batcher(this, maxBatch, queue);
+        return batcher;
+    }
+
+    @Override public synchronized void close() {
+        if (batcher != null) batcher.close();
+        if (owned) network.close();
+    }
+}
