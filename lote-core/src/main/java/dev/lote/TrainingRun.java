@@ -80,6 +80,7 @@ public final class TrainingRun {
     private final Recipe recipe;
     private LoteModel model, resumed;
     private Path output, checkpointDir, cacheDir, csvLog;
+    private long cacheBudget;
     private int keepCheckpoints = 3, workers = Runtime.getRuntime().availableProcessors(), prefetch = 4;
     private Limits limits = Limits.DEFAULT;
     private World world = World.ALONE;
@@ -121,7 +122,12 @@ public final class TrainingRun {
     /** Saves {@code dir/epoch-NNN.lote} after every epoch (the last {@code keep}) and {@code dir/best.lote}. */
     public TrainingRun checkpoints(Path dir, int keep) { checkpointDir = dir; keepCheckpoints = keep; return this; }
     /** Keeps the resized 8-bit pixels in {@code dir}, so epochs 2+ decode nothing. Default: no cache. */
-    public TrainingRun cache(Path dir) { cacheDir = dir; return this; }
+    public TrainingRun cache(Path dir) { cacheDir = dir; cacheBudget = Long.MAX_VALUE; return this; }
+    /**
+     * Keeps the resized pixels in {@code dir} when the run has more than one epoch and they take at most {@code maxBytes}
+     * (and the disk has room for them): a 96×128 image is 37 KB, so 2 GB hold 54,000 images; else every epoch decodes.
+     */
+    public TrainingRun cacheUpTo(Path dir, long maxBytes) { cacheDir = dir; cacheBudget = maxBytes; return this; }
     /** Appends one row of metrics per epoch to {@code file}. */
     public TrainingRun csvLog(Path file) { csvLog = file; return this; }
     /** Threads decoding images (default: cores) and batches decoded ahead (default: 4). */
@@ -201,6 +207,15 @@ public final class TrainingRun {
         SkippedFiles skipped = new SkippedFiles(warnings);
         BatchSequence.ImageSource source = BatchSequence.decoding(decoder, input, policy);
         DecodedCache decodedCache = null;
+        if (cacheDir != null && cacheBudget < Long.MAX_VALUE) { // automatic: only where it pays and fits
+            long bytes = (input.size() + 4) * (train.size() + validation.size());
+            long free = usableSpace(cacheDir);
+            boolean use = totalEpochs(phaseTwoStart) - (past != null ? past.epochsDone() : history.epochs()) > 1 && bytes <= cacheBudget
+                    && bytes * 2 < free;
+            if (!use && bytes > cacheBudget) out.printf(Locale.ROOT, "Decoding every image every epoch: the resized images take %.1f GB, "
+                    + "over the cache's %.1f GB (--cache forces it)%n", bytes / 1e9, cacheBudget / 1e9);
+            if (!use) cacheDir = null;
+        }
         if (cacheDir != null) {
             Path dir = world.distributed() ? cacheDir.resolve("rank-" + world.rank()) : cacheDir; // ranks never share a cache file
             List<Sample> all = new ArrayList<>(train);
@@ -214,7 +229,7 @@ public final class TrainingRun {
         BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true)
                 .shard(world.rank(), world.size());
         String watched = recipe.monitor(valData != null);
-        int firstEpoch = past != null ? past.epochsDone() : history.epochs(), totalEpochs = phaseTwoStart + recipe.epochs();
+        int firstEpoch = past != null ? past.epochsDone() : history.epochs(), totalEpochs = totalEpochs(phaseTwoStart);
         if (past != null) out.printf("Resuming at epoch %d of %d%n", firstEpoch + 1, totalEpochs);
         String fingerprint = fingerprint(train, validation); // once, now: files may go while training runs
         if (past != null && past.dataFingerprint() != null && !past.dataFingerprint().equals(fingerprint) && warnings != null) warnings.println(
@@ -272,6 +287,19 @@ public final class TrainingRun {
         } finally {
             if (decodedCache != null) decodedCache.close();
             if (group != null) group.close();
+        }
+    }
+
+    private int totalEpochs(int phaseTwoStart) { return phaseTwoStart + recipe.epochs(); }
+
+    /** Free space where {@code dir} is or would be made. */
+    private static long usableSpace(Path dir) {
+        try {
+            Path p = dir.toAbsolutePath();
+            while (p != null && !Files.exists(p)) p = p.getParent();
+            return p == null ? 0 : Files.getFileStore(p).getUsableSpace();
+        } catch (IOException e) {
+            return 0;
         }
     }
 

@@ -80,6 +80,27 @@ class TrainingRunTest {
         }
     }
 
+    /** The decoded-image cache is on by itself where it pays (more than one epoch) and fits its budget. */
+    @Test
+    void theCacheIsUsedWhenTheImagesFitItsBudgetAndNotOtherwise() throws Exception {
+        Path data = Images.sampleFolder(dir.resolve("data"), 2, 6, 24, 32), cache = dir.resolve("cache");
+        Recipe recipe = Recipe.defaults().withBatchSize(3).withEpochs(2);
+        long bytes = (24 * 32 * 3 + 4) * 12L;
+        String fits = console(TrainingRun.of(Dataset.open(data), recipe).cacheUpTo(cache, bytes));
+        assertTrue(fits.contains("Caching decoded images in " + cache), fits);
+        String over = console(TrainingRun.of(Dataset.open(data), recipe).cacheUpTo(cache, bytes - 1));
+        assertTrue(over.contains("Decoding every image every epoch: the resized images take 0.0 GB, over the cache's 0.0 GB"), over);
+        assertFalse(over.contains("Caching"), over);
+        String once = console(TrainingRun.of(Dataset.open(data), recipe.withEpochs(1)).cacheUpTo(cache, bytes));
+        assertFalse(once.contains("Caching"), "one epoch would only pay for writing it: " + once);
+    }
+
+    private static String console(TrainingRun run) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        run.console(new java.io.PrintStream(out, true)).run().model().close();
+        return out.toString();
+    }
+
     @Test
     void recipesAreCheckedWhenMadeNotWhenTheyRun() {
         var e = assertThrows(IllegalArgumentException.class, () -> Recipe.defaults().withBatchSize(0));

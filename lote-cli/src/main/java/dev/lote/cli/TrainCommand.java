@@ -134,8 +134,12 @@ final class TrainCommand implements Callable<Integer> {
     boolean strict;
 
     @Option(names = "--cache", arity = "0..1", paramLabel = "DIR", fallbackValue = "",
-            description = "Keep decoded, resized images on disk so epochs 2+ decode nothing (default folder: ~/.cache/lote/images).")
+            description = "Keep decoded, resized images on disk so epochs 2+ decode nothing (default folder: ~/.cache/lote/images, "
+                    + "or $LOTE_CACHE_DIR/images). Without it they are kept there when they take at most 2 GB.")
     String cache;
+
+    @Option(names = "--no-cache", description = "Decode every image every epoch, even when the resized images would fit the cache.")
+    boolean noCache;
 
     @Option(names = "--workers", defaultValue = "0", description = "Threads decoding images; 0 = cores (default: ${DEFAULT-VALUE}).")
     int workers;
@@ -206,7 +210,9 @@ final class TrainCommand implements Callable<Integer> {
         run.output(output).console(out).summary(summary).loader(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(), prefetch)
                 .limits(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes())).world(world, Duration.ofSeconds(distTimeout)).csvLog(csvLog);
         if (checkpointDir != null) run.checkpoints(checkpointDir, keepCheckpoints);
-        if (cache != null) run.cache(cache.isEmpty() ? Path.of(System.getProperty("user.home"), ".cache", "lote", "images") : Path.of(cache));
+        if (cache != null && noCache) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cache and --no-cache exclude each other.");
+        if (cache != null) run.cache(cache.isEmpty() ? defaultCacheDir() : Path.of(cache));
+        else if (!noCache) run.cacheUpTo(defaultCacheDir(), AUTOMATIC_CACHE_BYTES);
         TrainingRun.Result r = run.run();
         try (LoteModel m = r.model()) {
             History h = r.history();
@@ -250,6 +256,14 @@ final class TrainCommand implements Callable<Integer> {
         if (earlyStopping.equals("off")) r = r.withEarlyStopping(null);
         else if (!earlyStopping.equals("auto")) r = r.withEarlyStopping(parsePatience(earlyStopping));
         return r;
+    }
+
+    static final long AUTOMATIC_CACHE_BYTES = 2_000_000_000L;
+
+    /** {@code $LOTE_CACHE_DIR/images}, else {@code ~/.cache/lote/images} (the launcher keeps JavaCPP's files beside it). */
+    static Path defaultCacheDir() {
+        String dir = System.getenv("LOTE_CACHE_DIR");
+        return dir != null && !dir.isBlank() ? Path.of(dir, "images") : Path.of(System.getProperty("user.home"), ".cache", "lote", "images");
     }
 
     private boolean given(String option) {

@@ -43,6 +43,9 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
         for (int i = 0; i < files.size(); i++) slots.put(files.get(i), i);
         this.pixels = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.flags = FileChannel.open(Path.of(file + ".filled"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        var now = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()); // "used": a week from now it may go
+        Files.setLastModifiedTime(file, now);
+        Files.setLastModifiedTime(Path.of(file + ".filled"), now);
     }
 
     /** Opens (or creates) the cache for {@code files} under {@code dir}; refuses when the disk lacks room. */
@@ -57,10 +60,13 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
             if (!Files.exists(file)) {
                 long weekAgo = System.currentTimeMillis() - 7L * 24 * 3600 * 1000;
                 try (Stream<Path> old = Files.list(folder)) {
-                    // older versions of this cache (same size and policy, files since changed), and any unused for a week;
-                    // other runs' caches of this folder (other sizes or policies) stay
-                    for (Path p : old.toList()) {
-                        if (p.getFileName().toString().startsWith(config) || Files.getLastModifiedTime(p).toMillis() < weekAgo) Files.deleteIfExists(p);
+                    // older versions of this cache (same size and policy, files since changed); other runs' caches of
+                    // this folder (other sizes or policies) stay
+                    for (Path p : old.toList()) if (p.getFileName().toString().startsWith(config)) Files.deleteIfExists(p);
+                }
+                try (Stream<Path> all = Files.walk(dir, 2)) { // any cache of any folder unused for a week
+                    for (Path p : all.filter(Files::isRegularFile).toList()) {
+                        if (Files.getLastModifiedTime(p).toMillis() < weekAgo) Files.deleteIfExists(p);
                     }
                 }
                 long free = Files.getFileStore(folder).getUsableSpace();

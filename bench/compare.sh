@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Lote against PyTorch on one folder, back to back in one run (the machine is shared and noisy, so the ratios are
+# what counts): the notebook's step in memory, the notebook's epoch end to end (decoding included) and its peak RSS.
+#
+#   bench/compare.sh [DIR] [STEPS]
+#
+# DIR: class folders of JPEGs (default: 14 classes x 100 synthetic 768x1024 JPEGs from `lote sample-data`).
+# STEPS: steps timed in memory (default 20). PYTHON: a Python with PyTorch (default /tmp/venv/bin/python, where pip
+# installs PyTorch 2.13 from the local wheel; else Debian's /usr/bin/python3 with PyTorch 1.13; the table names it).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+peer="$root/../shared/peers/torch_peer.py"
+[[ -f "$peer" ]] || { echo "compare: the peer $peer is missing" >&2; exit 2; }
+dir="${1:-}"
+steps="${2:-20}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+if [[ -z "$dir" ]]; then
+  dir="$work/data"
+  "$root/lote" sample-data "$dir" --classes 14 --per-class 100 --size 768x1024 >/dev/null
+fi
+python="${PYTHON:-/tmp/venv/bin/python}"
+[[ -x "$python" ]] || python=/usr/bin/python3
+torch_version="$("$python" -c 'import torch; print(torch.__version__)')"
+jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+peer_env=(env OMP_NUM_THREADS="$(nproc)")
+[[ -f "$jemalloc" ]] && peer_env+=(LD_PRELOAD="$jemalloc" MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1)
+images=$(find "$dir" -type f \( -iname '*.jpg' -o -iname '*.jpeg' \) | wc -l)
+trained=$(( images / 5 * 5 ))   # the notebook drops the last partial batch
+
+# 1. the step: seed-cnn, batch 5, 768x1024, forward + backward + Adam, on a batch already in memory
+lote_ms=$("$root/lote" bench step --batch-size 5 --steps "$steps" | sed -n 's/.* \([0-9.]*\) ms\/step median.*/\1/p')
+peer_ips=$("${peer_env[@]}" "$python" "$peer" "$dir" --in-memory --epochs 1 --max-steps "$steps" | sed -n 's/^epoch .* \([0-9.]*\) images\/s$/\1/p' | tail -1)
+peer_ms=$(awk -v ips="$peer_ips" 'BEGIN { printf "%.0f", 5000 / ips }')
+
+# 2. one epoch of the notebook's job end to end, and its peak RSS
+lote_out=$("$root/lote" train "$dir" --model seed-cnn --epochs 1 --validation-split 0 --no-summary --no-report -o "$work/m.lote")
+lote_s=$(sed -n 's/.* for 1 epochs in \([0-9.]*\) s.*/\1/p' <<<"$lote_out")
+lote_ips=$(awk -v n="$trained" -v s="$lote_s" 'BEGIN { printf "%.2f", n / s }')
+lote_rss=$(sed -n 's/.*peak RSS \([0-9.]*\) GB.*/\1/p' <<<"$lote_out")
+peer_out=$("${peer_env[@]}" "$python" "$peer" "$dir" --epochs 1)
+peer_epoch_ips=$(sed -n 's/^RESULT torch-peer images\/s \([0-9.]*\) .*/\1/p' <<<"$peer_out")
+peer_rss=$(sed -n 's/.*peak_rss_mb main \([0-9]*\) workers \([0-9]*\).*/\1 \2/p' <<<"$peer_out" | awk '{ printf "%.2f", ($1 + $2) / 1024 }')
+
+printf '%s images in %s; peer: PyTorch %s (%s)\n' "$images" "$dir" "$torch_version" "$python"
+printf '%-44s %12s %12s %8s %8s\n' "work" "Lote" "PyTorch" "ratio" "target"
+printf '%-44s %9s ms %9s ms %7.2fx %8s\n' "notebook step (in memory, ms/step)" "$lote_ms" "$peer_ms" "$(awk -v a="$lote_ms" -v b="$peer_ms" 'BEGIN{print a/b}')" "<= 0.40x"
+printf '%-44s %12s %12s %7.2fx %8s\n' "notebook epoch end to end (images/s)" "$lote_ips" "$peer_epoch_ips" "$(awk -v a="$lote_ips" -v b="$peer_epoch_ips" 'BEGIN{print a/b}')" ">= 2.5x"
+printf '%-44s %9s GB %9s GB %7.2fx %8s\n' "peak RSS of that epoch (PyTorch: all processes)" "$lote_rss" "$peer_rss" "$(awk -v a="$lote_rss" -v b="$peer_rss" 'BEGIN{print a/b}')" "<= 1.0x"
