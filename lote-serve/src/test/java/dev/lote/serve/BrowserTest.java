@@ -108,9 +108,9 @@ class BrowserTest {
         try (Stream<Path> s = Files.walk(data.resolve("2"))) {
             image = s.filter(p -> p.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
         }
-        try (Classifier predictor = Classifier.open(modelFile);
+        try (Classifier classifier = Classifier.open(modelFile);
              Server server = Server.start(modelFile, Server.Options.defaults().at("127.0.0.1", 0))) {
-            float[] p = predictor.probabilities(image);
+            float[] p = classifier.probabilities(image);
             int best = 0;
             for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
             browser.get(server.url());
@@ -121,7 +121,7 @@ class BrowserTest {
             assertEquals("done", card.getAttribute("data-state"), card.getText());
             List<WebElement> bars = card.findElements(By.cssSelector(".bar"));
             assertEquals(3, bars.size());
-            assertEquals(predictor.classes().get(best), bars.get(0).findElement(By.cssSelector(".label")).getText());
+            assertEquals(classifier.classes().get(best), bars.get(0).findElement(By.cssSelector(".label")).getText());
             String shown = bars.get(0).findElement(By.cssSelector(".p")).getText();
             assertEquals(String.format(java.util.Locale.ROOT, "%.1f %%", 100 * p[best]), shown);
             Number fill = js("return arguments[0].querySelector('.fill').getBoundingClientRect().width;", bars.get(0));

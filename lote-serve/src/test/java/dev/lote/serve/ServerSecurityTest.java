@@ -3,7 +3,6 @@ package dev.lote.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lote.predict.Classifier;
 import dev.lote.testing.Images;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServerSecurityTest {
     @TempDir static Path dir;
-    static Classifier predictor;
     static Server open, locked;
     static byte[] image;
 
@@ -32,7 +30,6 @@ class ServerSecurityTest {
         Path data = Images.sampleFolder(dir.resolve("data"), 2, 4, 24, 32);
         Path model = dir.resolve("m.lote");
         Trained.model(data, 1, 4, model);
-        predictor = Classifier.open(model);
         open = Server.start(model, Server.Options.defaults().at("127.0.0.1", 0));
         locked = Server.start(model, Server.Options.defaults().at("127.0.0.1", 0).token("s3cret"));
         image = Files.readAllBytes(data.resolve("0/0_0.jpg"));
@@ -42,7 +39,6 @@ class ServerSecurityTest {
     static void stop() {
         if (open != null) open.close();
         if (locked != null) locked.close();
-        if (predictor != null) predictor.close();
     }
 
     /** Status line and headers, then the body. */

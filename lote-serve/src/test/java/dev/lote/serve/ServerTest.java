@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ServerTest {
     @TempDir static Path dir;
     static Path data, modelFile;
-    static Classifier predictor;
+    static Classifier classifier;
     static Server server;
     static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static final ObjectMapper JSON = new ObjectMapper();
@@ -41,14 +41,14 @@ class ServerTest {
         data = Images.sampleFolder(dir.resolve("data"), 3, 8, 24, 32);
         modelFile = dir.resolve("m.lote");
         Trained.model(data, 2, 6, modelFile);
-        predictor = Classifier.open(modelFile);
+        classifier = Classifier.open(modelFile);
         server = Server.start(modelFile, Server.Options.defaults().at("127.0.0.1", 0).limits(1 << 20, 4_000_000));
     }
 
     @AfterAll
     static void stop() {
         if (server != null) server.close();
-        if (predictor != null) predictor.close();
+        if (classifier != null) classifier.close();
     }
 
     static List<Path> images() throws IOException {
@@ -115,22 +115,22 @@ class ServerTest {
     float[] probabilitiesFromServer(byte[] image) throws Exception {
         HttpResponse<String> r = send("POST", "/predict?top_k=3", image, "image/png");
         assertEquals(200, r.statusCode(), r.body());
-        float[] p = new float[predictor.classes().size()];
-        for (JsonNode e : json(r).get("predictions")) p[predictor.classes().indexOf(e.get("class").asText())] = e.get("probability").floatValue();
+        float[] p = new float[classifier.classes().size()];
+        for (JsonNode e : json(r).get("predictions")) p[classifier.classes().indexOf(e.get("class").asText())] = e.get("probability").floatValue();
         return p;
     }
 
     @Test
-    void anImageBodyGetsTheSameProbabilitiesAsThePredictor() throws Exception {
+    void anImageBodyGetsTheSameProbabilitiesAsTheClassifier() throws Exception {
         Path image = images().get(0);
         HttpResponse<String> r = send("POST", "/predict?top_k=3", Files.readAllBytes(image), "image/jpeg");
         assertEquals(200, r.statusCode(), r.body());
         JsonNode predictions = json(r).get("predictions");
         assertEquals(3, predictions.size());
-        float[] direct = predictor.probabilities(image);
+        float[] direct = classifier.probabilities(image);
         int best = 0;
         for (int i = 1; i < direct.length; i++) if (direct[i] > direct[best]) best = i;
-        assertEquals(predictor.classes().get(best), predictions.get(0).get("class").asText());
+        assertEquals(classifier.classes().get(best), predictions.get(0).get("class").asText());
         assertEquals(direct[best], predictions.get(0).get("probability").floatValue(), 1e-5f);
         double sum = 0;
         for (JsonNode p : predictions) sum += p.get("probability").asDouble();
@@ -214,7 +214,7 @@ class ServerTest {
     void manyConcurrentClientsAllGetTheirOwnAnswers() throws Exception {
         List<Path> files = images();
         float[][] expected = new float[files.size()][];
-        for (int i = 0; i < files.size(); i++) expected[i] = predictor.probabilities(files.get(i));
+        for (int i = 0; i < files.size(); i++) expected[i] = classifier.probabilities(files.get(i));
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
             List<Future<Boolean>> answers = new ArrayList<>();
