@@ -130,14 +130,13 @@ public final class LoteModel implements AutoCloseable {
     }
 
     /** Keeps {@code training} as the model's record (what {@link #save(Path)} writes). */
-    void record(ModelInfo.Training training) {
-        info = new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
-                info.preprocessing(), info.architecture(), info.optimizer(), info.optimizerSteps(), training);
-    }
+    void record(ModelInfo.Training training) { info = withInfo(info.preprocessing(), training); }
 
-    private ModelInfo withInfo(ModelInfo.Preprocessing q) {
+    private ModelInfo withInfo(ModelInfo.Preprocessing q) { return withInfo(q, info.training()); }
+
+    private ModelInfo withInfo(ModelInfo.Preprocessing q, ModelInfo.Training training) {
         return new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
-                q, info.architecture(), info.optimizer(), info.optimizerSteps(), info.training());
+                q, info.architecture(), info.optimizer(), info.optimizerSteps(), training);
     }
 
     /**

@@ -62,7 +62,7 @@ final class EmbedCommand implements Callable<Integer> {
         double scale;
         Resize policy;
         if (backbone != null) {
-            if (!Backbone.isTorchvision(backbone)) require(cut);
+            Options.requireCut(backbone, cut);
             Backbone bb = LoteModel.backbone(backbone, cut, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err));
             Model classifier = bb.classifier(1, 0, null, null);
             features = Backbone.pooled(classifier);
@@ -134,10 +134,5 @@ final class EmbedCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "Wrote %d embeddings of %d values to %s in %.1f s%n", count[0], width[0], output, (System.nanoTime() - start) / 1e9);
         if (skipped.count() > 0) skipped.lines().forEach(l -> System.out.println("  skipped " + l));
         return ExitCodes.OK;
-    }
-
-    private static String require(String cut) {
-        if (cut == null) throw new IllegalArgumentException("--backbone FILE needs --cut LAYER: the layer whose output is the features.");
-        return cut;
     }
 }

@@ -29,4 +29,10 @@ final class Options {
                 + "'. Expected " + String.join(", ", allowed) + ".");
         return value;
     }
+
+    /** {@code --backbone FILE} needs {@code --cut LAYER} (a torchvision name does not): said with the flags' names. */
+    static void requireCut(String backbone, String cut) {
+        if (cut == null && !dev.lote.transfer.Backbone.isTorchvision(backbone)) throw new IllegalArgumentException("--backbone "
+                + backbone + " needs --cut LAYER: the layer whose output is the features (see 'lote summary --model " + backbone + "').");
+    }
 }

@@ -240,9 +240,7 @@ final class TrainCommand implements Callable<Integer> {
         if (batchSize != null) Options.positive(spec, "--batch-size", batchSize);
         if (epochs != null && !(backbone != null && epochs == 0)) Options.positive(spec, "--epochs", epochs); // 0: the head alone
         Recipe r = Recipe.forModel(model);
-        if (backbone != null && cut == null && !dev.lote.transfer.Backbone.isTorchvision(backbone)) throw new IllegalArgumentException(
-                "--backbone " + backbone + " needs --cut LAYER: the layer whose output is the features (see 'lote summary --model "
-                        + backbone + "').");
+        if (backbone != null) Options.requireCut(backbone, cut);
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
                 backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale));
         r = r.withSeed(seed).withLearningRate(learningRate).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
