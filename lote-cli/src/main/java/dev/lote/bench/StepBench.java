@@ -12,7 +12,8 @@ import java.util.stream.IntStream;
 /** Times training steps of a model on batches already in memory: the compute cost alone, no decoding. */
 public final class StepBench {
     /** Milliseconds per step (median and mean over the timed steps), images per second and peak RSS. */
-    public record Result(double medianMs, double meanMs, double imagesPerSecond, long peakRssBytes, int steps) {}
+    /** {@code phases}: mean ms per step in forward, backward, gradient exchange and Adam. */
+    public record Result(double medianMs, double meanMs, double imagesPerSecond, long peakRssBytes, int steps, double[] phases) {}
 
     private StepBench() {}
 
@@ -23,19 +24,22 @@ public final class StepBench {
         r.nextBytes(pixels);
         int[] labels = IntStream.range(0, batchSize).map(i -> i % spec.classes()).toArray();
         Batch batch = new Batch(pixels, labels, s, Collections.nCopies(batchSize, null));
-        double[] ms = new double[steps];
+        double[] ms = new double[steps], phases;
         try (Network net = Network.build(spec, seed)) {
             for (int i = 0; i < warmup; i++) net.trainStep(batch);
+            net.takePhaseMillis();
             for (int i = 0; i < steps; i++) {
                 long t = System.nanoTime();
                 net.trainStep(batch);
                 ms[i] = (System.nanoTime() - t) / 1e6;
             }
+            phases = net.takePhaseMillis();
+            for (int i = 0; i < phases.length; i++) phases[i] /= steps;
         }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         double median = sorted[steps / 2], mean = Arrays.stream(ms).average().orElse(0);
-        return new Result(median, mean, batchSize * 1000.0 / median, Rss.peakBytes(), steps);
+        return new Result(median, mean, batchSize * 1000.0 / median, Rss.peakBytes(), steps, phases);
     }
 
 }

@@ -61,6 +61,9 @@ final class BenchCommand implements Runnable {
             StepBench.Result r = StepBench.run(dev.lote.nn.Presets.resolve(model, input, classes), batchSize, warmup, steps, 42);
             System.out.printf(model + " %s batch %d, %d threads: %.0f ms/step median (%.0f mean), %.2f images/s, peak RSS %.2f GB%n",
                     input, batchSize, Engine.threads(), r.medianMs(), r.meanMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
+            double[] p = r.phases();
+            System.out.printf("  per step: forward %.0f ms, backward %.0f ms, Adam %.0f ms; native kernels %s%n", p[0], p[1], p[3],
+                    dev.lote.torch.Engine.nativeKernels());
             return ExitCodes.OK;
         }
     }

@@ -55,6 +55,8 @@ public final class Network implements AutoCloseable {
     private Adam adam = new Adam();
     private long steps;
     private ProcessGroup group; // null: training alone
+    private final List<FusedStem.Step> stemSteps = new ArrayList<>(); // this step's fused first block, for backward
+    private final long[] phaseNanos = new long[4]; // forward, backward, all-reduce, Adam
 
     private Network(Model spec, long seed) {
         this.spec = spec;
@@ -77,6 +79,9 @@ public final class Network implements AutoCloseable {
 
     public Model spec() { return spec; }
 
+    /** Whether the model's first block runs as one native operation ({@link FusedStem}). */
+    boolean fusesFirstBlock() { return graph.fused; }
+
     /** Pixels reach the model as {@code byte · scale + offset} (default ÷ 255; 1 and 0 when the model rescales itself). */
     public Network pixels(double scale, double offset) {
         this.pixelScale = scale;
@@ -89,6 +94,7 @@ public final class Network implements AutoCloseable {
         private final Model model;
         private final List<Ops.Forward> calls = new ArrayList<>();
         private final int[] lastUse; // the last call that reads each call's output
+        private final boolean fused; // the first block runs as one native operation
 
         Graph(Model model, String prefix, boolean trains) {
             this.model = model;
@@ -101,8 +107,27 @@ public final class Network implements AutoCloseable {
                 for (int j : c.inputs()) readers[j]++;
                 callsOf.merge(c.layer(), 1, Integer::sum);
             }
+            int[] stem = prefix.isEmpty() ? stem(model, readers, callsOf) : null; // null where the kernel cannot be built
+            Ops.Weights stemWeights = null; // the depthwise layer's, until the block is made
+            FusedStem[] block = {null};
+            fused = stem != null;
             for (int i = 0; i < lastUse.length; i++) {
                 Model.Call c = model.calls().get(i);
+                if (stem != null && (i == stem[0] || i == stem[1])) { // the fused block reads the input itself
+                    Layer l = c.layer();
+                    Ops.Weights w = weightsOf(l, l.name() + "/", trains && l.trainable(), c.inputShapes()); // in the usual order
+                    if (i == stem[0]) stemWeights = w;
+                    else block[0] = FusedStem.create(model.calls().get(stem[0]).inputShapes().get(0).channels(),
+                            (dev.lote.nn.DepthwiseConv2D) model.calls().get(stem[0]).layer(), (dev.lote.nn.Conv2D) l,
+                            (dev.lote.nn.MaxPooling2D) model.calls().get(stem[2]).layer(), stemWeights, w);
+                    calls.add((in, m) -> in.get(0));
+                    continue;
+                }
+                if (stem != null && i == stem[2]) {
+                    FusedStem b = block[0];
+                    calls.add((in, m) -> b.apply(in.get(0), m.training() ? stemSteps : null));
+                    continue;
+                }
                 int[] pad = fusablePad(model, i, readers, callsOf);
                 if (pad != null) { // the convolution that reads it pads inside itself
                     calls.add((in, m) -> in.get(0));
@@ -118,6 +143,32 @@ public final class Network implements AutoCloseable {
                         ? new Graph(sub, prefix + l.name() + "/", trains && l.trainable())
                         : Ops.forward(l, weightsOf(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes()))));
             }
+        }
+
+        /**
+         * The calls of DepthwiseConv2D → Conv2D → MaxPooling2D reading the model's input, each layer called once and
+         * read only by the next, that {@link FusedStem} computes as one operation; null if the model has none.
+         */
+        private static int[] stem(Model model, int[] readers, Map<Layer, Integer> callsOf) {
+            List<Model.Call> calls = model.calls();
+            for (int i = 0; i < calls.size(); i++) {
+                Model.Call c = calls.get(i);
+                if (!(c.layer() instanceof dev.lote.nn.DepthwiseConv2D dw) || c.inputs().size() != 1
+                        || !(calls.get(c.inputs().get(0)).layer() instanceof InputLayer)) continue;
+                int j = onlyReader(model, i, readers, callsOf), k = j < 0 ? -1 : onlyReader(model, j, readers, callsOf);
+                if (k < 0 || k == model.outputIndex() || callsOf.get(calls.get(k).layer()) != 1) return null;
+                if (calls.get(j).layer() instanceof dev.lote.nn.Conv2D pw && calls.get(k).layer() instanceof dev.lote.nn.MaxPooling2D pool
+                        && FusedStem.ready(c.inputShapes().get(0).channels(), dw, pw, pool)) return new int[] {i, j, k};
+                return null;
+            }
+            return null;
+        }
+
+        /** The one call that reads call i's output, where i is not an output and its layer is called once; else -1. */
+        private static int onlyReader(Model model, int i, int[] readers, Map<Layer, Integer> callsOf) {
+            if (readers[i] != 1 || i == model.outputIndex() || callsOf.get(model.calls().get(i).layer()) != 1) return -1;
+            for (int k = i + 1; k < model.calls().size(); k++) if (model.calls().get(k).inputs().contains(i)) return k;
+            return -1;
         }
 
         /** Symmetric ZeroPadding2D (rows, columns) read only by a "valid" convolution called once: fused into it. */
@@ -391,14 +442,38 @@ public final class Network implements AutoCloseable {
 
     private StepResult step(Tensor x, int[] labels) {
         StepResult r = new StepResult(0, 0, 0);
+        long t0 = System.nanoTime(), t1 = t0, t2 = t0;
         if (x != null) {
-            Tensor y = labels(labels), logits = forward(x, true), loss = loss(logits, y);
-            if (!weights.isEmpty()) loss.backward();
-            r = result(logits, loss, y, labels.length);
+            try {
+                Tensor y = labels(labels), logits = forward(x, true), loss = loss(logits, y);
+                r = result(logits, loss, y, labels.length); // reads the loss, so the forward pass is done here
+                t1 = System.nanoTime();
+                if (!weights.isEmpty()) {
+                    loss.backward();
+                    for (FusedStem.Step s : stemSteps) s.backward();
+                }
+            } finally {
+                stemSteps.clear();
+            }
+            t2 = System.nanoTime();
         }
         if (group != null) r = averageGradients(r);
+        long t3 = System.nanoTime();
         if (r.samples() > 0) update();
+        long t4 = System.nanoTime();
+        phaseNanos[0] += t1 - t0;
+        phaseNanos[1] += t2 - t1;
+        phaseNanos[2] += t3 - t2;
+        phaseNanos[3] += t4 - t3;
         return r;
+    }
+
+    /** Time spent so far in training steps' forward, backward, gradient exchange and Adam, in ms; resets the counts. */
+    public double[] takePhaseMillis() {
+        double[] ms = new double[phaseNanos.length];
+        for (int i = 0; i < ms.length; i++) ms[i] = phaseNanos[i] / 1e6;
+        java.util.Arrays.fill(phaseNanos, 0);
+        return ms;
     }
 
     /**
@@ -494,9 +569,15 @@ public final class Network implements AutoCloseable {
             Scalar oneMinusB1 = new Scalar(1 - b1), b2s = new Scalar(b2), oneMinusB2 = new Scalar(1 - b2);
             Scalar eps = new Scalar(adam.epsilon()), minusAlpha = new Scalar(-alpha);
             Scalar decay = new Scalar(1 - adam.learningRate() * adam.weightDecay());
+            boolean fused = Native.available();
             for (int i = 0; i < weights.size(); i++) {
                 Tensor w = weights.get(i), g = w.grad(), m = moments.get(i), v = velocities.get(i);
                 double scale = rateScales.get(i);
+                if (fused && NativeAdam.fits(w, g, m, v)) {
+                    double decayed = adam.weightDecay() > 0 ? 1 - scale * adam.learningRate() * adam.weightDecay() : 1;
+                    NativeAdam.step(w, g, m, v, b1, b2, adam.epsilon(), alpha * scale, decayed);
+                    continue;
+                }
                 if (adam.weightDecay() > 0) w.mul_(scale == 1 ? decay : new Scalar(1 - scale * adam.learningRate() * adam.weightDecay())); // AdamW
                 m.lerp_(g, oneMinusB1);
                 v.mul_(b2s).addcmul_(g, g, oneMinusB2);
