@@ -42,4 +42,29 @@ public final class StepBench {
         return new Result(median, mean, batchSize * 1000.0 / median, Rss.peakBytes(), steps, phases);
     }
 
+    /**
+     * CPU-bound processes beside a benchmark: a shell loop each, which also ends by itself once this JVM is gone
+     * ({@code kill -0} is a builtin, so the loop never forks).
+     */
+    public static final class Neighbours implements AutoCloseable {
+        private final java.util.List<Process> processes = new java.util.ArrayList<>();
+
+        public static Neighbours start(int n) {
+            Neighbours all = new Neighbours();
+            long me = ProcessHandle.current().pid();
+            try {
+                for (int i = 0; i < n; i++) {
+                    all.processes.add(new ProcessBuilder("sh", "-c", "while kill -0 " + me + " 2>/dev/null; do :; done").start());
+                }
+            } catch (java.io.IOException e) {
+                all.close();
+                throw new java.io.UncheckedIOException("Cannot start a neighbour process (sh): " + e.getMessage(), e);
+            }
+            return all;
+        }
+
+        @Override public void close() {
+            for (Process p : processes) p.destroyForcibly();
+        }
+    }
 }

@@ -54,16 +54,32 @@ final class BenchCommand implements Runnable {
         @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
         int threads;
 
+        @Option(names = "--neighbours", defaultValue = "0", paramLabel = "N",
+                description = "Then again with N CPU-bound processes running beside it (a busy machine) (default: ${DEFAULT-VALUE}).")
+        int neighbours;
+
         @Override public Integer call() {
             Options.positive(spec, "--steps", steps);
             Options.positive(spec, "--batch-size", batchSize);
+            if (neighbours < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--neighbours must be 0 or more.");
             Engine.start(threads);
-            StepBench.Result r = StepBench.run(dev.lote.nn.Presets.resolve(model, input, classes), batchSize, warmup, steps, 42);
+            dev.lote.nn.Model m = dev.lote.nn.Presets.resolve(model, input, classes);
+            StepBench.Result r = StepBench.run(m, batchSize, warmup, steps, 42);
             System.out.printf(model + " %s batch %d, %d threads: %.0f ms/step median (%.0f mean), %.2f images/s, peak RSS %.2f GB%n",
                     input, batchSize, Engine.threads(), r.medianMs(), r.meanMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
             double[] p = r.phases();
             System.out.printf("  per step: forward %.0f ms, backward %.0f ms, Adam %.0f ms; native kernels %s%n", p[0], p[1], p[3],
                     dev.lote.torch.Engine.nativeKernels());
+            if (neighbours > 0) {
+                StepBench.Result busy;
+                try (StepBench.Neighbours n = StepBench.Neighbours.start(neighbours)) {
+                    busy = StepBench.run(m, batchSize, warmup, steps, 42);
+                }
+                int cores = Runtime.getRuntime().availableProcessors();
+                System.out.printf("with %d CPU-bound neighbours: %.0f ms/step median, %.2fx alone (an even share of %d cores among %d busy "
+                        + "processes would be %.2fx)%n", neighbours, busy.medianMs(), busy.medianMs() / r.medianMs(), cores,
+                        neighbours + 1, Math.max(1.0, (neighbours + 1.0) * Math.min(cores, Engine.threads()) / cores));
+            }
             return ExitCodes.OK;
         }
     }
