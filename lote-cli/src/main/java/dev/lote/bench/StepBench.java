@@ -28,11 +28,14 @@ public final class StepBench {
         try (Network net = Network.build(spec, seed)) {
             for (int i = 0; i < warmup; i++) net.trainStep(batch);
             net.takePhaseMillis();
+            dev.lote.torch.ThreadGovernor governor = dev.lote.torch.ThreadGovernor.forThisProcess(); // as training adapts
             for (int i = 0; i < steps; i++) {
                 long t = System.nanoTime();
                 net.trainStep(batch);
                 ms[i] = (System.nanoTime() - t) / 1e6;
+                if (governor != null) governor.stepTook(ms[i]);
             }
+            if (governor != null) governor.release();
             phases = net.takePhaseMillis();
             for (int i = 0; i < phases.length; i++) phases[i] /= steps;
         }

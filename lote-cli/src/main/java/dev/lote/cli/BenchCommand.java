@@ -76,9 +76,9 @@ final class BenchCommand implements Runnable {
                     busy = StepBench.run(m, batchSize, warmup, steps, 42);
                 }
                 int cores = Runtime.getRuntime().availableProcessors();
-                System.out.printf("with %d CPU-bound neighbours: %.0f ms/step median, %.2fx alone (an even share of %d cores among %d busy "
-                        + "processes would be %.2fx)%n", neighbours, busy.medianMs(), busy.medianMs() / r.medianMs(), cores,
-                        neighbours + 1, Math.max(1.0, (neighbours + 1.0) * Math.min(cores, Engine.threads()) / cores));
+                System.out.printf("with %d CPU-bound neighbours: %.0f ms/step median (%.0f mean), %.2fx alone by the mean; "
+                        + "%d busy processes sharing %d cores evenly would make it %.2fx%n", neighbours, busy.medianMs(), busy.meanMs(),
+                        busy.meanMs() / r.meanMs(), neighbours + 1, cores, Math.max(1.0, (neighbours + 1.0) / cores));
             }
             return ExitCodes.OK;
         }

@@ -10,13 +10,16 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Engine {
     private static int threads;
+    private static boolean pinned; // the user chose the thread count: nothing adapts it
 
     private Engine() {}
 
     /** Loads the natives and uses {@code n} intra-op threads (0 = all cores); safe to call again. */
     public static synchronized void start(int n) {
         int wanted = n > 0 ? n : defaultThreads();
-        if (threads == 0) {
+        pinned |= n > 0;
+        boolean first = threads == 0;
+        if (first) {
             unpackNatives();
             Loader.load(torch.class);
             torch.set_num_interop_threads(1); // one step at a time: inter-op threads only add contention here
@@ -24,10 +27,21 @@ public final class Engine {
             // on every call and falls back to the same kernels anyway
             torch.globalContext().setUserEnabledNNPACK(false);
         }
-        if (threads != wanted) {
-            torch.set_num_threads(wanted);
-            threads = wanted;
-        }
+        if (threads != wanted) setThreads(wanted, !first);
+    }
+
+    private static void setThreads(int n, boolean blasToo) {
+        torch.set_num_threads(n);
+        if (blasToo && Native.available()) Native.blasThreads(n); // at the first start OMP_NUM_THREADS did it
+        threads = n;
+    }
+
+    /** Whether the user set the thread count (then {@link ThreadGovernor} leaves it alone). */
+    public static synchronized boolean pinned() { return pinned; }
+
+    /** Changes the intra-op threads of libtorch and its matrix multiply while running (the governor's lever). */
+    static synchronized void adapt(int n) {
+        if (threads != n) setThreads(n, true);
     }
 
     /**

@@ -68,6 +68,9 @@ final class Native {
     static native void adam(long w, long g, long m, long v, long n, float oneMinusB1, float b2, float oneMinusB2,
                             float eps, float alpha, float decay);
 
+    /** Sets the loaded OpenBLAS's threads; false where there is none. */
+    static native int blasThreads(int n);
+
     static long address(Tensor t) { return t.data_ptr().address(); }
 
     /** Daemon threads for kernels split by rows or ranges; the calling thread takes the first part itself. */

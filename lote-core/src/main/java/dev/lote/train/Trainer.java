@@ -4,6 +4,7 @@ import dev.lote.data.Batch;
 import dev.lote.data.BatchSequence;
 import dev.lote.data.Loader;
 import dev.lote.torch.Network;
+import dev.lote.torch.ThreadGovernor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,6 +59,7 @@ public final class Trainer {
         if (train.size() == 0) throw new IllegalArgumentException("No complete batch: " + train.files().size()
                 + " training images with batch size " + train.batchSize() + ". Use a smaller --batch-size or --keep-last-batch.");
         CallbackList callbacks = new CallbackList(history, console, this.callbacks);
+        ThreadGovernor governor = ThreadGovernor.forThisProcess(); // fewer threads while other processes hold the cores
         callbacks.onTrainBegin(epochs, train.size());
         for (int epoch = initialEpoch; epoch < epochs; epoch++) {
             network.seedEpoch(epoch);
@@ -68,9 +70,11 @@ public final class Trainer {
             double wait;
             try (Loader loader = new Loader(train.forEpoch(epoch), workers, prefetch)) {
                 for (int i = 0; loader.hasNext(); i++) {
+                    long stepStart = System.nanoTime();
                     Batch batch = loader.next();
                     // a batch is empty when every file was bad; with other ranks the step still joins their all-reduce
                     if (batch.size() > 0 || network.group() != null) mean.add(network.trainStep(batch));
+                    if (governor != null && network.group() == null) governor.stepTook((System.nanoTime() - stepStart) / 1e6);
                     Logs running = mean.logs("");
                     final int b = i;
                     callbacks.onBatchEnd(b, running);
@@ -86,6 +90,7 @@ public final class Trainer {
             callbacks.onDataWait(e, wait, seconds);
             if (callbacks.stopTraining()) break;
         }
+        if (governor != null) governor.release();
         callbacks.onTrainEnd(history);
         return history;
     }

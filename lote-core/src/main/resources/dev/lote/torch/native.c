@@ -56,3 +56,14 @@ JNIEXPORT void JNICALL Java_dev_lote_torch_Native_adam(JNIEnv *env, jclass cls, 
         g[i] = 0;
     }
 }
+
+/* Sets the threads of the OpenBLAS that libtorch loaded (it reads OMP_NUM_THREADS once, at load, and ignores
+ * at::set_num_threads). Returns 1, or 0 where no OpenBLAS is loaded. */
+JNIEXPORT jint JNICALL Java_dev_lote_torch_Native_blasThreads(JNIEnv *env, jclass cls, jint n) {
+    (void) env; (void) cls;
+    void *lib = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD);
+    void (*set)(int) = lib ? (void (*)(int)) dlsym(lib, "openblas_set_num_threads") : NULL;
+    if (!set) return 0;
+    set(n);
+    return 1;
+}
