@@ -24,14 +24,22 @@ public final class ThreadGovernor {
     private int filled, stepsOnOne, backoff = 60;
     private double bestFull = Double.POSITIVE_INFINITY, lastFull, lastOne;
     private boolean onOne, probing, contendedOk; // contendedOk: all threads won a probe despite the waiting
-    private long waitedAt = waited(), wallAt = System.nanoTime();
+    private final java.util.function.LongSupplier waitedNanos, clock;
+    private long waitedAt, wallAt;
 
-    private ThreadGovernor(int full) { this.full = full; }
+    /** {@code waitedNanos}: this process's threads' total time runnable without a core (-1: unknown); {@code clock}: ns. */
+    ThreadGovernor(int full, java.util.function.LongSupplier waitedNanos, java.util.function.LongSupplier clock) {
+        this.full = full;
+        this.waitedNanos = waitedNanos;
+        this.clock = clock;
+        waitedAt = waitedNanos.getAsLong();
+        wallAt = clock.getAsLong();
+    }
 
     /** A governor for the current thread count, or null where there is nothing to adapt (one thread, or pinned). */
     public static ThreadGovernor forThisProcess() {
         int n = Engine.threads();
-        return n > 1 && !Engine.pinned() ? new ThreadGovernor(n) : null;
+        return n > 1 && !Engine.pinned() ? new ThreadGovernor(n, ThreadGovernor::waited, System::nanoTime) : null;
     }
 
     /** Threads now in use. */
@@ -50,7 +58,7 @@ public final class ThreadGovernor {
         Arrays.sort(sorted);
         double median = Arrays.stream(window).sum() / WINDOW; // the mean: rare stalls of seconds are what busy machines cost
         filled = 0;
-        long now = System.nanoTime(), w = waited();
+        long now = clock.getAsLong(), w = waitedNanos.getAsLong();
         double waiting = w < 0 || waitedAt < 0 ? 0 : (double) (w - waitedAt) / Math.max(1, now - wallAt);
         waitedAt = w;
         wallAt = now;
