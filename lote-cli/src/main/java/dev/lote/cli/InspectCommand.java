@@ -54,7 +54,7 @@ final class InspectCommand implements Callable<Integer> {
                 r.badFiles().forEach((f, why) -> out.println("  " + f + ": " + why));
             }
             if (!r.notes().isEmpty()) {
-                out.println("Notes (" + r.notes().size() + " files decode and train, but a second reader has remarks; colours may be approximate):");
+                out.println("Notes (" + r.notes().size() + " files decode and train, but a decoder has remarks; colours or a few blocks may be off):");
                 r.notes().forEach((f, n) -> out.println("  " + f + ": " + String.join("; ", n)));
             }
             if (!r.duplicates().isEmpty()) {

@@ -77,6 +77,15 @@ public final class Decoder {
     /** Into {@code out} when given (then the result is null), else into a new {@link Pixels}. */
     private Pixels decode(byte[] bytes, Path name, int height, int width, Resize policy, byte[] out, int offset)
             throws BadImageException {
+        return decode(bytes, name, height, width, policy, out, offset, null);
+    }
+
+    /**
+     * {@code notes}: where the decoder's own messages about a file that decodes go ("Corrupt JPEG data: …"); when
+     * null they are printed once per file on stderr, with its name.
+     */
+    private Pixels decode(byte[] bytes, Path name, int height, int width, Resize policy, byte[] out, int offset, List<String> notes)
+            throws BadImageException {
         if (bytes.length == 0) throw new BadImageException(name, "empty file (0 bytes)");
         if (bytes.length > limits.maxFileBytes()) throw new BadImageException(name, String.format(Locale.ROOT,
                 "file is %.1f MB, over the limit of %.1f MB", bytes.length / 1048576.0, limits.maxFileBytes() / 1048576.0), true);
@@ -85,7 +94,14 @@ public final class Decoder {
         load();
         try (PointerScope scope = new PointerScope()) {
             int reduce = isJpeg(bytes) && height > 0 && reducedDecoding ? reduction(header, height, width, Orientation.of(bytes) >= 5) : 1;
-            Mat rgb = decodeOpenCv(file, bytes, header, reduce);
+            DecoderMessages.begin();
+            Mat rgb;
+            String message; // told only if the file decodes: a refusal's reason says enough
+            try {
+                rgb = decodeOpenCv(file, bytes, header, reduce);
+            } finally {
+                message = DecoderMessages.end();
+            }
             if (rgb == null) {
                 reduce = 1;
                 rgb = fromPixels(isJpeg(bytes) ? Orientation.apply(ImageIoDecoder.decode(file, bytes), Orientation.of(bytes))
@@ -99,6 +115,7 @@ public final class Decoder {
                                 + (reduce > 1 ? " (decoded at 1/" + reduce + ")" : ""));
             }
             if (greyFilledBottom(rgb)) throw new BadImageException(file, "corrupt data: the decoder filled the bottom rows with grey");
+            said(file, message, notes);
             Mat sized = height > 0 ? fit(rgb, height, width, policy) : rgb;
             Mat dense = sized.isContinuous() ? sized : sized.clone();
             int length = sized.rows() * sized.cols() * 3;
@@ -111,6 +128,17 @@ public final class Decoder {
             return new Pixels(sized.cols(), sized.rows(), pixels);
         } catch (RuntimeException e) { // C++ exceptions from OpenCV arrive as RuntimeException
             throw new BadImageException(file, "cannot decode (" + e.getMessage() + ")");
+        }
+    }
+
+    private static final java.util.Set<Path> TOLD = java.util.concurrent.ConcurrentHashMap.newKeySet(); // files whose messages were printed
+
+    private static void said(Path file, String message, List<String> notes) {
+        if (message == null || (notes == null && (TOLD.size() >= 100_000 || !TOLD.add(file)))) return;
+        for (String line : message.split("\\R")) {
+            if (line.isBlank()) continue;
+            if (notes != null) notes.add("the decoder says: " + line.strip());
+            else System.err.println("lote: " + file + ": the decoder says: " + line.strip());
         }
     }
 
@@ -132,8 +160,8 @@ public final class Decoder {
 
     /** {@link #verify(Path)} on bytes already read. */
     public List<String> verify(byte[] bytes, Path name) throws BadImageException {
-        decode(bytes, name, 0, 0, Resize.STRETCH, null, 0); // as training decodes it, at its own size
         List<String> notes = new ArrayList<>();
+        decode(bytes, name, 0, 0, Resize.STRETCH, null, 0, notes); // as training decodes it, at its own size
         try {
             ImageIoDecoder.decode(name, bytes);
         } catch (BadImageException e) {

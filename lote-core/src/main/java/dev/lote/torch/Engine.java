@@ -64,7 +64,7 @@ public final class Engine {
 
     /** "on", or "off (why)": Lote's own compiled kernels (the fused first block, Adam in one pass). */
     public static String nativeKernels() {
-        return Native.available() ? "on" : !Native.enabled ? "off (LOTE_NATIVE=0)" : "off (" + Native.unavailable() + ")";
+        return Native.available() ? "on" : "off (" + Native.unavailable() + ")";
     }
 
     /** OMP_NUM_THREADS when set (as launchers set it for each of several processes), else one per core. */

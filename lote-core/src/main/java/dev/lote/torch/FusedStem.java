@@ -71,7 +71,7 @@ final class FusedStem {
     private static long[] library(int c, int k, int f, int p) {
         if (!Native.available()) return null;
         return LIBRARIES.computeIfAbsent(c + "-" + k + "-" + f + "-" + p, key -> {
-            java.nio.file.Path lib = Native.compile("stem.c", List.of("-DSTEM_C=" + c, "-DSTEM_K=" + k, "-DSTEM_F=" + f, "-DSTEM_P=" + p));
+            java.nio.file.Path lib = dev.lote.natives.NativeCode.compile(FusedStem.class, "stem.c", List.of("-DSTEM_C=" + c, "-DSTEM_K=" + k, "-DSTEM_F=" + f, "-DSTEM_P=" + p));
             if (lib == null) return null;
             long fw = Native.symbol(lib.toString(), "lote_stem_forward"), bw = Native.symbol(lib.toString(), "lote_stem_backward");
             return fw == 0 || bw == 0 ? null : new long[] {fw, bw};
@@ -167,7 +167,7 @@ final class FusedStem {
         List<Future<Integer>> others = new ArrayList<>();
         for (int t = 1; t < parts; t++) {
             int id = t, r0 = (int) ((long) total * t / parts), r1 = (int) ((long) total * (t + 1) / parts);
-            others.add(Native.pool().submit(() -> rows.run(r0, r1, id)));
+            others.add(dev.lote.natives.NativeCode.pool().submit(() -> rows.run(r0, r1, id)));
         }
         boolean ok = rows.run(0, (int) ((long) total / parts), 0) == 1;
         for (Future<Integer> f : others) {

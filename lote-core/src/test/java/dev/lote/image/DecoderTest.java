@@ -292,6 +292,31 @@ class DecoderTest {
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
 
+    /** Issue 13: libjpeg's stderr warnings about a file that still decodes become that file's notes, named. */
+    @Test
+    void libjpegsWarningsBelongToTheirFile() throws Exception {
+        if (dev.lote.natives.NativeCode.compile(DecoderMessages.class, "messages.c", List.of()) == null) {
+            String why = "no native code here: " + dev.lote.natives.NativeCode.unavailable();
+            if ("required".equals(System.getenv("LOTE_NATIVE_TESTS"))) throw new AssertionError(why);
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
+        }
+        Path photo = Files.list(Images.sampleFolder(dir.resolve("warn"), 2, 1, 192, 256).resolve("0")).findFirst().orElseThrow();
+        byte[] good = Files.readAllBytes(photo);
+        assertTrue(decoder.verify(good, photo).isEmpty(), "a clean photo has no notes");
+        int scan = indexOf(good, (byte) 0xff, (byte) 0xda);
+        byte[] bad = new byte[good.length + 3]; // three stray bytes before the scan's marker: libjpeg warns and decodes on
+        System.arraycopy(good, 0, bad, 0, scan);
+        System.arraycopy(good, scan, bad, scan + 3, good.length - scan);
+        Path file = Files.write(dir.resolve("stray.jpg"), bad);
+        assertEquals("the decoder says: Corrupt JPEG data: 3 extraneous bytes before marker 0xda", decoder.verify(bad, file).get(0));
+        assertEquals(192 * 256 * 3, decoder.read(file).rgb().length, "and it decodes");
+    }
+
+    private static int indexOf(byte[] b, byte x, byte y) {
+        for (int i = 0; i + 1 < b.length; i++) if (b[i] == x && b[i + 1] == y) return i;
+        throw new AssertionError("no scan in the JPEG");
+    }
+
     /** 32-bit samples (scientific TIFFs) scale by 2^32 − 1, not by (1 << 32) − 1 = 0. */
     @Test
     void thirtyTwoBitSamplesScaleToEightBits() {

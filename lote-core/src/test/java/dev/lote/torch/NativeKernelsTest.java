@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class NativeKernelsTest {
     @AfterEach
-    void nativeBackOn() { Native.enabled = true; }
+    void nativeBackOn() { dev.lote.natives.NativeCode.enabled = true; }
 
     @ParameterizedTest(name = "{0}x{1}, depthwise {2} {3}, 1x1 to {4} {5}, pool {6}, weight decay {7}")
     @CsvSource({
@@ -41,7 +41,7 @@ class NativeKernelsTest {
         "12, 20, 3, RELU, 16, LINEAR, 3, 0",
     })
     void theFusedFirstBlockAndAdamTrainAsLibtorchsOpsDo(int h, int w, int k, Activation a1, int filters, Activation a2, int pool, double decay) {
-        Native.enabled = true;
+        dev.lote.natives.NativeCode.enabled = true;
         if (!Native.available()) { // a user's machine without a C compiler: Lote runs on libtorch's ops alone
             String why = "native kernels unavailable: " + Native.unavailable();
             if ("required".equals(System.getenv("LOTE_NATIVE_TESTS"))) throw new AssertionError(why);
@@ -74,7 +74,7 @@ class NativeKernelsTest {
     private record Run(List<Double> losses, float[][] predictions, Map<String, float[]> weights) {}
 
     private static Run train(Sequential spec, List<Batch> batches, double decay, boolean nativeKernels) {
-        Native.enabled = nativeKernels;
+        dev.lote.natives.NativeCode.enabled = nativeKernels;
         try (Network net = Network.build(spec, 3)) {
             assertEquals(nativeKernels, net.fusesFirstBlock());
             net.optimizer(new Adam(3e-3).withWeightDecay(decay));
