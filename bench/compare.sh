@@ -5,11 +5,14 @@
 #   bench/compare.sh [DIR] [STEPS]
 #
 # DIR: class folders of JPEGs (default: 14 classes x 100 synthetic 768x1024 JPEGs from `lote sample-data`).
-# STEPS: steps timed in memory (default 20). PYTHON: a Python with PyTorch (default /tmp/venv/bin/python, where pip
+# STEPS: steps timed in memory (default 20). With TensorFlow and Keras in PYTHON, a last row compares the default
+# recipe (small-cnn at 96x128, batch 32, the decoded cache) with ../shared/peers/keras_recipe.py over EPOCHS epochs
+# (default 6): median ms/step of the epochs after the first, as images/s. PYTHON: a Python with PyTorch (default /tmp/venv/bin/python, where pip
 # installs PyTorch 2.13 from the local wheel; else Debian's /usr/bin/python3 with PyTorch 1.13; the table names it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 peer="$root/../shared/peers/torch_peer.py"
+keras_peer="$root/../shared/peers/keras_recipe.py"
 [[ -f "$peer" ]] || { echo "compare: the peer $peer is missing" >&2; exit 2; }
 dir="${1:-}"
 steps="${2:-20}"
@@ -47,3 +50,19 @@ printf '%-44s %12s %12s %8s %8s\n' "work" "Lote" "PyTorch" "ratio" "target"
 printf '%-44s %9s ms %9s ms %7.2fx %8s\n' "notebook step (in memory, ms/step)" "$lote_ms" "$peer_ms" "$(awk -v a="$lote_ms" -v b="$peer_ms" 'BEGIN{print a/b}')" "<= 0.40x"
 printf '%-44s %12s %12s %7.2fx %8s\n' "notebook epoch end to end (images/s)" "$lote_ips" "$peer_epoch_ips" "$(awk -v a="$lote_ips" -v b="$peer_epoch_ips" 'BEGIN{print a/b}')" ">= 2.5x"
 printf '%-44s %9s GB %9s GB %7.2fx %8s\n' "peak RSS of that epoch (PyTorch: all processes)" "$lote_rss" "$peer_rss" "$(awk -v a="$lote_rss" -v b="$peer_rss" 'BEGIN{print a/b}')" "<= 1.0x"
+
+# 3. the default recipe against Keras' idiomatic one, where this Python has TensorFlow
+if "$python" -c 'import tensorflow, keras' 2>/dev/null; then
+  epochs="${EPOCHS:-6}"
+  steady() { sed -n "$1" | tail -n +2 | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+  lote_rec=$("$root/lote" train "$dir" --epochs "$epochs" --no-summary --no-report --cache "$work/cache" -o "$work/r.lote" \
+    | steady 's/.* \([0-9.]*\)ms\/step .*/\1/p')
+  keras_rec=$(TF_CPP_MIN_LOG_LEVEL=3 "${peer_env[@]}" "$python" "$keras_peer" "$dir" --epochs "$epochs" --patience "$epochs" 2>/dev/null \
+    | steady 's/.* - \([0-9.]*\)ms\/step - .*/\1/p')
+  lote_rec_ips=$(awk -v ms="$lote_rec" 'BEGIN { printf "%.1f", 32000 / ms }')
+  keras_rec_ips=$(awk -v ms="$keras_rec" 'BEGIN { printf "%.1f", 32000 / ms }')
+  printf '%-44s %12s %12s %7.2fx %8s\n' "default recipe, steady epochs (images/s; Keras)" "$lote_rec_ips" "$keras_rec_ips" \
+    "$(awk -v a="$lote_rec_ips" -v b="$keras_rec_ips" 'BEGIN{print a/b}')" ">= 2x"
+else
+  echo "default recipe against Keras: skipped ($python has no TensorFlow and Keras; pip installs tensorflow-cpu and keras)"
+fi

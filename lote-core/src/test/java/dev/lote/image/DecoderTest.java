@@ -295,11 +295,7 @@ class DecoderTest {
     /** Issue 13: libjpeg's stderr warnings about a file that still decodes become that file's notes, named. */
     @Test
     void libjpegsWarningsBelongToTheirFile() throws Exception {
-        if (dev.lote.natives.NativeCode.compile(DecoderMessages.class, "messages.c", List.of()) == null) {
-            String why = "no native code here: " + dev.lote.natives.NativeCode.unavailable();
-            if ("required".equals(System.getenv("LOTE_NATIVE_TESTS"))) throw new AssertionError(why);
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
-        }
+        dev.lote.testing.NativeCodeTests.require(dev.lote.natives.NativeCode.compile(DecoderMessages.class, "messages.c", List.of()) != null);
         Path photo = Files.list(Images.sampleFolder(dir.resolve("warn"), 2, 1, 192, 256).resolve("0")).findFirst().orElseThrow();
         byte[] good = Files.readAllBytes(photo);
         assertTrue(decoder.verify(good, photo).isEmpty(), "a clean photo has no notes");

@@ -15,13 +15,13 @@ import dev.lote.nn.MaxPooling2D;
 import dev.lote.nn.Padding;
 import dev.lote.nn.Sequential;
 import dev.lote.nn.Shape;
+import dev.lote.testing.NativeCodeTests;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -42,11 +42,7 @@ class NativeKernelsTest {
     })
     void theFusedFirstBlockAndAdamTrainAsLibtorchsOpsDo(int h, int w, int k, Activation a1, int filters, Activation a2, int pool, double decay) {
         dev.lote.natives.NativeCode.enabled = true;
-        if (!Native.available()) { // a user's machine without a C compiler: Lote runs on libtorch's ops alone
-            String why = "native kernels unavailable: " + Native.unavailable();
-            if ("required".equals(System.getenv("LOTE_NATIVE_TESTS"))) throw new AssertionError(why);
-            Assumptions.assumeTrue(false, why);
-        }
+        NativeCodeTests.require(Native.available());
         Shape in = Shape.image(h, w, 3);
         Sequential spec = new Sequential(in, List.of(new DepthwiseConv2D(k).padding(Padding.SAME).activation(a1),
                 new Conv2D(filters, 1).activation(a2), new MaxPooling2D(pool), new Flatten(), new Dense(4).activation(Activation.SOFTMAX)));
