@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile inputs against what has landed, one line per case (issue 13): decompression bombs, a model file that lies
-# about its arrays, a slow-upload attack on `lote serve`, and an image deleted while training runs.
+# about its arrays, libjpeg's warnings on stderr, a slow-upload attack on `lote serve`, and an image deleted while
+# training runs.
 #   bench/hostile.sh [WORKDIR]
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,12 @@ with zipfile.ZipFile(f"{w}/liar.lote", "w") as out:
         if n == "weights/dense/kernel.f32":
             data = struct.pack("<I", 0x7fffffff) + data[4:]        # claims 8 GB
         out.writestr(n, data)
+import glob, os
+good = open(sorted(glob.glob(f"{w}/data/0/*.jpg"))[0], "rb").read()
+sos = good.index(b"\xff\xda")
+os.makedirs(f"{w}/odd/a", exist_ok=True); os.makedirs(f"{w}/odd/b", exist_ok=True)
+open(f"{w}/odd/a/stray.jpg", "wb").write(good[:sos] + b"\0\0\0" + good[sos:])   # libjpeg warns, decodes on
+open(f"{w}/odd/b/clean.jpg", "wb").write(good)
 PY
 
 case_line() { printf '%-44s %s\n' "$1" "$2"; }
@@ -34,6 +41,9 @@ start=$(date +%s.%N); out=$(./lote predict "$work/m.lote" "$work/deep.png" 2>&1)
 case_line "$(( $(stat -c %s "$work/deep.png") / 1024 )) KB 16-bit RGBA PNG, 49 MP" "$(echo "$out" | grep -o 'header declares[^)]*' | head -1 | cut -c1-90); $(echo "$end - $start" | bc | cut -c1-4) s"
 out=$(./lote predict "$work/liar.lote" "$work/data/0/0_0.jpg" 2>&1); code=$?
 case_line "model file claiming a 2^31-value array" "exit $code: $(echo "$out" | tail -1 | sed 's/.*(//; s/)$//' | cut -c1-80)"
+
+./lote inspect "$work/odd" > "$work/inspect.out" 2> "$work/inspect.err"
+case_line "JPEG with 3 stray bytes before its scan" "inspect: $(grep -o 'stray.jpg: the decoder says: [^;]*' "$work/inspect.out" | head -1); unnamed stderr lines: $(grep -vc 'stray.jpg' "$work/inspect.err")"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 ./lote serve "$work/m.lote" --port "$port" > "$work/serve.log" 2>&1 &
