@@ -106,12 +106,16 @@ final class BenchCommand implements Runnable {
         @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds; the fastest of each is kept (default: ${DEFAULT-VALUE}).")
         int rounds;
 
+        @Option(names = "--image-size", converter = ShapeConverter.class, paramLabel = "HxW",
+                description = "The model's input size the images are decoded to (default: the first image's size; the default recipe's is 96x128).")
+        Shape imageSize;
+
         @Override public Integer call() throws Exception {
             Engine.start(0);
             ImageFolder folder = ImageFolder.scan(dataDir);
             List<Path> files = folder.files();
             dev.lote.image.Header h = new dev.lote.image.Decoder().header(files.get(0));
-            Shape shape = Shape.image(h.height(), h.width(), 3);
+            Shape shape = imageSize != null ? Shape.image(imageSize.height(), imageSize.width(), 3) : Shape.image(h.height(), h.width(), 3);
             int n = steps > 0 ? Math.min(files.size(), steps * batchSize) : files.size();
             BatchSequence seq = new BatchSequence(Split.files(folder.samples()), Split.labels(folder.samples()), batchSize, shape)
                     .seed(1).forEpoch(0);
