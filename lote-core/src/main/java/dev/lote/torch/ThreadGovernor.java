@@ -12,7 +12,8 @@ import java.util.Arrays;
  * median step stays within 1.5× the best seen, nothing happens (so alone it costs nothing). Otherwise one window
  * runs on one thread, and the faster setting stays. On one thread it tries all threads again after 60 steps, then
  * 120, 240 … while one thread keeps winning (a probe that stalls ends after one step), and at once when nothing waits for a core any more (the neighbours
- * left). A thread count the user chose ({@link Engine#pinned()}) is never changed.
+ * left). A thread count the user chose ({@link Engine#pinned()}) is never changed. Thread counts change how sums
+ * round, so a run it adapts is not bit-identical to one it did not: pin the count for exact reruns and resumes.
  */
 public final class ThreadGovernor {
     private static final int WINDOW = 5;
@@ -36,10 +37,14 @@ public final class ThreadGovernor {
         wallAt = clock.getAsLong();
     }
 
-    /** A governor for the current thread count, or null where there is nothing to adapt (one thread, or pinned). */
+    /**
+     * A governor for the current thread count, or null where there is nothing to adapt: one thread, a count the user
+     * chose, or {@code LOTE_ADAPTIVE_THREADS=0}.
+     */
     public static ThreadGovernor forThisProcess() {
         int n = Engine.threads();
-        return n > 1 && !Engine.pinned() ? new ThreadGovernor(n, ThreadGovernor::waited, System::nanoTime) : null;
+        boolean off = "0".equals(System.getenv("LOTE_ADAPTIVE_THREADS"));
+        return n > 1 && !Engine.pinned() && !off ? new ThreadGovernor(n, ThreadGovernor::waited, System::nanoTime) : null;
     }
 
     /** Threads now in use. */
