@@ -46,7 +46,7 @@ final class FusedStem {
         depthwiseBias = dww.has("bias") ? dww.get("bias") : null;
         pointwise = pww.get("kernel");
         pointwiseBias = pww.has("bias") ? pww.get("bias") : null;
-        trains = dww.trains() && pww.trains() && depthwise.requires_grad();
+        trains = depthwise.requires_grad() || pointwise.requires_grad(); // either layer may be frozen alone
         forwardFn = fns[0];
         backwardFn = fns[1];
     }
@@ -118,9 +118,14 @@ final class FusedStem {
             Tensor dwp = sum.narrow(0, kk + channels, (long) filters * channels).view(filters, channels, 1, 1);
             Tensor dbp = sum.narrow(0, kk + channels + (long) filters * channels, filters);
             // the gradients reach .grad through autograd, which creates or adds to it as for any other weight
-            Tensor surrogate = depthwise.mul(dwd).sum().add(pointwise.mul(dwp).sum());
-            if (depthwiseBias != null) surrogate = surrogate.add(depthwiseBias.mul(dbd).sum());
-            if (pointwiseBias != null) surrogate = surrogate.add(pointwiseBias.mul(dbp).sum());
+            Tensor surrogate = null;
+            Tensor[][] pairs = {{depthwise, dwd}, {depthwiseBias, dbd}, {pointwise, dwp}, {pointwiseBias, dbp}};
+            for (Tensor[] p : pairs) {
+                if (p[0] == null || !p[0].requires_grad()) continue; // no bias, or a frozen layer
+                Tensor term = p[0].mul(p[1]).sum();
+                surrogate = surrogate == null ? term : surrogate.add(term);
+            }
+            if (surrogate == null) return;
             surrogate.backward();
         }
     }

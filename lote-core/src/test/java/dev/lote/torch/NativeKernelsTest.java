@@ -34,17 +34,19 @@ class NativeKernelsTest {
     @AfterEach
     void nativeBackOn() { dev.lote.natives.NativeCode.enabled = true; }
 
-    @ParameterizedTest(name = "{0}x{1}, depthwise {2} {3}, 1x1 to {4} {5}, pool {6}, weight decay {7}")
+    @ParameterizedTest(name = "{0}x{1}, depthwise {2} {3}, 1x1 to {4} {5}, pool {6}, weight decay {7}, depthwise frozen {8}")
     @CsvSource({
-        "13, 17, 3, RELU, 8, RELU, 3, 0",
-        "10, 9, 5, LINEAR, 16, RELU, 2, 0.01",
-        "12, 20, 3, RELU, 16, LINEAR, 3, 0",
+        "13, 17, 3, RELU, 8, RELU, 3, 0, false",
+        "10, 9, 5, LINEAR, 16, RELU, 2, 0.01, false",
+        "12, 20, 3, RELU, 16, LINEAR, 3, 0, false",
+        "12, 12, 3, RELU, 16, RELU, 3, 0, true",
     })
-    void theFusedFirstBlockAndAdamTrainAsLibtorchsOpsDo(int h, int w, int k, Activation a1, int filters, Activation a2, int pool, double decay) {
+    void theFusedFirstBlockAndAdamTrainAsLibtorchsOpsDo(int h, int w, int k, Activation a1, int filters, Activation a2, int pool,
+                                                        double decay, boolean frozen) {
         dev.lote.natives.NativeCode.enabled = true;
         NativeCodeTests.require(Native.available());
         Shape in = Shape.image(h, w, 3);
-        Sequential spec = new Sequential(in, List.of(new DepthwiseConv2D(k).padding(Padding.SAME).activation(a1),
+        Sequential spec = new Sequential(in, List.of(new DepthwiseConv2D(k).padding(Padding.SAME).activation(a1).trainable(!frozen),
                 new Conv2D(filters, 1).activation(a2), new MaxPooling2D(pool), new Flatten(), new Dense(4).activation(Activation.SOFTMAX)));
         Random r = new Random(7);
         List<Batch> batches = new ArrayList<>();
@@ -65,6 +67,11 @@ class NativeKernelsTest {
             for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-4 * scale + 1e-7, e.getKey() + "[" + i + "]");
         }
         assertTrue(ops.weights.values().stream().anyMatch(v -> v.length > 0), "weights compared");
+        try (Network fresh = Network.build(spec, 3)) { // the 1x1 kernel trained either way; a frozen depthwise did not
+            Map<String, float[]> start = fresh.weightValues();
+            assertFalse(java.util.Arrays.equals(start.get("conv2d/kernel"), fused.weights.get("conv2d/kernel")));
+            assertEquals(frozen, java.util.Arrays.equals(start.get("depthwise_conv2d/depthwise_kernel"), fused.weights.get("depthwise_conv2d/depthwise_kernel")));
+        }
     }
 
     private record Run(List<Double> losses, float[][] predictions, Map<String, float[]> weights) {}
