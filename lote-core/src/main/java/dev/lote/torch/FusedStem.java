@@ -1,10 +1,12 @@
 package dev.lote.torch;
 
+import dev.lote.natives.NativeCode;
 import dev.lote.nn.Activation;
 import dev.lote.nn.Conv2D;
 import dev.lote.nn.DepthwiseConv2D;
 import dev.lote.nn.MaxPooling2D;
 import dev.lote.nn.Padding;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +73,7 @@ final class FusedStem {
     private static long[] library(int c, int k, int f, int p) {
         if (!Native.available()) return null;
         return LIBRARIES.computeIfAbsent(c + "-" + k + "-" + f + "-" + p, key -> {
-            java.nio.file.Path lib = dev.lote.natives.NativeCode.compile(FusedStem.class, "stem.c", List.of("-DSTEM_C=" + c, "-DSTEM_K=" + k, "-DSTEM_F=" + f, "-DSTEM_P=" + p));
+            Path lib = NativeCode.compile(FusedStem.class, "stem.c", List.of("-DSTEM_C=" + c, "-DSTEM_K=" + k, "-DSTEM_F=" + f, "-DSTEM_P=" + p));
             if (lib == null) return null;
             long fw = Native.symbol(lib.toString(), "lote_stem_forward"), bw = Native.symbol(lib.toString(), "lote_stem_backward");
             return fw == 0 || bw == 0 ? null : new long[] {fw, bw};
@@ -172,7 +174,7 @@ final class FusedStem {
         List<Future<Integer>> others = new ArrayList<>();
         for (int t = 1; t < parts; t++) {
             int id = t, r0 = (int) ((long) total * t / parts), r1 = (int) ((long) total * (t + 1) / parts);
-            others.add(dev.lote.natives.NativeCode.pool().submit(() -> rows.run(r0, r1, id)));
+            others.add(NativeCode.pool().submit(() -> rows.run(r0, r1, id)));
         }
         boolean ok = rows.run(0, (int) ((long) total / parts), 0) == 1;
         for (Future<Integer> f : others) {
@@ -187,5 +189,4 @@ final class FusedStem {
         }
         if (!ok) throw new OutOfMemoryError("The fused first block could not allocate its row buffers.");
     }
-
 }

@@ -1,5 +1,6 @@
 package dev.lote.torch;
 
+import dev.lote.natives.NativeCode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,7 +37,7 @@ final class NativeAdam {
         List<Future<?>> others = new ArrayList<>();
         for (int p = 1; p < parts; p++) {
             long from = n * p / parts, count = n * (p + 1) / parts - from;
-            others.add(dev.lote.natives.NativeCode.pool().submit(() -> run(a, from, count, b1, b2, eps, alpha, decay)));
+            others.add(NativeCode.pool().submit(() -> run(a, from, count, b1, b2, eps, alpha, decay)));
         }
         run(a, 0, n / parts, b1, b2, eps, alpha, decay);
         for (Future<?> f : others) {
