@@ -8,11 +8,12 @@ import java.util.Arrays;
  * epoch of the notebook's job beside two busy loops took 7.7× as long as alone with 2 threads, 2.1× with 1.
  *
  * <p>It watches training steps in windows of {@value #WINDOW}: their wall time (loader wait included) and how long
- * this process's threads sat runnable without a core (Linux's schedstat). While that wait stays small and the
- * median step stays within 1.5× the best seen, nothing happens (so alone it costs nothing). Otherwise one window
- * runs on one thread, and the faster setting stays. On one thread it tries all threads again after 60 steps, then
- * 120, 240 … while one thread keeps winning (a probe that stalls ends after one step), and at once when nothing waits for a core any more (the neighbours
- * left). A thread count the user chose ({@link Engine#pinned()}) is never changed. Thread counts change how sums
+ * this process's threads sat runnable without a core (Linux's schedstat). While that wait stays small and a
+ * window's mean step stays within 1.5× the best seen, nothing happens (so alone it costs nothing). Otherwise one
+ * window runs on one thread, and the faster setting stays. On one thread it tries all threads again after 60 steps,
+ * then 120, 240 … while one thread keeps winning (a probe that stalls ends after one step), and at once when nothing
+ * waits for a core any more (the neighbours left). A thread count the user chose ({@link Engine#pinned()}) is never
+ * changed. Thread counts change how sums
  * round, so a run it adapts is not bit-identical to one it did not: pin the count for exact reruns and resumes.
  */
 public final class ThreadGovernor {
@@ -59,28 +60,27 @@ public final class ThreadGovernor {
             Arrays.fill(window, ms);
         }
         if (filled < WINDOW) return;
-        double[] sorted = window.clone();
-        Arrays.sort(sorted);
-        double median = Arrays.stream(window).sum() / WINDOW; // the mean: rare stalls of seconds are what busy machines cost
+        double mean = Arrays.stream(window).sum() / WINDOW; // not the median: rare stalls of seconds are what busy machines cost
         filled = 0;
         long now = clock.getAsLong(), w = waitedNanos.getAsLong();
-        double waiting = w < 0 || waitedAt < 0 ? 0 : (double) (w - waitedAt) / Math.max(1, now - wallAt);
+        // unknown (NaN) where the kernel does not say, or threads that ended took their counts with them
+        double waiting = w < 0 || waitedAt < 0 || w < waitedAt ? Double.NaN : (double) (w - waitedAt) / Math.max(1, now - wallAt);
         waitedAt = w;
         wallAt = now;
-        if (DEBUG) System.err.printf("threads %d: mean step %.0f ms, %.2f cores' worth of threads waiting for a core%n", threads(), median, waiting);
+        if (DEBUG) System.err.printf("threads %d: mean step %.0f ms, %.2f cores' worth of threads waiting for a core%n", threads(), mean, waiting);
         if (!onOne) {
             if (probing) { // back on all threads to see whether the neighbours left
                 probing = false;
-                if (median > lastOne) {
+                if (mean > lastOne) {
                     backoff = Math.min(backoff * 2, 960);
                     use(true);
                     return;
                 }
                 backoff = 60;
             }
-            bestFull = Math.min(bestFull, median);
-            lastFull = median;
-            if (median > SLOWER * bestFull || (waiting > CONTENDED && !contendedOk)) {
+            bestFull = Math.min(bestFull, mean);
+            lastFull = mean;
+            if (mean > SLOWER * bestFull || (waiting > CONTENDED && !contendedOk)) {
                 probing = true;
                 use(true);
             }
@@ -88,18 +88,18 @@ public final class ThreadGovernor {
         }
         if (probing) { // the first window on one thread
             probing = false;
-            if (median >= lastFull) { // one thread is no better: stay, and do not probe again at once for this
+            if (mean >= lastFull) { // one thread is no better: stay, and do not probe again at once for this
                 use(false);
                 bestFull = Math.max(bestFull, lastFull / SLOWER);
                 contendedOk = true;
                 return;
             }
-            lastOne = median;
+            lastOne = mean;
             stepsOnOne = 0;
             return;
         }
         boolean freed = waiting < FREE;
-        lastOne = Math.min(lastOne, median);
+        lastOne = Math.min(lastOne, mean);
         if (freed || stepsOnOne >= backoff) {
             probing = true;
             use(false);
