@@ -17,7 +17,10 @@ public final class StepBench {
 
     private StepBench() {}
 
-    public static Result run(Model spec, int batchSize, int warmup, int steps, long seed) {
+    public static Result run(Model spec, int batchSize, int warmup, int steps, long seed) { return run(spec, batchSize, warmup, steps, seed, false); }
+
+    /** {@code adapt}: let the thread governor act as training would (for the run beside busy neighbours). */
+    public static Result run(Model spec, int batchSize, int warmup, int steps, long seed, boolean adapt) {
         Shape s = spec.inputShape();
         Random r = new Random(seed);
         byte[] pixels = new byte[Math.toIntExact(batchSize * s.size())];
@@ -28,7 +31,7 @@ public final class StepBench {
         try (Network net = Network.build(spec, seed)) {
             for (int i = 0; i < warmup; i++) net.trainStep(batch);
             net.takePhaseMillis();
-            dev.lote.torch.ThreadGovernor governor = dev.lote.torch.ThreadGovernor.forThisProcess(); // as training adapts
+            dev.lote.torch.ThreadGovernor governor = adapt ? dev.lote.torch.ThreadGovernor.forThisProcess() : null; // as training adapts
             for (int i = 0; i < steps; i++) {
                 long t = System.nanoTime();
                 net.trainStep(batch);

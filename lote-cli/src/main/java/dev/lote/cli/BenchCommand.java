@@ -73,7 +73,7 @@ final class BenchCommand implements Runnable {
             if (neighbours > 0) {
                 StepBench.Result busy;
                 try (StepBench.Neighbours n = StepBench.Neighbours.start(neighbours)) {
-                    busy = StepBench.run(m, batchSize, warmup, steps, 42);
+                    busy = StepBench.run(m, batchSize, warmup, steps, 42, true);
                 }
                 int cores = Runtime.getRuntime().availableProcessors();
                 System.out.printf("with %d CPU-bound neighbours: %.0f ms/step median (%.0f mean), %.2fx alone by the mean; "
