@@ -64,8 +64,37 @@ public final class NativeCode {
                 + "and libjpeg's messages reach stderr without a file name");
     }
 
-    /** Daemon threads for kernels split by rows or ranges; the calling thread takes the first part itself. */
-    public static synchronized ExecutorService pool() {
+    /** One range of a split job: {@code [from, to)}, the {@code index}-th of the parts; false when it failed. */
+    public interface Part {
+        boolean run(long from, long to, int index);
+    }
+
+    /**
+     * Splits {@code [0, total)} into {@code parts} ranges run at once on daemon threads, the caller taking the first;
+     * true when every part returned true. {@code what} names the job in errors.
+     */
+    public static boolean inParts(int parts, long total, Part part, String what) {
+        List<java.util.concurrent.Future<Boolean>> others = new ArrayList<>();
+        for (int p = 1; p < parts; p++) {
+            int index = p;
+            long from = total * p / parts, to = total * (p + 1) / parts;
+            others.add(pool().submit(() -> part.run(from, to, index)));
+        }
+        boolean ok = part.run(0, total / parts, 0);
+        for (java.util.concurrent.Future<Boolean> f : others) {
+            try {
+                ok &= f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted in " + what + ".", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(Character.toUpperCase(what.charAt(0)) + what.substring(1) + " failed: " + e.getCause(), e.getCause());
+            }
+        }
+        return ok;
+    }
+
+    private static synchronized ExecutorService pool() {
         if (pool == null) {
             pool = Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "lote-native");

@@ -7,11 +7,9 @@ import dev.lote.nn.DepthwiseConv2D;
 import dev.lote.nn.MaxPooling2D;
 import dev.lote.nn.Padding;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -167,26 +165,11 @@ final class FusedStem {
         int run(int r0, int r1, int thread);
     }
 
-    /** Splits the (image, pool row) rows of x into {@code threads} parts, run at once (the caller runs the first). */
+    /** Splits the (image, pool row) rows of x over {@code threads} threads. */
     private void run(Tensor nhwc, int threads, Rows rows) {
         int total = (int) nhwc.size(0) * ((int) nhwc.size(1) / poolSize);
-        int parts = Math.max(1, Math.min(threads, total));
-        List<Future<Integer>> others = new ArrayList<>();
-        for (int t = 1; t < parts; t++) {
-            int id = t, r0 = (int) ((long) total * t / parts), r1 = (int) ((long) total * (t + 1) / parts);
-            others.add(NativeCode.pool().submit(() -> rows.run(r0, r1, id)));
-        }
-        boolean ok = rows.run(0, (int) ((long) total / parts), 0) == 1;
-        for (Future<Integer> f : others) {
-            try {
-                ok &= f.get() == 1;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted in the fused first block.", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("The fused first block failed: " + e.getCause(), e.getCause());
-            }
-        }
+        boolean ok = NativeCode.inParts(Math.max(1, Math.min(threads, total)), total,
+                (from, to, t) -> rows.run((int) from, (int) to, t) == 1, "the fused first block");
         if (!ok) throw new OutOfMemoryError("The fused first block could not allocate its row buffers.");
     }
 }

@@ -1,11 +1,7 @@
 package dev.lote.torch;
 
 import dev.lote.natives.NativeCode;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -34,27 +30,13 @@ final class NativeAdam {
         long n = w.numel();
         long[] a = {Native.address(w), Native.address(g), Native.address(m), Native.address(v)};
         int parts = (int) Math.max(1, Math.min(Math.max(1, torch.get_num_threads()), n / PART));
-        List<Future<?>> others = new ArrayList<>();
-        for (int p = 1; p < parts; p++) {
-            long from = n * p / parts, count = n * (p + 1) / parts - from;
-            others.add(NativeCode.pool().submit(() -> run(a, from, count, b1, b2, eps, alpha, decay)));
-        }
-        run(a, 0, n / parts, b1, b2, eps, alpha, decay);
-        for (Future<?> f : others) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted in Adam's update.", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("Adam's update failed: " + e.getCause(), e.getCause());
-            }
-        }
+        NativeCode.inParts(parts, n, (from, to, i) -> run(a, from, to - from, b1, b2, eps, alpha, decay), "Adam's update");
     }
 
-    private static void run(long[] a, long from, long count, double b1, double b2, double eps, double alpha, double decay) {
+    private static boolean run(long[] a, long from, long count, double b1, double b2, double eps, double alpha, double decay) {
         long off = 4 * from;
         Native.adam(a[0] + off, a[1] + off, a[2] + off, a[3] + off, count, (float) (1 - b1), (float) b2, (float) (1 - b2),
                 (float) eps, (float) alpha, (float) decay);
+        return true;
     }
 }

@@ -174,17 +174,14 @@ public final class Network implements AutoCloseable {
         /** Symmetric ZeroPadding2D (rows, columns) read only by a "valid" convolution called once: fused into it. */
         private static int[] fusablePad(Model model, int i, int[] readers, Map<Layer, Integer> callsOf) {
             Model.Call c = model.calls().get(i);
-            if (!(c.layer() instanceof dev.lote.nn.ZeroPadding2D z) || readers[i] != 1 || i == model.outputIndex() || callsOf.get(z) != 1) return null;
+            if (!(c.layer() instanceof dev.lote.nn.ZeroPadding2D z)) return null;
             int[] a = z.amounts();
-            if (a[0] != a[1] || a[2] != a[3]) return null;
-            for (int k = i + 1; k < model.calls().size(); k++) {
-                Model.Call r = model.calls().get(k);
-                if (!r.inputs().contains(i)) continue;
-                boolean conv = (r.layer() instanceof dev.lote.nn.Conv2D cv && cv.padding() == dev.lote.nn.Padding.VALID)
-                        || (r.layer() instanceof dev.lote.nn.DepthwiseConv2D dw && dw.padding() == dev.lote.nn.Padding.VALID);
-                return conv && callsOf.get(r.layer()) == 1 ? new int[] {a[0], a[2]} : null;
-            }
-            return null;
+            int k = onlyReader(model, i, readers, callsOf);
+            if (a[0] != a[1] || a[2] != a[3] || k < 0) return null;
+            Layer r = model.calls().get(k).layer();
+            boolean conv = (r instanceof dev.lote.nn.Conv2D cv && cv.padding() == dev.lote.nn.Padding.VALID)
+                    || (r instanceof dev.lote.nn.DepthwiseConv2D dw && dw.padding() == dev.lote.nn.Padding.VALID);
+            return conv && callsOf.get(r) == 1 ? new int[] {a[0], a[2]} : null;
         }
 
         /** The padding a convolution takes over from the ZeroPadding2D it reads, or null. */
