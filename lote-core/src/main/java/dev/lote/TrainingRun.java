@@ -33,6 +33,7 @@ import dev.lote.train.ModelCheckpoint;
 import dev.lote.train.OverfittingWarning;
 import dev.lote.train.Recipe;
 import dev.lote.train.ReduceLROnPlateau;
+import dev.lote.train.TensorBoard;
 import dev.lote.train.TerminateOnNaN;
 import dev.lote.train.Trainer;
 import dev.lote.transfer.Backbone;
@@ -79,7 +80,7 @@ public final class TrainingRun {
     private final Dataset data;
     private final Recipe recipe;
     private LoteModel model, resumed;
-    private Path output, checkpointDir, cacheDir, csvLog;
+    private Path output, checkpointDir, cacheDir, csvLog, tensorBoard;
     private long cacheBudget;
     private int keepCheckpoints = 3, workers = Runtime.getRuntime().availableProcessors(), prefetch = 4;
     private Limits limits = Limits.DEFAULT;
@@ -130,6 +131,11 @@ public final class TrainingRun {
     public TrainingRun cacheUpTo(Path dir, long maxBytes) { cacheDir = dir; cacheBudget = maxBytes; return this; }
     /** Appends one row of metrics per epoch to {@code file}. */
     public TrainingRun csvLog(Path file) { csvLog = file; return this; }
+    /**
+     * Writes TensorBoard logs into {@code dir} (rank 0 only): the metrics and learning rate of every epoch, the recipe,
+     * and the validation images' confusion matrix at the end.
+     */
+    public TrainingRun tensorBoard(Path dir) { tensorBoard = dir; return this; }
     /** Threads decoding images (default: cores) and batches decoded ahead (default: 4). */
     public TrainingRun loader(int workers, int prefetch) {
         if (workers < 1 || prefetch < 1) throw new IllegalArgumentException("workers and prefetch must be at least 1.");
@@ -243,6 +249,7 @@ public final class TrainingRun {
         ModelCheckpoint.Saver saver = (file, done) -> m.save(file, record.apply(done));
 
         ProcessGroup group = null;
+        TensorBoard board = tensorBoard != null && lead ? new TensorBoard(tensorBoard).learningRate(() -> net.optimizer().learningRate()) : null;
         long start = System.nanoTime();
         try {
             if (world.distributed()) group = join(m, fingerprint, trainData.size(), firstEpoch, totalEpochs, out);
@@ -270,12 +277,18 @@ public final class TrainingRun {
                     ? "Try the default recipe (a small CNN with augmentation and early stopping) instead of the notebook's."
                     : "Try more images, augmentation, or fewer epochs."));
             if (csvLog != null && lead) trainer.callback(new CsvLogger(csvLog, past != null));
+            if (board != null) {
+                board.recipe(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(recipe));
+                trainer.callback(board);
+            }
             callbacks.forEach(trainer::callback);
             if (firstEpoch < totalEpochs || past != null) trainer.fit(trainData, valData, firstEpoch, totalEpochs, history); // 0: a head alone
             if (nan.stopped()) throw new Diverged("Training diverged (the loss became " + history.last("loss") + ")"
                     + (output != null ? "; " + output + " was not written" : "") + ". Try a lower learning rate"
                     + (checkpointDir != null ? ", or resume an earlier checkpoint in " + checkpointDir : "") + ".");
             m.record(record.apply(history.epochs()));
+            if (board != null && !validation.isEmpty()) board.confusion(m.classes(), m.evaluate(Split.files(validation),
+                    Split.labels(validation), recipe.batchSize(), 1, 0).confusion(), Math.max(0, history.epochs() - 1));
             if (lead && output != null) m.save(output);
             if (group != null) group.barrier(); // the model is on disk before any rank reports success
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -287,6 +300,7 @@ public final class TrainingRun {
         } finally {
             if (decodedCache != null) decodedCache.close();
             if (group != null) group.close();
+            if (board != null) board.close();
         }
     }
 

@@ -76,6 +76,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--csv-log", paramLabel = "FILE", description = "Append one row of metrics per epoch to FILE.")
     Path csvLog;
 
+    @Option(names = "--tensorboard", paramLabel = "DIR", description = "Write TensorBoard logs to DIR (DIR/train, DIR/validation): "
+            + "metrics and learning rate per epoch, the recipe, the confusion matrix. View with: tensorboard --logdir DIR")
+    Path tensorBoard;
+
     @Option(names = "--model", defaultValue = "small-cnn", paramLabel = "NAME|FILE",
             description = "A preset (small-cnn: a small CNN that generalizes; seed-cnn: the notebook's CNN, trained with the "
                     + "notebook's recipe), a spec in JSON (Lote's layer list or a Keras config), or a model to start from: "
@@ -208,7 +212,7 @@ final class TrainCommand implements Callable<Integer> {
             run = TrainingRun.of(Dataset.open(dataDir), recipe);
         }
         run.output(output).console(out).summary(summary).loader(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(), prefetch)
-                .limits(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes())).world(world, Duration.ofSeconds(distTimeout)).csvLog(csvLog);
+                .limits(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes())).world(world, Duration.ofSeconds(distTimeout)).csvLog(csvLog).tensorBoard(tensorBoard);
         if (checkpointDir != null) run.checkpoints(checkpointDir, keepCheckpoints);
         if (cache != null && noCache) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cache and --no-cache exclude each other.");
         if (cache != null) run.cache(cache.isEmpty() ? defaultCacheDir() : Path.of(cache));

@@ -1,6 +1,7 @@
 package dev.lote.onnx;
 
 import dev.lote.io.AtomicFile;
+import dev.lote.io.Proto;
 import dev.lote.nn.Activation;
 import dev.lote.nn.ActivationLayer;
 import dev.lote.nn.AveragePooling2D;
