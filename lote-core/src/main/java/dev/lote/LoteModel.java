@@ -54,7 +54,7 @@ public final class LoteModel implements AutoCloseable {
         var in = architecture.inputShape();
         ModelInfo info = new ModelInfo(ModelFile.FORMAT, ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
                 List.copyOf(classes), new ModelInfo.Preprocessing(in.height(), in.width(), resize.label(), "1/255"),
-                architecture, new dev.lote.nn.Adam(), 0, null);
+                architecture, new dev.lote.nn.Adam(), 0, null, null);
         return new LoteModel(Network.build(architecture, seed), info);
     }
 
@@ -80,7 +80,7 @@ public final class LoteModel implements AutoCloseable {
         String scale = rescalesItself(m) ? "1" : "1/255";
         ModelInfo info = new ModelInfo(ModelFile.FORMAT, ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
                 List.copyOf(names), new ModelInfo.Preprocessing(in.height(), in.width(), Resize.STRETCH.label(), scale),
-                m, new dev.lote.nn.Adam(), 0, null);
+                m, new dev.lote.nn.Adam(), 0, null, null);
         Network net = Network.build(m, 0).pixels(info.preprocessing().pixelScale(), 0);
         try {
             net.setWeightValues(k.weights());
@@ -130,13 +130,59 @@ public final class LoteModel implements AutoCloseable {
     }
 
     /** Keeps {@code training} as the model's record (what {@link #save(Path)} writes). */
-    void record(ModelInfo.Training training) { info = withInfo(info.preprocessing(), training); }
+    void record(ModelInfo.Training training) {
+        boolean stale = info.calibration() != null;
+        info = withInfo(info.preprocessing(), training).withCalibration(null); // a temperature fitted before training no longer fits
+        if (stale) resetClassifier();
+    }
+
+    /**
+     * Fits temperature scaling on labelled images the model did not train on ({@code labels} index {@link #classes()}),
+     * and keeps it: predictions, evaluations, the server and exports then give softmax(logits / T). {@code data} names
+     * the images in the record. Refits from the uncalibrated model when it has a temperature already.
+     */
+    public ModelInfo.Calibration calibrate(List<Path> files, int[] labels, int batchSize, String data) {
+        dev.lote.nn.Activation out = architecture().activation();
+        if (out != dev.lote.nn.Activation.SOFTMAX && out != dev.lote.nn.Activation.LINEAR) throw new IllegalArgumentException(
+                "Temperature scaling needs softmax outputs (or logits); this model's output is " + out.name().toLowerCase(java.util.Locale.ROOT) + ".");
+        SkippedFiles skipped = new SkippedFiles(null);
+        List<float[]> p = new ArrayList<>();
+        List<Integer> y = new ArrayList<>();
+        try (Classifier raw = Classifier.over(network, info.withCalibration(null), dev.lote.image.Limits.DEFAULT, 16, 64)) {
+            for (Classifier.Result r : raw.classify(files, labels, batchSize, cores(), skipped)) {
+                p.add(r.probabilities());
+                y.add(r.label());
+            }
+        }
+        if (p.isEmpty()) throw new IllegalArgumentException("No readable images to calibrate on" + (skipped.count() > 0
+                ? " (" + skipped.count() + " bad: " + skipped.lines().get(0) + ")" : "") + ".");
+        int[] labelsRead = y.stream().mapToInt(Integer::intValue).toArray();
+        double t = dev.lote.eval.Calibration.fitTemperature(p, labelsRead);
+        List<float[]> scaled = p.stream().map(v -> dev.lote.eval.Calibration.scale(v, t)).toList();
+        var c = new ModelInfo.Calibration(t, p.size(), data,
+                dev.lote.eval.Calibration.expectedCalibrationError(p, labelsRead, 15), dev.lote.eval.Calibration.expectedCalibrationError(scaled, labelsRead, 15),
+                dev.lote.eval.Calibration.nll(p, labelsRead, 1), dev.lote.eval.Calibration.nll(p, labelsRead, t));
+        info = info.withCalibration(c);
+        resetClassifier();
+        return c;
+    }
+
+    /** {@link #calibrate(List, int[], int, String)} on a folder with the model's class folders. */
+    public ModelInfo.Calibration calibrate(Path folder, int batchSize) {
+        ImageFolder data = ImageFolder.scan(folder, classes());
+        return calibrate(Split.files(data.samples()), Split.labels(data.samples()), batchSize, folder.toAbsolutePath().toString());
+    }
+
+    private synchronized void resetClassifier() {
+        if (classifier != null) classifier.close();
+        classifier = null;
+    }
 
     private ModelInfo withInfo(ModelInfo.Preprocessing q) { return withInfo(q, info.training()); }
 
     private ModelInfo withInfo(ModelInfo.Preprocessing q, ModelInfo.Training training) {
         return new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
-                q, info.architecture(), info.optimizer(), info.optimizerSteps(), training);
+                q, info.architecture(), info.optimizer(), info.optimizerSteps(), training, info.calibration());
     }
 
     /**
@@ -154,7 +200,9 @@ public final class LoteModel implements AutoCloseable {
         meta.put("input_type", uint8 ? "uint8" : "float32 0-255");
         meta.put("resize", p.resize());
         meta.put("lote_version", version());
-        OnnxExport.write(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(), new OnnxExport.Input(nchw, uint8), meta, file);
+        double t = info.calibration() == null ? 1 : info.calibration().temperature();
+        if (t != 1) meta.put("temperature", Double.toString(t));
+        OnnxExport.write(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(), t, new OnnxExport.Input(nchw, uint8), meta, file);
     }
 
     /** True when the first layer after the input scales pixels itself (Rescaling or Normalization), nested or not. */
@@ -192,7 +240,7 @@ public final class LoteModel implements AutoCloseable {
     public void save(Path file, ModelInfo.Training training) throws IOException {
         info = new ModelInfo(info.format(), ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
                 info.classes(), info.preprocessing(), info.architecture(), network.optimizer(), network.optimizerState().steps(),
-                training != null ? training : info.training());
+                training != null ? training : info.training(), info.calibration());
         new ModelFile(info, network.weightValues(), network.optimizerState()).save(file);
     }
 
@@ -256,17 +304,29 @@ public final class LoteModel implements AutoCloseable {
     /** Evaluates on a folder with the model's class folders (a difference is an error listing it). */
     public Evaluation evaluate(Path folder, int batchSize, int topK, int worst) {
         ImageFolder data = ImageFolder.scan(folder, classes());
-        return evaluate(Split.files(data.samples()), Split.labels(data.samples()), batchSize, topK, worst);
+        return evaluate(Split.files(data.samples()), Split.labels(data.samples()), batchSize, topK, worst, Double.NaN);
+    }
+
+    /** As above, with "unknown" below a top probability of {@code unknownBelow} (NaN: never). */
+    public Evaluation evaluate(Path folder, int batchSize, int topK, int worst, double unknownBelow) {
+        ImageFolder data = ImageFolder.scan(folder, classes());
+        return evaluate(Split.files(data.samples()), Split.labels(data.samples()), batchSize, topK, worst, unknownBelow);
     }
 
     /** Evaluates on {@code files} whose classes are {@code labels} (indices into {@link #classes()}). */
     public Evaluation evaluate(List<Path> files, int[] labels, int batchSize, int topK, int worst) {
+        return evaluate(files, labels, batchSize, topK, worst, Double.NaN);
+    }
+
+    /** As above, counting an image whose top probability is below {@code unknownBelow} as answered "unknown". */
+    public Evaluation evaluate(List<Path> files, int[] labels, int batchSize, int topK, int worst, double unknownBelow) {
+        if (!Double.isNaN(unknownBelow)) Prediction.checkThreshold(unknownBelow);
         SkippedFiles skipped = new SkippedFiles(null);
         List<Evaluation.Sample> samples = new ArrayList<>();
         for (Classifier.Result r : classifier().classify(files, labels, batchSize, cores(), skipped)) {
             samples.add(new Evaluation.Sample(r.file().toString(), r.label(), r.probabilities()));
         }
-        return Evaluation.of(classes(), samples, topK, worst, skipped.lines());
+        return Evaluation.of(classes(), samples, topK, worst, skipped.lines(), unknownBelow);
     }
 
     /** This model as a classification service (thread-safe; it follows the weights as they train). */

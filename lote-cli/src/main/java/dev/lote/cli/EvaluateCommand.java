@@ -16,6 +16,8 @@ import picocli.CommandLine.Parameters;
         description = "Measure a model on a folder with its class folders: loss, accuracy, top-k, per-class precision/"
                 + "recall/F1, the confusion matrix and the files with the highest loss.")
 final class EvaluateCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote model file.")
     Path modelFile;
 
@@ -35,6 +37,11 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "table, JSON (everything), or CSV (the per-class report) (default: ${DEFAULT-VALUE}), as predict and inspect.")
     String format;
 
+    @Option(names = "--unknown-below", paramLabel = "P",
+            description = "Count an image whose top probability is below P (0 to 1) as answered 'unknown': prints the share answered "
+                    + "and the accuracy on those.")
+    Double unknownBelow;
+
     @Option(names = "--json", hidden = true, description = "Same as --format json.")
     boolean json;
 
@@ -42,22 +49,27 @@ final class EvaluateCommand implements Callable<Integer> {
     boolean csv;
 
     @Override public Integer call() throws Exception {
+        double threshold = Options.probability(spec, "--unknown-below", unknownBelow);
         try (LoteModel model = LoteModel.load(modelFile)) {
-            Evaluation e = model.evaluate(dataDir, batchSize, Math.min(topK, model.classes().size()), worst);
+            Evaluation e = model.evaluate(dataDir, batchSize, Math.min(topK, model.classes().size()), worst, threshold);
             PrintStream out = System.out;
             Options.oneOf(format, "--format", "table", "json", "csv");
             if (json) format = "json";
             if (csv) format = "csv";
             if (format.equals("json")) out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(e));
             else if (format.equals("csv")) printCsv(e, out);
-            else print(e, out);
+            else print(e, model.info().calibration(), out);
         }
         return ExitCodes.OK;
     }
 
-    private static void print(Evaluation e, PrintStream out) {
+    private static void print(Evaluation e, dev.lote.io.ModelInfo.Calibration calibrated, PrintStream out) {
         out.printf(Locale.ROOT, "%d images: loss %.4f, accuracy %.4f, top-%d accuracy %.4f%n", e.images(), e.loss(), e.accuracy(),
                 e.topK(), e.topKAccuracy());
+        out.printf(Locale.ROOT, "Expected calibration error %.4f (15 bins%s)%n", e.calibrationError(), calibrated == null
+                ? "; lote calibrate lowers it" : String.format(Locale.ROOT, "; calibrated at temperature %.3f", calibrated.temperature()));
+        if (e.unknown() != null) out.printf(Locale.ROOT, "Below %.2f, \"unknown\": %d of %d images answered (%.1f %%), accuracy on those %.4f%n",
+                e.unknown().threshold(), e.unknown().answered(), e.images(), 100 * e.unknown().coverage(), e.unknown().accuracy());
         int w = Math.max(5, e.classes().stream().mapToInt(String::length).max().orElse(5));
         out.printf(Locale.ROOT, "%n%-" + w + "s  precision  recall      f1  support%n", "class");
         for (Evaluation.ClassReport r : e.perClass()) {

@@ -23,6 +23,14 @@ final class Options {
         return value;
     }
 
+    /** An optional probability flag ({@code --unknown-below P}): 0 to 1, else a one-line error, exit 2; absent is NaN. */
+    static double probability(CommandLine.Model.CommandSpec spec, String option, Double value) {
+        if (value == null) return Double.NaN;
+        if (!(value >= 0 && value <= 1)) throw new CommandLine.ParameterException(spec.commandLine(), option
+                + " is a probability from 0 to 1, got " + value + ".");
+        return value;
+    }
+
     /** A closed choice ({@code --format table|json|csv}): anything else is a one-line error, exit 2. */
     static String oneOf(String value, String option, String... allowed) {
         if (!java.util.List.of(allowed).contains(value)) throw new IllegalArgumentException("Unknown " + option + " '" + value

@@ -23,6 +23,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify images (files, or folders searched recursively) with a model: top-k classes per image.")
 final class PredictCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote model file.")
     Path modelFile;
 
@@ -39,8 +41,14 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "Images per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--unknown-below", paramLabel = "P",
+            description = "Answer 'unknown' for an image whose top probability is below P (0 to 1); see lote calibrate.")
+    Double unknownBelow;
+
     @Override public Integer call() throws Exception {
         Options.oneOf(format, "--format", "table", "csv", "json");
+        double threshold = Options.probability(spec, "--unknown-below", unknownBelow);
+        boolean answers = !Double.isNaN(threshold);
         List<Path> files = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) files.addAll(imagesUnder(p));
@@ -56,20 +64,23 @@ final class PredictCommand implements Callable<Integer> {
         switch (format) {
             case "json" -> {
                 List<Map<String, Object>> rows = new ArrayList<>();
-                for (Prediction p : predictions) rows.add(p.json(topK));
+                for (Prediction p : predictions) rows.add(p.json(topK, threshold));
                 bad.asMap().forEach((f, why) -> rows.add(Map.of("file", f.toString(), "error", why)));
                 out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
             }
             case "csv" -> {
-                out.println("file,rank,class,probability");
+                out.println("file,rank,class,probability" + (answers ? ",answer" : ""));
                 for (Prediction p : predictions) {
                     int rank = 1;
-                    for (Prediction.Ranked r : p.top(topK)) out.printf(Locale.ROOT, "%s,%d,%s,%.6f%n", csv(p.file()), rank++, csv(r.className()), r.probability());
+                    String answer = answers ? "," + csv(p.answer(threshold)) : "";
+                    for (Prediction.Ranked r : p.top(topK)) out.printf(Locale.ROOT, "%s,%d,%s,%.6f%s%n", csv(p.file()), rank++, csv(r.className()),
+                            r.probability(), answer);
                 }
             }
             default -> {
                 for (Prediction p : predictions) {
                     StringBuilder s = new StringBuilder(p.file()).append("  ");
+                    if (answers && p.best().probability() < threshold) s.append(" unknown, best:");
                     for (Prediction.Ranked r : p.top(topK)) s.append(String.format(Locale.ROOT, " %s %.3f", r.className(), r.probability()));
                     out.println(s);
                 }

@@ -46,6 +46,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--unknown-below", paramLabel = "P",
+            description = "Answer \"class\": \"unknown\" when the top probability is below P (0 to 1; ?unknown_below=P per request).")
+    Double unknownBelow;
+
     @Option(names = "--token", paramLabel = "TOKEN",
             description = "Require this token on every request but /health (Authorization: Bearer TOKEN, or ?token=TOKEN): for --host other than loopback.")
     String token;
@@ -59,7 +63,8 @@ final class ServeCommand implements Callable<Integer> {
         if (maxPixels <= 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-pixels must be positive, got " + maxPixels + ".");
         Engine.start(threads);
         var defaults = Server.Options.defaults();
-        Server.Options options = new Server.Options(host, port, (long) maxBodyMb << 20, maxPixels, topK, maxBatch, queue, defaults.threads(), token);
+        Server.Options options = new Server.Options(host, port, (long) maxBodyMb << 20, maxPixels, topK, maxBatch, queue, defaults.threads(), token,
+                Options.probability(spec, "--unknown-below", unknownBelow));
         if (!options.loopback() && token == null) System.err.println("lote serve: warning: listening on " + host + ", so any machine "
                 + "that reaches it can use it; on anything but a trusted network give --token.");
         Server server = Server.start(modelFile, options);

@@ -6,10 +6,18 @@ import java.util.List;
 
 /**
  * How a model does on labelled images: loss, accuracy, top-k accuracy, per-class precision, recall, F1 and support,
- * the confusion matrix (rows: true class, columns: predicted) and the files with the highest loss.
+ * the confusion matrix (rows: true class, columns: predicted), the files with the highest loss, the expected
+ * calibration error, and, with a threshold, how often the model answers "unknown" and how right it is otherwise.
  */
 public record Evaluation(List<String> classes, int images, double loss, double accuracy, int topK, double topKAccuracy,
-                         List<ClassReport> perClass, int[][] confusion, List<Mistake> highestLoss, List<String> skipped) {
+                         List<ClassReport> perClass, int[][] confusion, List<Mistake> highestLoss, List<String> skipped,
+                         double calibrationError, Unknown unknown) {
+
+    /**
+     * Answering "unknown" below a top probability of {@code threshold}: how many images got a class ({@code answered}),
+     * the share that did ({@code coverage}) and the accuracy on those ({@code accuracy}; NaN when none did).
+     */
+    public record Unknown(double threshold, int answered, double coverage, double accuracy) {}
 
     public record ClassReport(String name, double precision, double recall, double f1, int support) {}
 
@@ -23,7 +31,13 @@ public record Evaluation(List<String> classes, int images, double loss, double a
     private static final double EPSILON = 1e-7;
 
     public static Evaluation of(List<String> classes, List<Sample> samples, int topK, int worst, List<String> skipped) {
+        return of(classes, samples, topK, worst, skipped, Double.NaN);
+    }
+
+    /** As above, with "unknown" answered below a top probability of {@code unknownBelow} (NaN: never). */
+    public static Evaluation of(List<String> classes, List<Sample> samples, int topK, int worst, List<String> skipped, double unknownBelow) {
         int k = classes.size();
+        int answered = 0, answeredRight = 0;
         int[][] confusion = new int[k][k];
         double lossSum = 0;
         int correct = 0, inTopK = 0;
@@ -32,6 +46,10 @@ public record Evaluation(List<String> classes, int images, double loss, double a
             int predicted = argmax(s.probabilities());
             confusion[s.label()][predicted]++;
             if (predicted == s.label()) correct++;
+            if (!(s.probabilities()[predicted] < unknownBelow)) {
+                answered++;
+                if (predicted == s.label()) answeredRight++;
+            }
             if (rank(s.probabilities(), s.label()) < topK) inTopK++;
             double p = Math.min(1 - EPSILON, Math.max(EPSILON, s.probabilities()[s.label()]));
             double loss = -Math.log(p);
@@ -54,7 +72,10 @@ public record Evaluation(List<String> classes, int images, double loss, double a
         int n = samples.size();
         return new Evaluation(classes, n, n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : correct / (double) n,
                 topK, n == 0 ? Double.NaN : inTopK / (double) n, reports, confusion, all.subList(0, Math.min(worst, all.size())),
-                skipped);
+                skipped, Calibration.expectedCalibrationError(samples.stream().map(Sample::probabilities).toList(),
+                        samples.stream().mapToInt(Sample::label).toArray(), 15),
+                Double.isNaN(unknownBelow) ? null : new Unknown(unknownBelow, answered, n == 0 ? Double.NaN : answered / (double) n,
+                        answered == 0 ? Double.NaN : answeredRight / (double) answered));
     }
 
     static int argmax(float[] p) {

@@ -23,7 +23,28 @@ public record ModelInfo(
         @JsonProperty("architecture") Model architecture,
         @JsonProperty("optimizer") Adam optimizer,
         @JsonProperty("optimizer_steps") long optimizerSteps,
-        @JsonProperty("training") Training training) {
+        @JsonProperty("training") Training training,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("calibration") Calibration calibration) {
+
+    /** The same model with {@code c} as its calibration (null: none). */
+    public ModelInfo withCalibration(Calibration c) {
+        return new ModelInfo(format, formatVersion, loteVersion, libtorchVersion, created, classes, preprocessing, architecture, optimizer,
+                optimizerSteps, training, c);
+    }
+
+    /**
+     * Temperature scaling fitted by {@code lote calibrate}: predictions are softmax(logits / temperature). Kept with
+     * what it was fitted on and the expected calibration error (15 bins) and negative log-likelihood before and after.
+     */
+    public record Calibration(@JsonProperty("temperature") double temperature, @JsonProperty("images") int images,
+                              @JsonProperty("data") String data,
+                              @JsonProperty("ece_before") double eceBefore, @JsonProperty("ece_after") double eceAfter,
+                              @JsonProperty("nll_before") double nllBefore, @JsonProperty("nll_after") double nllAfter) {
+        public Calibration {
+            if (!(temperature > 0) || Double.isInfinite(temperature)) throw new IllegalArgumentException("A temperature must be a positive number, got "
+                    + temperature + ".");
+        }
+    }
 
     /**
      * How an image becomes the model's input: resized to height × width by {@code resize}, then pixels × scale +

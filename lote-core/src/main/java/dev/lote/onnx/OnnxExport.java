@@ -68,13 +68,14 @@ public final class OnnxExport {
         boolean image() { return shape.isImage(); }
     }
 
-    public static void write(Model model, Map<String, float[]> weights, double scale, double offset, Input input,
+    public static void write(Model model, Map<String, float[]> weights, double scale, double offset, double temperature, Input input,
                              Map<String, String> metadata, Path target) throws IOException {
-        byte[] bytes = build(model, weights, scale, offset, input, metadata);
+        byte[] bytes = build(model, weights, scale, offset, temperature, input, metadata);
         AtomicFile.write(target, out -> out.write(bytes));
     }
 
-    public static byte[] build(Model model, Map<String, float[]> weights, double scale, double offset, Input input,
+    /** The graph's bytes; {@code temperature} (1: none) divides the logits before the softmax, as calibration fitted it. */
+    public static byte[] build(Model model, Map<String, float[]> weights, double scale, double offset, double temperature, Input input,
                                Map<String, String> metadata) {
         OnnxExport g = new OnnxExport(weights);
         Shape s = model.inputShape();
@@ -85,7 +86,13 @@ public final class OnnxExport {
         if (offset != 0) x = g.op("Add", List.of(x, g.scalar((float) offset)));
         if (!input.nchw()) x = g.op("Transpose", List.of(x), ints("perm", 0, 3, 1, 2));
         V out = g.graph(model, List.of(new V(x, s)), "");
-        String y = model.activation() == Activation.LINEAR ? g.op("Softmax", List.of(out.name()), attr("axis", -1)) : out.name();
+        String y = out.name();
+        if (temperature != 1) { // softmax(log p / T) = softmax(logits / T)
+            String logits = model.activation() == Activation.LINEAR ? y : g.op("Log", List.of(y));
+            y = g.op("Softmax", List.of(g.op("Div", List.of(logits, g.scalar((float) temperature)))), attr("axis", -1));
+        } else if (model.activation() == Activation.LINEAR) {
+            y = g.op("Softmax", List.of(y), attr("axis", -1));
+        }
         g.nodes.add(node("Identity", List.of(y), "probabilities", List.of()));
 
         Proto graph = new Proto();

@@ -4,6 +4,7 @@ import dev.lote.data.Batch;
 import dev.lote.data.BatchSequence;
 import dev.lote.data.Loader;
 import dev.lote.data.SkippedFiles;
+import dev.lote.eval.Calibration;
 import dev.lote.image.BadImageException;
 import dev.lote.image.Decoder;
 import dev.lote.image.Limits;
@@ -44,6 +45,7 @@ public final class Classifier implements AutoCloseable {
     private final Resize policy;
     private final Semaphore decoding = new Semaphore(Runtime.getRuntime().availableProcessors());
     private final int maxBatch, queue;
+    private final double temperature;
     private Batcher batcher;
 
     private Classifier(Network network, ModelInfo info, boolean owned, Limits limits, int maxBatch, int queue) {
@@ -55,6 +57,7 @@ public final class Classifier implements AutoCloseable {
         this.policy = Resize.parse(info.preprocessing().resize());
         this.maxBatch = maxBatch;
         this.queue = queue;
+        this.temperature = info.calibration() == null ? 1 : info.calibration().temperature();
     }
 
     /**
@@ -150,7 +153,12 @@ public final class Classifier implements AutoCloseable {
         return List.of(forward(new Batch(x, new int[images.size()], input, Collections.nCopies(images.size(), null))));
     }
 
-    private synchronized float[][] forward(Batch b) { return network.predict(b); }
+    /** Probabilities at the model's calibrated temperature (1 when it has none). */
+    private synchronized float[][] forward(Batch b) {
+        float[][] p = network.predict(b);
+        for (int i = 0; i < p.length; i++) p[i] = Calibration.scale(p[i], temperature);
+        return p;
+    }
 
     private interface Decode { Pixels run() throws BadImageException; }
 

@@ -27,10 +27,41 @@ public record Prediction(String file, List<Ranked> ranked) {
 
     public Ranked best() { return ranked.get(0); }
 
+    /** What {@link #answer} says when the best class is less probable than the threshold. */
+    public static final String UNKNOWN = "unknown";
+
+    /**
+     * The best class, or {@link #UNKNOWN} when its probability is below {@code threshold} (0 to 1; 0 always answers):
+     * "none of these" for a photo of something the model was not trained on. A calibrated model
+     * ({@code lote calibrate}) makes the threshold mean what it says.
+     */
+    public String answer(double threshold) {
+        checkThreshold(threshold);
+        return best().probability() < threshold ? UNKNOWN : best().className();
+    }
+
+    /** A threshold is a probability: 0 to 1. */
+    public static double checkThreshold(double threshold) {
+        if (!(threshold >= 0 && threshold <= 1)) throw new IllegalArgumentException("The unknown-below threshold is a probability "
+                + "from 0 to 1, got " + threshold + ".");
+        return threshold;
+    }
+
     /** {@code {"file": …, "predictions": [{"class": …, "probability": …}, …]}} with the top {@code k}. */
-    public Map<String, Object> json(int k) {
+    public Map<String, Object> json(int k) { return json(k, Double.NaN); }
+
+    /**
+     * As {@link #json(int)}, and with a threshold (not NaN) also {@code "class"}: the {@link #answer}, and
+     * {@code "unknown"}: whether it is "unknown" (so a class that happens to be named "unknown" stays distinguishable).
+     */
+    public Map<String, Object> json(int k, double unknownBelow) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("file", file);
+        if (!Double.isNaN(unknownBelow)) {
+            boolean unknown = best().probability() < checkThreshold(unknownBelow);
+            m.put("class", unknown ? UNKNOWN : best().className());
+            m.put("unknown", unknown);
+        }
         m.put("predictions", top(k));
         return m;
     }

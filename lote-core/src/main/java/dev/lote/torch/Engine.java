@@ -30,6 +30,29 @@ public final class Engine {
         if (threads != wanted) setThreads(wanted, !first);
     }
 
+    /**
+     * Whether oneDNN's 1×1 convolutions can be trusted here. oneDNN 3.7 (libtorch 2.10) sizes their brgemm blocks from
+     * the CPU's cache topology (CPUID); on a virtual machine that hides it (Linux then has no
+     * /sys/devices/system/cpu/cpu0/cache either) its 1×1 convolutions computed wrong values (56 → 112 channels off by
+     * ~1, so MobileNetV2 by 1e-2) or divided by zero (SIGFPE), while its other convolutions were right. There Lote
+     * computes 1×1 convolutions as a matrix multiply ({@link Ops}). {@code LOTE_ONEDNN_1X1=1|0} decides instead.
+     */
+    static final boolean ONE_BY_ONE_TRUSTED = oneByOneTrusted();
+
+    private static boolean oneByOneTrusted() {
+        String forced = System.getenv("LOTE_ONEDNN_1X1");
+        if (forced != null && !forced.isBlank()) return !forced.trim().equals("0");
+        java.nio.file.Path cpu = java.nio.file.Path.of("/sys/devices/system/cpu/cpu0");
+        return !java.nio.file.Files.isDirectory(cpu) || java.nio.file.Files.isDirectory(cpu.resolve("cache"));
+    }
+
+    /** How 1×1 convolutions run: "oneDNN", or "matrix multiply (why)". */
+    public static String oneByOne() {
+        if (ONE_BY_ONE_TRUSTED) return "oneDNN";
+        return System.getenv("LOTE_ONEDNN_1X1") != null ? "matrix multiply (LOTE_ONEDNN_1X1=0)"
+                : "matrix multiply (this CPU hides its cache sizes, which oneDNN's 1x1 kernels need)";
+    }
+
     private static void setThreads(int n, boolean blasToo) {
         torch.set_num_threads(n);
         if (blasToo && Native.available()) Native.blasThreads(n); // at the first start OMP_NUM_THREADS did it

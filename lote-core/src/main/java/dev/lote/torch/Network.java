@@ -520,11 +520,11 @@ public final class Network implements AutoCloseable {
         return x;
     }
 
-    /** Class probabilities, one row per sample. */
+    /** Class probabilities, one row per sample (a model with linear outputs: the softmax of its logits, as its loss). */
     public float[][] predict(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             Tensor out = forward(input(batch), false);
-            return rows(output == Output.SOFTMAX_LOGITS ? torch.softmax(out, 1) : out, batch.size());
+            return rows(output != Output.PROBABILITIES ? torch.softmax(out, 1) : out, batch.size());
         }
     }
 

@@ -201,12 +201,26 @@ final class Ops {
 
     /** {@code extra}: symmetric zero padding (rows, columns) that a fused ZeroPadding2D asked for, on top of Keras'. */
     private static Tensor conv(Tensor x, Tensor w, Tensor b, int[] k, int[] s, int[] d, Padding padding, int groups, int[] extra) {
+        if (!Engine.ONE_BY_ONE_TRUSTED && k[0] == 1 && k[1] == 1 && groups == 1 && extra[0] == 0 && extra[1] == 0) return pointwise(x, w, b, s);
         int kh = (k[0] - 1) * d[0] + 1, kw = (k[1] - 1) * d[1] + 1;
         int[] ph = padding.amounts((int) x.size(2) + 2 * extra[0], kh, s[0]), pw = padding.amounts((int) x.size(3) + 2 * extra[1], kw, s[1]);
         boolean symmetric = ph[0] == ph[1] && pw[0] == pw[1];
         Tensor y = symmetric ? x : torch.constant_pad_nd(x, new long[] {pw[0] + extra[1], pw[1] + extra[1], ph[0] + extra[0], ph[1] + extra[0]});
         long[] pad = symmetric ? new long[] {ph[0] + extra[0], pw[0] + extra[1]} : new long[] {0, 0};
         return torch.conv2d(y, w, optional(b), new long[] {s[0], s[1]}, pad, new long[] {d[0], d[1]}, groups);
+    }
+
+    /**
+     * A 1×1 convolution as (N·H·W, C) × (C, O) on the channels_last layout, which is NHWC in memory: the same
+     * numbers as the convolution (1×1 needs no padding, "same" or not; a stride keeps every s-th row and column).
+     */
+    private static Tensor pointwise(Tensor x, Tensor w, Tensor b, int[] s) {
+        if (s[0] > 1) x = x.slice(2, new LongOptional(0), new LongOptional(x.size(2)), s[0]);
+        if (s[1] > 1) x = x.slice(3, new LongOptional(0), new LongOptional(x.size(3)), s[1]);
+        long n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3), o = w.size(0);
+        Tensor rows = x.permute(0, 2, 3, 1).reshape(n * h * wd, c), kernel = w.reshape(o, c).t();
+        Tensor y = b == null ? rows.matmul(kernel) : b.addmm(rows, kernel);
+        return y.reshape(n, h, wd, o).permute(0, 3, 1, 2);
     }
 
     private static Tensor pool(Tensor x, Pooling2D p, boolean average) {

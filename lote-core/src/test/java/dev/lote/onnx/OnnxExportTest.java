@@ -167,6 +167,45 @@ class OnnxExportTest {
         }
     }
 
+    /** lote calibrate's temperature travels with the model: into the file, predictions, and the ONNX graph. */
+    @Test
+    void aCalibratedModelKeepsItsTemperatureInTheFileAndInOnnx() throws Exception {
+        Shape in = Shape.image(24, 32, 3);
+        Path data = dev.lote.testing.Images.sampleFolder(dir.resolve("data"), 3, 6, 24, 32);
+        Path image = data.resolve("1").resolve("1_0.jpg"), file = dir.resolve("c.lote");
+        try (LoteModel m = LoteModel.create(Presets.smallCnn(in, 3), List.of("0", "1", "2"), Resize.STRETCH, 4)) {
+            trainABit(m);
+            float[] before = probabilities(m, image);
+            var c = m.calibrate(data, 8);
+            assertEquals(18, c.images());
+            assertTrue(c.nllAfter() <= c.nllBefore() && c.temperature() != 1, c.toString());
+            float[] after = probabilities(m, image);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(dev.lote.eval.Calibration.scale(before, c.temperature()), after, 1e-6f,
+                    "predictions are softmax(logits / T)");
+            m.save(file);
+            byte[] px = random(in, 4, 2);
+            float[][] raw = Engines.of(m).predict(new Batch(px, new int[4], in, Collections.nCopies(4, null)));
+            for (int i = 0; i < raw.length; i++) raw[i] = dev.lote.eval.Calibration.scale(raw[i], c.temperature());
+            Path onnx = dir.resolve("c.onnx");
+            m.exportOnnx(onnx, false, true);
+            assertTrue(worst(raw, ort(onnx, px, 4, in, true)) < 1e-5, "ONNX divides the logits by T: " + worst(raw, ort(onnx, px, 4, in, true)));
+        }
+        try (LoteModel loaded = LoteModel.load(file)) {
+            assertTrue(loaded.info().calibration() != null, "the temperature survives the file");
+            float[] p = probabilities(loaded, image);
+            loaded.fit(dev.lote.data.Dataset.open(data), dev.lote.train.Recipe.defaults().withImageSize(in).withEpochs(1).withBatchSize(6)
+                    .withValidationSplit(0));
+            assertEquals(null, loaded.info().calibration(), "training on makes the old temperature meaningless: it is dropped");
+            assertTrue(p.length == 3);
+        }
+    }
+
+    private static float[] probabilities(LoteModel m, Path image) throws Exception {
+        float[] p = new float[m.classes().size()];
+        for (var r : m.predict(image).ranked()) p[m.classes().indexOf(r.className())] = (float) r.probability();
+        return p;
+    }
+
     @Test
     void aLayerTheExporterCannotExpressIsRefusedByName() throws Exception {
         Node x = Input.of(Shape.image(8, 8, 3));

@@ -36,11 +36,20 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class Server implements AutoCloseable {
     /** {@code threads}: Jetty's request threads, which bound the bodies held in memory at once. */
     /** {@code token}: when not null, every request but /health must carry it ({@code Authorization: Bearer …} or {@code ?token=}). */
-    public record Options(String host, int port, long maxBodyBytes, long maxPixels, int topK, int maxBatch, int queue, int threads, String token) {
+    public record Options(String host, int port, long maxBodyBytes, long maxPixels, int topK, int maxBatch, int queue, int threads, String token,
+                          double unknownBelow) {
+        public Options {
+            if (!Double.isNaN(unknownBelow)) Prediction.checkThreshold(unknownBelow);
+        }
+        public Options(String host, int port, long maxBodyBytes, long maxPixels, int topK, int maxBatch, int queue, int threads, String token) {
+            this(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, token, Double.NaN);
+        }
         public static Options defaults() { return new Options("127.0.0.1", 8080, 20L << 20, 50_000_000L, 5, 16, 64, 48, null); }
-        public Options at(String host, int port) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, token); }
-        public Options limits(long maxBodyBytes, long maxPixels) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, token); }
-        public Options token(String t) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, t); }
+        public Options at(String host, int port) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, token, unknownBelow); }
+        public Options limits(long maxBodyBytes, long maxPixels) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, token, unknownBelow); }
+        public Options token(String t) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, t, unknownBelow); }
+        /** Answers {@code "class": "unknown"} when the top probability is below {@code p} (NaN: never; ?unknown_below= overrides). */
+        public Options unknownBelow(double p) { return new Options(host, port, maxBodyBytes, maxPixels, topK, maxBatch, queue, threads, token, p); }
 
         /** True when only this machine can connect. */
         public boolean loopback() { return LOOPBACK.contains(host.toLowerCase(java.util.Locale.ROOT)); }
@@ -156,6 +165,7 @@ public final class Server implements AutoCloseable {
 
     private void predict(Context ctx) throws IOException {
         int topK = topK(ctx.queryParam("top_k"));
+        double unknownBelow = unknownBelow(ctx.queryParam("unknown_below"));
         long declared = ctx.req().getContentLengthLong();
         if (declared > options.maxBodyBytes()) throw tooLarge(declared);
         List<String> names = new ArrayList<>();
@@ -197,7 +207,7 @@ public final class Server implements AutoCloseable {
             bodies.set(i, null); // the encoded bytes are no longer needed
         }
         List<Map<String, Object>> results = new ArrayList<>();
-        for (CompletableFuture<Prediction> p : pending) results.add(await(p).json(topK));
+        for (CompletableFuture<Prediction> p : pending) results.add(await(p).json(topK, unknownBelow));
         json(ctx, 200, ctx.isMultipartFormData() ? Map.of("results", results) : results.get(0));
     }
 
@@ -221,6 +231,15 @@ public final class Server implements AutoCloseable {
             if (k > 0) return Math.min(k, classifier.classes().size());
         } catch (NumberFormatException ignored) { /* the message below */ }
         throw new ApiError(400, "top_k must be a positive whole number, got '" + value + "'.");
+    }
+
+    private double unknownBelow(String value) {
+        if (value == null) return options.unknownBelow();
+        try {
+            return Prediction.checkThreshold(Double.parseDouble(value));
+        } catch (IllegalArgumentException e) { // not a number, or outside 0–1
+            throw new ApiError(400, "unknown_below must be a probability from 0 to 1, got '" + value + "'.");
+        }
     }
 
     private ApiError tooLarge(long declared) {
@@ -248,6 +267,8 @@ public final class Server implements AutoCloseable {
             m.put("epochs", info.training().epochsDone());
         }
         m.put("metrics", metrics);
+        if (info.calibration() != null) m.put("calibration", info.calibration());
+        if (!Double.isNaN(options.unknownBelow())) m.put("unknown_below", options.unknownBelow());
         m.put("created", info.created());
         m.put("lote_version", info.loteVersion());
         return m;
