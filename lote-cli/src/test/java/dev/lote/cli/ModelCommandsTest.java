@@ -121,6 +121,39 @@ class ModelCommandsTest {
     }
 
     @Test
+    void calibrateStoresATemperatureThatPredictAndEvaluateUse() throws Exception {
+        Path model = trained("calibrate.lote"), calibrated = dir.resolve("calibrated.lote");
+        CliTest.Run r = lote("calibrate", model.toString(), "-o", calibrated.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s)Temperature \\d+\\.\\d{3} fitted on 6 images: expected calibration error \\d\\.\\d{4} -> \\d\\.\\d{4}.*"),
+                "the run's validation split: 6 of 24 images (2 per class). " + r.out());
+        var c = ModelFile.load(calibrated).info().calibration();
+        assertTrue(c.eceAfter() <= c.eceBefore() + 1e-9 && c.nllAfter() <= c.nllBefore() + 1e-9, c.toString());
+        assertEquals(null, ModelFile.load(model).info().calibration(), "-o leaves the original as it was");
+        r = lote("calibrate", model.toString(), data.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("fitted on 24 images"), r.out());
+        assertTrue(lote("evaluate", model.toString(), data.toString()).out().contains("calibrated at temperature"));
+
+        r = lote("predict", model.toString(), data.resolve("0").toString(), "--unknown-below", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().lines().allMatch(l -> l.contains(" unknown, best:")), r.out());
+        r = lote("predict", model.toString(), data.resolve("0").toString(), "--unknown-below", "0", "--format", "csv");
+        assertTrue(r.out().startsWith("file,rank,class,probability,answer") && !r.out().contains(",unknown"), r.out());
+        r = lote("evaluate", model.toString(), data.toString(), "--unknown-below", "1");
+        assertTrue(r.out().contains("\"unknown\": 0 of 24 images answered"), r.out());
+
+        r = lote("predict", model.toString(), data.resolve("0").toString(), "--unknown-below", "1.5");
+        assertEquals(2, r.code());
+        assertEquals("lote: --unknown-below is a probability from 0 to 1, got 1.5. (see 'lote predict --help')", r.err().strip());
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        r = lote("calibrate", calibrated.toString(), empty.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().strip().lines().count() == 1 && r.err().contains(empty.toString()), r.err());
+        assertEquals(c, ModelFile.load(calibrated).info().calibration(), "a failed calibration leaves the model as it was");
+    }
+
+    @Test
     void reportEvaluatesOnAFolderAndWritesWhereAsked() throws Exception {
         Path model = trained("report.lote");
         assertTrue(Files.isRegularFile(dir.resolve("report-report.html")), "train writes the report beside the model");

@@ -137,6 +137,25 @@ class ServerTest {
         assertEquals(1.0, sum, 1e-4, "3 classes: the top 3 are all of them");
     }
 
+    /** {@code ?unknown_below=P}: "class" is the best class, or "unknown" when its probability is below P. */
+    @Test
+    void unknownBelowAnswersUnknownUnderTheThreshold() throws Exception {
+        byte[] image = Files.readAllBytes(images().get(0));
+        JsonNode sure = json(send("POST", "/predict?unknown_below=0", image, "image/jpeg"));
+        assertEquals(sure.get("predictions").get(0).get("class").asText(), sure.get("class").asText());
+        assertEquals(false, sure.get("unknown").asBoolean());
+        JsonNode unsure = json(send("POST", "/predict?unknown_below=1", image, "image/jpeg"));
+        assertEquals("unknown", unsure.get("class").asText());
+        assertEquals(true, unsure.get("unknown").asBoolean());
+        assertEquals(sure.get("predictions"), unsure.get("predictions"), "the ranked classes are still there");
+        assertTrue(!json(send("POST", "/predict", image, "image/jpeg")).has("unknown"), "no threshold, no answer field");
+        for (String bad : List.of("1.5", "-0.1", "half", "NaN")) {
+            HttpResponse<String> r = send("POST", "/predict?unknown_below=" + bad, image, "image/jpeg");
+            assertEquals(400, r.statusCode(), bad);
+            assertEquals("unknown_below must be a probability from 0 to 1, got '" + bad + "'.", json(r).get("error").asText());
+        }
+    }
+
     @Test
     void aMultipartRequestWithSeveralFilesGetsOneResultPerFileInOrder() throws Exception {
         List<Path> files = images().subList(0, 3);
