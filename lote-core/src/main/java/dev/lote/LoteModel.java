@@ -13,6 +13,7 @@ import dev.lote.io.ModelInfo;
 import dev.lote.keras.KerasExport;
 import dev.lote.keras.KerasImport;
 import dev.lote.nn.Model;
+import dev.lote.onnx.Int8Export;
 import dev.lote.onnx.OnnxExport;
 import dev.lote.nn.Shape;
 import dev.lote.predict.Classifier;
@@ -192,6 +193,72 @@ public final class LoteModel implements AutoCloseable {
      */
     public void exportOnnx(Path file, boolean nchw, boolean uint8) throws IOException {
         var p = info.preprocessing();
+        OnnxExport.write(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(), temperature(), new OnnxExport.Input(nchw, uint8),
+                onnxMetadata(nchw, uint8), file);
+    }
+
+    /** The int8 export's accuracy drop was over the limit: nothing was written. */
+    public static final class QuantizationRefused extends RuntimeException {
+        private final Int8Export.Result result;
+
+        QuantizationRefused(Path file, Int8Export.Result r, double maxDrop) {
+            super(String.format(java.util.Locale.ROOT, "Not writing %s: int8 accuracy on %d held-out images is %.4f against %.4f in float, "
+                    + "a drop of %.1f points, over --max-drop %.1f (calibrate on more images like the ones it will see, or allow more).",
+                    file, r.testImages(), r.int8Accuracy(), r.floatAccuracy(), r.dropPoints(), maxDrop));
+            this.result = r;
+        }
+
+        public Int8Export.Result result() { return result; }
+    }
+
+    /**
+     * Writes the model as int8 ONNX (QDQ: int8 weights, uint8 activations), calibrated on {@code calibration} (any
+     * images) and measured against float on {@code test} (labelled with the model's classes), both in ONNX Runtime.
+     * Writes (atomically) only when the accuracy drops by at most {@code maxDropPoints}, else throws
+     * {@link QuantizationRefused}. Unreadable images go to {@code skipped}.
+     */
+    public Int8Export.Result exportOnnxInt8(Path file, boolean nchw, boolean uint8, List<Path> calibration, List<ImageFolder.Sample> test,
+                                            double maxDropPoints, SkippedFiles skipped) throws IOException {
+        if (!(maxDropPoints >= 0)) throw new IllegalArgumentException("The largest accuracy drop allowed is 0 points or more, got " + maxDropPoints + ".");
+        var p = info.preprocessing();
+        Shape in = architecture().inputShape();
+        var decoder = new dev.lote.image.Decoder(dev.lote.image.Limits.DEFAULT);
+        var source = dev.lote.data.BatchSequence.decoding(decoder, in, dev.lote.image.Resize.parse(p.resize()));
+        var calibrate = new dev.lote.data.BatchSequence(calibration, new int[calibration.size()], 8, in).source(source).keepLast(true).skipBadFiles(skipped);
+        var measure = new dev.lote.data.BatchSequence(Split.files(test), Split.labels(test), 16, in).source(source).keepLast(true).skipBadFiles(skipped);
+        try {
+            Class.forName("ai.onnxruntime.OrtEnvironment");
+        } catch (ClassNotFoundException e) { // an optional dependency of lote-core; the CLI has it
+            throw new IllegalStateException("The int8 export runs ONNX Runtime: add com.microsoft.onnxruntime:onnxruntime to the classpath.");
+        }
+        Int8Export.Result r = Int8Export.quantize(new Int8Export.Source(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(),
+                temperature(), onnxMetadata(nchw, uint8)), calibrate, measure, new OnnxExport.Input(nchw, uint8), cores());
+        if (r.dropPoints() > maxDropPoints) throw new QuantizationRefused(file, r, maxDropPoints);
+        byte[] bytes = r.bytes();
+        dev.lote.io.AtomicFile.write(file, out -> out.write(bytes));
+        return r;
+    }
+
+    /** The run's validation images (recorded in the model file) with their classes; an error when it has none. */
+    public List<ImageFolder.Sample> validationImages() {
+        ModelInfo.Training t = info.training();
+        List<String> files = t == null || t.validationFiles() == null ? List.of() : t.validationFiles();
+        if (files.isEmpty()) throw new IllegalArgumentException("The model records no validation images (trained with "
+                + "--validation-split 0, or not by Lote): give a folder of held-out images.");
+        List<ImageFolder.Sample> out = new ArrayList<>();
+        for (String f : files) {
+            Path path = Path.of(f);
+            int label = path.getParent() == null ? -1 : classes().indexOf(path.getParent().getFileName().toString());
+            if (label < 0) throw new IllegalArgumentException("The run's validation file " + f + " is not in one of the model's class folders.");
+            out.add(new ImageFolder.Sample(path, label));
+        }
+        return out;
+    }
+
+    private double temperature() { return info.calibration() == null ? 1 : info.calibration().temperature(); }
+
+    private Map<String, String> onnxMetadata(boolean nchw, boolean uint8) throws IOException {
+        var p = info.preprocessing();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("classes", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(classes()));
         meta.put("input_height", Integer.toString(p.height()));
@@ -200,9 +267,8 @@ public final class LoteModel implements AutoCloseable {
         meta.put("input_type", uint8 ? "uint8" : "float32 0-255");
         meta.put("resize", p.resize());
         meta.put("lote_version", version());
-        double t = info.calibration() == null ? 1 : info.calibration().temperature();
-        if (t != 1) meta.put("temperature", Double.toString(t));
-        OnnxExport.write(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(), t, new OnnxExport.Input(nchw, uint8), meta, file);
+        if (temperature() != 1) meta.put("temperature", Double.toString(temperature()));
+        return meta;
     }
 
     /** True when the first layer after the input scales pixels itself (Rescaling or Normalization), nested or not. */

@@ -34,18 +34,8 @@ final class CalibrateCommand implements Callable<Integer> {
             if (dataDir != null) {
                 c = model.calibrate(dataDir, batchSize);
             } else {
-                ModelInfo.Training t = model.info().training();
-                List<String> files = t == null || t.validationFiles() == null ? List.of() : t.validationFiles();
-                if (files.isEmpty()) throw new IllegalArgumentException(modelFile + " records no validation images (trained with "
-                        + "--validation-split 0, or not by Lote): give a folder of held-out images, lote calibrate MODEL DIR.");
-                List<Path> paths = files.stream().map(Path::of).toList();
-                int[] labels = new int[paths.size()];
-                for (int i = 0; i < labels.length; i++) {
-                    labels[i] = model.classes().indexOf(paths.get(i).getParent().getFileName().toString());
-                    if (labels[i] < 0) throw new IllegalArgumentException("The run's validation file " + paths.get(i) + " is not in one of "
-                            + "the model's class folders.");
-                }
-                c = model.calibrate(paths, labels, batchSize, "the run's " + paths.size() + " validation images");
+                List<dev.lote.data.ImageFolder.Sample> v = model.validationImages();
+                c = model.calibrate(dev.lote.data.Split.files(v), dev.lote.data.Split.labels(v), batchSize, "the run's " + v.size() + " validation images");
             }
             Path target = output != null ? output : modelFile;
             model.save(target);

@@ -90,7 +90,8 @@ final class PredictCommand implements Callable<Integer> {
         return bad.count() == 0 ? ExitCodes.OK : ExitCodes.BAD_DATA;
     }
 
-    private static List<Path> imagesUnder(Path dir) throws IOException {
+    /** Image files under {@code dir}, recursively, sorted; hidden ones left out. */
+    static List<Path> imagesUnder(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(p -> Files.isRegularFile(p) && ImageFolder.isImageName(p)
                     && !p.getFileName().toString().startsWith(".")).sorted().toList();

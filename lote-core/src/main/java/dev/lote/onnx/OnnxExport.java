@@ -60,11 +60,32 @@ public final class OnnxExport {
     private final Map<String, float[]> weights;
     private final List<Proto> nodes = new ArrayList<>(), inits = new ArrayList<>();
     private int counter;
+    /** int8: each tap's activation range (lo, hi); null exports float. */
+    private final Map<String, float[]> ranges;
+    /** Probing: each tap's float tensor, by tap name; null otherwise. */
+    private final Map<String, String> taps;
+    /** int8: how each dequantized activation was quantized, by tensor name (a convolution's bias takes its scale). */
+    private final Map<String, Quantized> quantization = new java.util.HashMap<>();
+    private final Map<String, String> zeroPoints = new java.util.HashMap<>();
 
-    private OnnxExport(Map<String, float[]> weights) { this.weights = weights; }
+    /** A uint8 activation's scale, and the initializers holding it and its zero point. */
+    private record Quantized(float scale, String scaleName, String zeroName) {}
 
-    /** An ONNX tensor and the Keras shape of one sample (images are NCHW in the graph). */
-    private record V(String name, Shape shape) {
+    private OnnxExport(Map<String, float[]> weights, Map<String, float[]> ranges, boolean probe) {
+        this.weights = weights;
+        this.ranges = ranges;
+        this.taps = probe ? new java.util.LinkedHashMap<>() : null;
+    }
+
+    /**
+     * An ONNX tensor and the Keras shape of one sample (images are NCHW in the graph). Not yet applied, where not null:
+     * {@code pad} (top, left, bottom, right), zero padding which the one convolution that reads it takes in;
+     * {@code affine} (per-channel scale, shift), the input's pixel scaling, which the Rescaling and Normalization
+     * layers after it join, so the pixels are scaled in one pass.
+     */
+    private record V(String name, Shape shape, long[] pad, float[][] affine) {
+        V(String name, Shape shape) { this(name, shape, null, null); }
+
         boolean image() { return shape.isImage(); }
     }
 
@@ -77,15 +98,41 @@ public final class OnnxExport {
     /** The graph's bytes; {@code temperature} (1: none) divides the logits before the softmax, as calibration fitted it. */
     public static byte[] build(Model model, Map<String, float[]> weights, double scale, double offset, double temperature, Input input,
                                Map<String, String> metadata) {
-        OnnxExport g = new OnnxExport(weights);
+        return new OnnxExport(weights, null, false).bytes(model, scale, offset, temperature, input, metadata);
+    }
+
+    /**
+     * The float graph with every tap (the scaled input, {@link #INPUT_TAP}, and each layer's output but the probabilities, by layer path)
+     * also an output of the graph, to measure the activations int8 quantization needs: tap name → output name.
+     */
+    public record Probe(byte[] bytes, Map<String, String> taps) {}
+
+    public static Probe probe(Model model, Map<String, float[]> weights, double scale, double offset, Input input) {
+        OnnxExport g = new OnnxExport(weights, null, true);
+        byte[] bytes = g.bytes(model, scale, offset, 1, input, Map.of());
+        return new Probe(bytes, Map.copyOf(g.taps));
+    }
+
+    /**
+     * The graph quantized in QDQ form (what ONNX Runtime runs as int8 kernels): each tap in {@code ranges} (lo, hi)
+     * becomes uint8 through QuantizeLinear → DequantizeLinear, convolution kernels int8 per output channel (symmetric),
+     * their bias int32 at the input's scale × the kernel's, dense kernels int8 per tensor. Batch normalization is folded
+     * into the convolution first, as in the float graph.
+     */
+    public static byte[] buildInt8(Model model, Map<String, float[]> weights, double scale, double offset, double temperature, Input input,
+                                   Map<String, String> metadata, Map<String, float[]> ranges) {
+        return new OnnxExport(weights, Map.copyOf(ranges), false).bytes(model, scale, offset, temperature, input, metadata);
+    }
+
+    private byte[] bytes(Model model, double scale, double offset, double temperature, Input input, Map<String, String> metadata) {
+        OnnxExport g = this;
         Shape s = model.inputShape();
         long[] dims = input.nchw() ? new long[] {-1, s.channels(), s.height(), s.width()} : new long[] {-1, s.height(), s.width(), s.channels()};
         String x = "pixels";
+        if (!input.nchw()) x = g.op("Transpose", List.of(x), ints("perm", 0, 3, 1, 2)); // on the bytes, before they widen
         if (input.uint8()) x = g.op("Cast", List.of(x), attr("to", 1));
-        if (scale != 1) x = g.op("Mul", List.of(x, g.scalar((float) scale)));
-        if (offset != 0) x = g.op("Add", List.of(x, g.scalar((float) offset)));
-        if (!input.nchw()) x = g.op("Transpose", List.of(x), ints("perm", 0, 3, 1, 2));
-        V out = g.graph(model, List.of(new V(x, s)), "");
+        float[][] pixels = {filled(s.channels(), (float) scale), filled(s.channels(), (float) offset)};
+        V out = g.graph(model, List.of(new V(x, s, null, pixels)), "");
         String y = out.name();
         if (temperature != 1) { // softmax(log p / T) = softmax(logits / T)
             String logits = model.activation() == Activation.LINEAR ? y : g.op("Log", List.of(y));
@@ -101,6 +148,8 @@ public final class OnnxExport {
         for (Proto t : g.inits) graph.message(5, t);
         graph.message(11, valueInfo("pixels", input.uint8() ? 2 : 1, dims));
         graph.message(12, valueInfo("probabilities", 1, new long[] {-1, model.classes()}));
+        if (taps != null) for (String t : new java.util.LinkedHashSet<>(taps.values())) graph.message(12, new Proto().string(1, t)
+                .message(2, new Proto().message(1, new Proto().varint(1, 1)))); // float, any shape
         Proto m = new Proto().varint(1, IR_VERSION).string(2, "lote").string(3, dev.lote.LoteModel.version());
         m.message(7, graph);
         m.message(8, new Proto().string(1, "").varint(2, OPSET));
@@ -114,39 +163,131 @@ public final class OnnxExport {
         List<Model.Call> calls = model.calls();
         V[] out = new V[calls.size()];
         for (int i = 0; i < inputs.size(); i++) out[model.inputIndices().get(i)] = inputs.get(i);
-        int[] readers = new int[calls.size()], calledTimes = new int[calls.size()];
+        int[] readers = new int[calls.size()], reader = new int[calls.size()];
         Map<Layer, Integer> callsOf = new java.util.IdentityHashMap<>();
-        for (Model.Call c : calls) {
-            for (int j : c.inputs()) readers[j]++;
-            callsOf.merge(c.layer(), 1, Integer::sum);
+        for (int i = 0; i < calls.size(); i++) {
+            for (int j : calls.get(i).inputs()) {
+                readers[j]++;
+                reader[j] = i;
+            }
+            callsOf.merge(calls.get(i).layer(), 1, Integer::sum);
         }
         for (int i = 0; i < calls.size(); i++) {
             Model.Call c = calls.get(i);
             if (c.layer() instanceof InputLayer) continue;
             if (out[i] != null) continue; // a batch normalization folded into its convolution
-            List<V> in = c.inputs().stream().map(j -> out[j]).toList();
             String path = prefix + c.layer().name() + "/";
+            if (c.inputs().size() == 1 && out[c.inputs().get(0)].affine() != null && readers[c.inputs().get(0)] == 1) {
+                float[][] joined = joinAffine(out[c.inputs().get(0)].affine(), c.layer(), path);
+                if (joined != null) {
+                    out[i] = new V(out[c.inputs().get(0)].name(), c.output(), null, joined);
+                    continue;
+                }
+            }
+            for (int j : c.inputs()) if (out[j].affine() != null && (readers[j] > 1 || !(c.layer() instanceof Model))) out[j] = scaled(out[j]);
+            List<V> in = c.inputs().stream().map(j -> out[j]).toList();
             if (c.layer() instanceof Model sub) {
                 out[i] = graph(sub, in, path);
                 continue;
             }
+            // zero padding read only by a 'valid' convolution becomes that convolution's padding (one pass, and int8 kernels handle it)
+            if (c.layer() instanceof ZeroPadding2D z && readers[i] == 1 && in.get(0).pad() == null && callsOf.get(z) == 1
+                    && callsOf.get(calls.get(reader[i]).layer()) == 1 && isValidConv(calls.get(reader[i]).layer())) {
+                int[] a = z.amounts();
+                out[i] = new V(in.get(0).name(), c.output(), new long[] {a[0], a[2], a[1], a[3]}, null);
+                continue;
+            }
             // a convolution read only by a batch normalization (each called once) takes it into its weights
+            boolean convolution = c.layer() instanceof Conv2D || c.layer() instanceof DepthwiseConv2D || c.layer() instanceof SeparableConv2D;
             BatchNormalization fold = null;
             int foldAt = -1;
-            if (readers[i] == 1 && c.layer().activation() == Activation.LINEAR && callsOf.get(c.layer()) == 1
-                    && (c.layer() instanceof Conv2D || c.layer() instanceof DepthwiseConv2D || c.layer() instanceof SeparableConv2D)) {
-                for (int k = i + 1; k < calls.size(); k++) {
-                    if (calls.get(k).inputs().contains(i) && calls.get(k).layer() instanceof BatchNormalization bn && callsOf.get(bn) == 1) {
-                        fold = bn;
-                        foldAt = k;
-                    }
+            if (convolution && readers[i] == 1 && callsOf.get(c.layer()) == 1 && calls.get(reader[i]).layer() instanceof BatchNormalization b
+                    && callsOf.get(b) == 1) {
+                if (c.layer().activation() == Activation.LINEAR) {
+                    fold = b;
+                    foldAt = reader[i];
+                } else if (c.layer().activation() == Activation.RELU && afterRelu(calls, i, reader, readers, callsOf, prefix, out)) {
+                    continue;
                 }
             }
             float[][] bn = fold == null ? null : bnScaleShift(fold, prefix + fold.name() + "/", channels(c.output()));
-            out[i] = layer(c.layer(), in, c.output(), path, bn);
+            V y = layer(c.layer(), in, c.output(), path, bn);
+            int last = foldAt >= 0 ? foldAt : i; // a folded convolution's output is its batch normalization's
+            Layer named = calls.get(last).layer();
+            boolean probabilities = (prefix.isEmpty() && last == model.outputIndex()) || named.activation() == Activation.SOFTMAX;
+            // a value read only by a ReLU is not quantized: int8 kernels apply the ReLU as they write the convolution's output
+            boolean beforeRelu = readers[last] == 1 && callsOf.get(named) == 1 && isRelu(calls.get(reader[last]).layer());
+            out[i] = probabilities || beforeRelu ? y : tap(prefix + named.name() + (callsOf.get(named) > 1 ? "@" + last : ""), y);
             if (foldAt >= 0) out[foldAt] = out[i];
         }
         return out[model.outputIndex()];
+    }
+
+    /**
+     * A batch normalization after a ReLU convolution, when every channel's scale s is positive: s goes into the
+     * convolution (s · relu(x) = relu(s · x)) and only the shift is left, added after a max pooling that reads it (max
+     * commutes with it), where there are 4× fewer values. In int8 that is one uint8 add instead of a float multiply-add
+     * at full resolution. False (nothing done) when a scale is not positive.
+     */
+    private boolean afterRelu(List<Model.Call> calls, int i, int[] reader, int[] readers, Map<Layer, Integer> callsOf, String prefix, V[] out) {
+        Model.Call c = calls.get(i);
+        int k = reader[i];
+        BatchNormalization b = (BatchNormalization) calls.get(k).layer();
+        float[][] ss = bnScaleShift(b, prefix + b.name() + "/", channels(c.output()));
+        for (float v : ss[0]) if (!(v > 0)) return false;
+        V y = tap(prefix + c.layer().name(), layer(c.layer(), c.inputs().stream().map(j -> out[j]).toList(), c.output(), prefix + c.layer().name() + "/",
+                new float[][] {ss[0], new float[ss[0].length]}));
+        out[i] = y;
+        int last = k;
+        if (readers[k] == 1 && calls.get(reader[k]).layer() instanceof MaxPooling2D pool && callsOf.get(pool) == 1) {
+            last = reader[k];
+            y = requantized(y, layer(pool, List.of(y), calls.get(last).output(), prefix + pool.name() + "/", null));
+            out[k] = y;
+        }
+        String shift = ranges == null ? channelConst(ss[1], y) : quantizedConst(ss[1], y);
+        out[last] = tap(prefix + calls.get(last).layer().name(), new V(op("Add", List.of(y.name(), shift)), calls.get(last).output()));
+        return true;
+    }
+
+    /** The input's pending scaling followed by {@code l}, when l is a per-channel affine map (Rescaling, Normalization); else null. */
+    private float[][] joinAffine(float[][] a, Layer l, String path) {
+        int c = a[0].length;
+        float[] scale = a[0].clone(), shift = a[1].clone();
+        if (l instanceof Rescaling r) {
+            float[] rs = broadcast(r.scale(), c), ro = broadcast(r.offset(), c);
+            for (int i = 0; i < c; i++) { scale[i] *= rs[i]; shift[i] = shift[i] * rs[i] + ro[i]; }
+        } else if (l instanceof Normalization n && !n.invert()) {
+            float[][] md = meanAndDeviation(n, path, c);
+            for (int i = 0; i < c; i++) { scale[i] /= md[1][i]; shift[i] = (shift[i] - md[0][i]) / md[1][i]; }
+        } else {
+            return null;
+        }
+        return new float[][] {scale, shift};
+    }
+
+    /** The input with its pending scaling applied (one multiply and one add, each left out when it does nothing), as the first layer reads it. */
+    private V scaled(V v) {
+        float[] scale = v.affine()[0], shift = v.affine()[1];
+        String y = v.name();
+        boolean ones = true, zeros = true;
+        for (int i = 0; i < scale.length; i++) { ones &= scale[i] == 1; zeros &= shift[i] == 0; }
+        if (!ones) y = op("Mul", List.of(y, uniformOrPerChannel(scale, v)));
+        if (!zeros) y = op("Add", List.of(y, uniformOrPerChannel(shift, v)));
+        return tap(INPUT_TAP, new V(y, v.shape()));
+    }
+
+    private String uniformOrPerChannel(float[] v, V x) {
+        for (float f : v) if (f != v[0]) return channelConst(v, x);
+        return scalar(v[0]);
+    }
+
+    private static boolean isValidConv(Layer l) {
+        return l instanceof Conv2D c && c.padding() == Padding.VALID || l instanceof DepthwiseConv2D d && d.padding() == Padding.VALID;
+    }
+
+    private static boolean isRelu(Layer l) {
+        if (l instanceof ReLU r) return r.threshold() == 0 && r.negativeSlope() == 0;
+        return l instanceof ActivationLayer a && (a.activation() == Activation.RELU || a.activation() == Activation.RELU6);
     }
 
     private float[] w(String path, String name) {
@@ -156,6 +297,14 @@ public final class OnnxExport {
     }
 
     private boolean has(String path, String name) { return weights.containsKey(path + name); }
+
+    /** A Normalization's per-channel mean and standard deviation (at least 1e-7, as Keras divides). */
+    private float[][] meanAndDeviation(Normalization n, String path, int c) {
+        float[] mean = n.mean() == null ? w(path, "mean") : broadcast(n.mean(), c), var = n.variance() == null ? w(path, "variance") : broadcast(n.variance(), c);
+        float[] sd = new float[c];
+        for (int i = 0; i < c; i++) sd[i] = (float) Math.max(Math.sqrt(var[i]), 1e-7);
+        return new float[][] {mean, sd};
+    }
 
     /** Per channel: scale = γ / √(var + ε), shift = β − mean · scale (inference-mode batch normalization). */
     private float[][] bnScaleShift(BatchNormalization l, String path, int c) {
@@ -198,7 +347,8 @@ public final class OnnxExport {
         if (l instanceof Dense d) {
             int units = d.units(), fanIn = channels(x.shape());
             String y = x.image() ? op("Transpose", List.of(x.name()), ints("perm", 0, 2, 3, 1)) : x.name();
-            y = op("MatMul", List.of(y, init(new long[] {fanIn, units}, w(path, "kernel"))));
+            long[] dims = {fanIn, units};
+            y = op("MatMul", List.of(y, ranges != null ? int8Weight(dims, w(path, "kernel"), 1, new float[1][]) : init(dims, w(path, "kernel"))));
             if (has(path, "bias")) y = op("Add", List.of(y, init(new long[] {units}, w(path, "bias"))));
             if (x.image()) y = op("Transpose", List.of(y), ints("perm", 0, 3, 1, 2));
             return new V(act(y, d.activation(), x.image()), out);
@@ -242,6 +392,8 @@ public final class OnnxExport {
         }
         if (l instanceof ReLU r) {
             if (r.threshold() != 0) throw new UnsupportedLayerException(l, "a threshold other than 0");
+            boolean clip = r.negativeSlope() == 0 && !Double.isNaN(r.maxValue()); // ReLU6: one Clip, which int8 kernels absorb
+            if (clip) return new V(op("Clip", List.of(x.name(), scalar(0), scalar((float) r.maxValue()))), out);
             String y = r.negativeSlope() == 0 ? op("Relu", List.of(x.name())) : op("LeakyRelu", List.of(x.name()), attrF("alpha", (float) r.negativeSlope()));
             if (!Double.isNaN(r.maxValue())) y = op("Min", List.of(y, scalar((float) r.maxValue())));
             return new V(y, out);
@@ -251,11 +403,8 @@ public final class OnnxExport {
             return new V(op("Add", List.of(op("Mul", List.of(x.name(), perChannel(r.scale(), x))), perChannel(r.offset(), x))), out);
         }
         if (l instanceof Normalization n) {
-            int c = channels(x.shape());
-            float[] mean = n.mean() == null ? w(path, "mean") : broadcast(n.mean(), c), var = n.variance() == null ? w(path, "variance") : broadcast(n.variance(), c);
-            float[] sd = new float[c];
-            for (int i = 0; i < c; i++) sd[i] = (float) Math.max(Math.sqrt(var[i]), 1e-7);
-            String m = channelConst(mean, x), d = channelConst(sd, x);
+            float[][] md = meanAndDeviation(n, path, channels(x.shape()));
+            String m = channelConst(md[0], x), d = channelConst(md[1], x);
             return new V(n.invert() ? op("Add", List.of(op("Mul", List.of(x.name(), d)), m)) : op("Div", List.of(op("Sub", List.of(x.name(), m)), d)), out);
         }
         if (l instanceof Reshape) {
@@ -273,7 +422,7 @@ public final class OnnxExport {
         if (l instanceof Merge m) {
             List<String> names = in.stream().map(V::name).toList();
             return new V(switch (m.op()) {
-                case ADD -> op("Sum", names);
+                case ADD -> names.size() == 2 ? op("Add", names) : op("Sum", names); // Add has an int8 kernel
                 case SUBTRACT -> op("Sub", names);
                 case MULTIPLY -> { String y = names.get(0); for (int i = 1; i < names.size(); i++) y = op("Mul", List.of(y, names.get(i))); yield y; }
                 case AVERAGE -> op("Mean", names);
@@ -285,6 +434,92 @@ public final class OnnxExport {
             }, out);
         }
         throw new UnsupportedLayerException(l, "the exporter does not know this kind");
+    }
+
+    // ---- int8 ---------------------------------------------------------------------------------------------------
+
+    /** The tap of the model's input, scaled as the first layer reads it. */
+    public static final String INPUT_TAP = "(input)";
+
+    /** A layer's output: recorded when probing; quantized to uint8 and back when its range is known. */
+    private V tap(String name, V v) {
+        if (taps != null && !v.name().equals("pixels")) taps.put(name, v.name());
+        float[] r = ranges == null ? null : ranges.get(name);
+        if (r == null || quantization.containsKey(v.name())) return v;
+        float[] q = uint8(r[0], r[1]);
+        String scale = scalar(q[0]), zero = raw(new long[0], 2, new byte[] {(byte) q[1]});
+        String dq = op("DequantizeLinear", List.of(op("QuantizeLinear", List.of(v.name(), scale, zero)), scale, zero));
+        quantization.put(dq, new Quantized(q[0], scale, zero));
+        return new V(dq, v.shape());
+    }
+
+    /** {@code v} quantized as {@code like} is (a max pooling's output, which keeps its input's range): ONNX Runtime then pools in uint8. */
+    private V requantized(V like, V v) {
+        Quantized q = quantization.get(like.name());
+        if (q == null) return v;
+        String dq = op("DequantizeLinear", List.of(op("QuantizeLinear", List.of(v.name(), q.scaleName(), q.zeroName())), q.scaleName(), q.zeroName()));
+        quantization.put(dq, q);
+        return new V(dq, v.shape());
+    }
+
+    /**
+     * Scale and zero point of uint8 for values in (lo, hi), widened to hold 0 exactly (ReLU's zero point is then 0,
+     * which lets ONNX Runtime drop the ReLU into the convolution). The top, 255 · scale, stays at or below hi, so a
+     * clip at hi (ReLU6) is redundant for it too.
+     */
+    static float[] uint8(float lo, float hi) {
+        lo = Math.min(lo, 0);
+        hi = Math.max(hi, 0);
+        if (!(hi > lo) || !Float.isFinite(hi - lo)) return new float[] {1f / 255, 0};
+        float scale = (hi - lo) / 255;
+        int zero = Math.round(-lo / scale);
+        while (scale * (255 - zero) > hi && scale > Float.MIN_NORMAL) scale = Math.nextDown(scale);
+        return new float[] {scale, zero};
+    }
+
+    /** A per-channel constant as uint8 and its DequantizeLinear, so that an Add reading it runs as an int8 kernel. */
+    private String quantizedConst(float[] v, V x) {
+        float lo = 0, hi = 0;
+        for (float f : v) { lo = Math.min(lo, f); hi = Math.max(hi, f); }
+        float[] q = uint8(lo, hi);
+        byte[] data = new byte[v.length];
+        for (int i = 0; i < v.length; i++) data[i] = (byte) Math.max(0, Math.min(255, Math.round(v[i] / q[0] + q[1])));
+        return op("DequantizeLinear", List.of(raw(x.image() ? new long[] {1, v.length, 1, 1} : new long[] {v.length}, 2, data), scalar(q[0]),
+                raw(new long[0], 2, new byte[] {(byte) q[1]})));
+    }
+
+    /** int8 values of {@code w} (rows of {@code per}) symmetric per row: round(w / s) with s = max |w| / 127. */
+    private static float[] symmetric(float[] w, int per, byte[] q) {
+        float[] scales = new float[w.length / per];
+        for (int o = 0; o < scales.length; o++) {
+            float m = 0;
+            for (int i = o * per; i < (o + 1) * per; i++) m = Math.max(m, Math.abs(w[i]));
+            scales[o] = m > 0 ? m / 127 : 1;
+            for (int i = o * per; i < (o + 1) * per; i++) q[i] = (byte) Math.max(-127, Math.min(127, Math.round(w[i] / scales[o])));
+        }
+        return scales;
+    }
+
+    /** A kernel (rows: output channels, or one row per tensor) as int8 and its DequantizeLinear; returns its scales via {@code scalesOut}. */
+    private String int8Weight(long[] dims, float[] w, int rows, float[][] scalesOut) {
+        byte[] q = new byte[w.length];
+        float[] scales = symmetric(w, w.length / rows, q);
+        scalesOut[0] = scales;
+        String data = raw(dims, 3, q);
+        if (rows == 1) return op("DequantizeLinear", List.of(data, scalar(scales[0]), raw(new long[0], 3, new byte[1])));
+        return op("DequantizeLinear", List.of(data, init(new long[] {rows}, scales), zeros(3, rows)), attr("axis", 0));
+    }
+
+    /** A bias as int32 at scale inputScale · weightScale[o] (zero point 0), as ONNX Runtime's int8 convolution reads it. */
+    private String int32Bias(float[] b, float inputScale, float[] weightScales) {
+        float[] scales = new float[b.length];
+        ByteBuffer q = ByteBuffer.allocate(4 * b.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int o = 0; o < b.length; o++) {
+            scales[o] = inputScale * weightScales[o];
+            q.putInt((int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, Math.round((double) b[o] / scales[o]))));
+        }
+        long[] dims = {b.length};
+        return op("DequantizeLinear", List.of(raw(dims, 6, q.array()), init(dims, scales), zeros(6, b.length)), attr("axis", 0));
     }
 
     // ---- pieces ------------------------------------------------------------------------------------------------
@@ -299,10 +534,20 @@ public final class OnnxExport {
                 b[o] = b[o] * bn[0][o] + bn[1][o];
             }
         }
-        List<String> in = new ArrayList<>(List.of(x.name(), init(kdims, kernel)));
-        if (bias != null || bn != null) in.add(init(new long[] {out}, b));
+        List<String> in = new ArrayList<>(List.of(x.name()));
+        Quantized inputQ = quantization.get(x.name());
+        if (ranges != null) { // int8 kernel per output channel; an int32 bias where the input is quantized too
+            float[][] scales = new float[1][];
+            in.add(int8Weight(kdims, kernel, (int) out, scales));
+            if (bias != null || bn != null) in.add(inputQ != null ? int32Bias(b, inputQ.scale(), scales[0]) : init(new long[] {out}, b));
+        } else {
+            in.add(init(kdims, kernel));
+            if (bias != null || bn != null) in.add(init(new long[] {out}, b));
+        }
+        long[] pads = pads(x.shape(), k, s, d, padding);
+        if (x.pad() != null) for (int i = 0; i < 4; i++) pads[i] += x.pad()[i];
         return op("Conv", in, ints("kernel_shape", k[0], k[1]), ints("strides", s[0], s[1]), ints("dilations", d[0], d[1]),
-                attr("group", groups), ints("pads", pads(x.shape(), k, s, d, padding)));
+                attr("group", groups), ints("pads", pads));
     }
 
     /** ONNX pads (top, left, bottom, right); Keras' "same" puts the odd pixel after. */
@@ -393,6 +638,20 @@ public final class OnnxExport {
         for (long d : dims) t.varint(1, d);
         inits.add(t.varint(2, 1).string(8, name).bytes(9, b.array()));
         return name;
+    }
+
+    /** An initializer of raw little-endian bytes of ONNX type {@code type} (2 uint8, 3 int8, 6 int32). */
+    private String raw(long[] dims, int type, byte[] data) {
+        String name = "q_" + counter++;
+        Proto t = new Proto();
+        for (long d : dims) t.varint(1, d);
+        inits.add(t.varint(2, type).string(8, name).bytes(9, data));
+        return name;
+    }
+
+    /** A vector of n zeros of an int type (3: int8, 6: int32), one initializer per shape: per-channel zero points repeat. */
+    private String zeros(int type, int n) {
+        return zeroPoints.computeIfAbsent(type + "x" + n, k -> raw(new long[] {n}, type, new byte[n * (type == 6 ? 4 : 1)]));
     }
 
     private String scalar(float v) {
