@@ -67,6 +67,8 @@ public final class OnnxExport {
     /** int8: how each dequantized activation was quantized, by tensor name (a convolution's bias takes its scale). */
     private final Map<String, Quantized> quantization = new java.util.HashMap<>();
     private final Map<String, String> zeroPoints = new java.util.HashMap<>();
+    /** Tensors of uint8 pixels, not yet cast to float. */
+    private final java.util.Set<String> bytes = new java.util.HashSet<>();
 
     /** A uint8 activation's scale, and the initializers holding it and its zero point. */
     private record Quantized(float scale, String scaleName, String zeroName) {}
@@ -130,7 +132,7 @@ public final class OnnxExport {
         long[] dims = input.nchw() ? new long[] {-1, s.channels(), s.height(), s.width()} : new long[] {-1, s.height(), s.width(), s.channels()};
         String x = "pixels";
         if (!input.nchw()) x = g.op("Transpose", List.of(x), ints("perm", 0, 3, 1, 2)); // on the bytes, before they widen
-        if (input.uint8()) x = g.op("Cast", List.of(x), attr("to", 1));
+        if (input.uint8()) g.bytes.add(x); // cast to float where it is read as floats
         float[][] pixels = {filled(s.channels(), (float) scale), filled(s.channels(), (float) offset)};
         V out = g.graph(model, List.of(new V(x, s, null, pixels)), "");
         String y = out.name();
@@ -184,7 +186,9 @@ public final class OnnxExport {
                     continue;
                 }
             }
-            for (int j : c.inputs()) if (out[j].affine() != null && (readers[j] > 1 || !(c.layer() instanceof Model))) out[j] = scaled(out[j]);
+            for (int j : c.inputs())
+                if (out[j].affine() != null && (readers[j] > 1 || !(c.layer() instanceof Model || readsPixels(calls, i, reader, readers, callsOf, out[j]))))
+                    out[j] = scaled(out[j]);
             List<V> in = c.inputs().stream().map(j -> out[j]).toList();
             if (c.layer() instanceof Model sub) {
                 out[i] = graph(sub, in, path);
@@ -194,7 +198,7 @@ public final class OnnxExport {
             if (c.layer() instanceof ZeroPadding2D z && readers[i] == 1 && in.get(0).pad() == null && callsOf.get(z) == 1
                     && callsOf.get(calls.get(reader[i]).layer()) == 1 && isValidConv(calls.get(reader[i]).layer())) {
                 int[] a = z.amounts();
-                out[i] = new V(in.get(0).name(), c.output(), new long[] {a[0], a[2], a[1], a[3]}, null);
+                out[i] = new V(in.get(0).name(), c.output(), new long[] {a[0], a[2], a[1], a[3]}, in.get(0).affine());
                 continue;
             }
             // a convolution read only by a batch normalization (each called once) takes it into its weights
@@ -249,6 +253,28 @@ public final class OnnxExport {
         return true;
     }
 
+    /**
+     * int8: whether call i, a convolution (or zero padding into one) over the input's uint8 pixels, reads them as they
+     * are, its weights taking in their scaling: then no float pass over the pixels is made at all. The one inexact
+     * place is the border: the padding, which is 0 after scaling, is the pixel value nearest that (within half a
+     * level), per channel.
+     */
+    private boolean readsPixels(List<Model.Call> calls, int i, int[] reader, int[] readers, Map<Layer, Integer> callsOf, V x) {
+        if (ranges == null || !bytes.contains(x.name())) return false;
+        Layer l = calls.get(i).layer();
+        if (callsOf.get(l) != 1) return false;
+        if (l instanceof ZeroPadding2D) {
+            if (readers[i] != 1 || !isValidConv(calls.get(reader[i]).layer()) || callsOf.get(calls.get(reader[i]).layer()) != 1) return false;
+            l = calls.get(reader[i]).layer();
+        }
+        if (!(l instanceof Conv2D c) || c.groups() != 1) return false;
+        for (int ch = 0; ch < x.affine()[0].length; ch++) {
+            double zero = -x.affine()[1][ch] / x.affine()[0][ch];
+            if (!(zero >= 0 && zero <= 255)) return false;
+        }
+        return true;
+    }
+
     /** The input's pending scaling followed by {@code l}, when l is a per-channel affine map (Rescaling, Normalization); else null. */
     private float[][] joinAffine(float[][] a, Layer l, String path) {
         int c = a[0].length;
@@ -268,12 +294,13 @@ public final class OnnxExport {
     /** The input with its pending scaling applied (one multiply and one add, each left out when it does nothing), as the first layer reads it. */
     private V scaled(V v) {
         float[] scale = v.affine()[0], shift = v.affine()[1];
-        String y = v.name();
+        String y = bytes.contains(v.name()) ? op("Cast", List.of(v.name()), attr("to", 1)) : v.name();
         boolean ones = true, zeros = true;
         for (int i = 0; i < scale.length; i++) { ones &= scale[i] == 1; zeros &= shift[i] == 0; }
         if (!ones) y = op("Mul", List.of(y, uniformOrPerChannel(scale, v)));
         if (!zeros) y = op("Add", List.of(y, uniformOrPerChannel(shift, v)));
-        return tap(INPUT_TAP, new V(y, v.shape()));
+        V t = tap(INPUT_TAP, new V(y, v.shape()));
+        return new V(t.name(), t.shape(), v.pad(), null);
     }
 
     private String uniformOrPerChannel(float[] v, V x) {
@@ -527,6 +554,24 @@ public final class OnnxExport {
     private String conv(V x, float[] kernel, float[] bias, float[][] bn, long[] kdims, int[] k, int[] s, int[] d, Padding padding, int groups) {
         long out = kdims[0], per = kernel.length / out;
         float[] b = bias == null ? new float[(int) out] : bias.clone();
+        long[] pads = pads(x.shape(), k, s, d, padding);
+        if (x.pad() != null) for (int i = 0; i < 4; i++) pads[i] += x.pad()[i];
+        boolean hasBias = bias != null || bn != null;
+        if (x.affine() != null) { // uint8 pixels read as they are (see readsPixels): w' = w · a[c], b' = b + Σ w · b[c]
+            float[] a = x.affine()[0], sh = x.affine()[1];
+            int c = a.length, area = (int) (per / c);
+            kernel = kernel.clone();
+            for (int o = 0; o < out; o++)
+                for (int ch = 0; ch < c; ch++)
+                    for (int t = 0; t < area; t++) {
+                        int at = (int) (o * per) + ch * area + t;
+                        b[o] += kernel[at] * sh[ch];
+                        kernel[at] *= a[ch];
+                    }
+            hasBias = true;
+            x = padPixels(x, pads);
+            pads = new long[4];
+        }
         if (bn != null) { // w' = w · scale, b' = b · scale + shift
             kernel = kernel.clone();
             for (int o = 0; o < out; o++) {
@@ -539,15 +584,43 @@ public final class OnnxExport {
         if (ranges != null) { // int8 kernel per output channel; an int32 bias where the input is quantized too
             float[][] scales = new float[1][];
             in.add(int8Weight(kdims, kernel, (int) out, scales));
-            if (bias != null || bn != null) in.add(inputQ != null ? int32Bias(b, inputQ.scale(), scales[0]) : init(new long[] {out}, b));
+            if (hasBias) in.add(inputQ != null ? int32Bias(b, inputQ.scale(), scales[0]) : init(new long[] {out}, b));
         } else {
             in.add(init(kdims, kernel));
-            if (bias != null || bn != null) in.add(init(new long[] {out}, b));
+            if (hasBias) in.add(init(new long[] {out}, b));
         }
-        long[] pads = pads(x.shape(), k, s, d, padding);
-        if (x.pad() != null) for (int i = 0; i < 4; i++) pads[i] += x.pad()[i];
         return op("Conv", in, ints("kernel_shape", k[0], k[1]), ints("strides", s[0], s[1]), ints("dilations", d[0], d[1]),
                 attr("group", groups), ints("pads", pads));
+    }
+
+    /**
+     * uint8 pixels padded, per channel, with the pixel value nearest the one their scaling takes to 0, then read as
+     * uint8 with scale 1 (what the int8 convolution takes).
+     */
+    private V padPixels(V x, long[] pads) {
+        String y = x.name();
+        int c = x.affine()[0].length;
+        if (Arrays.stream(pads).anyMatch(p -> p > 0)) {
+            byte[] value = new byte[c];
+            for (int ch = 0; ch < c; ch++) value[ch] = (byte) Math.round(-x.affine()[1][ch] / x.affine()[0][ch]);
+            String padding = longs(0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]);
+            boolean same = true;
+            for (byte v : value) same &= v == value[0];
+            if (same) {
+                y = op("Pad", List.of(y, padding, raw(new long[0], 2, new byte[] {value[0]})));
+            } else {
+                List<String> parts = new ArrayList<>();
+                for (int ch = 0; ch < c; ch++) {
+                    String one = op("Slice", List.of(y, longs(ch), longs(ch + 1), longs(1)));
+                    parts.add(op("Pad", List.of(one, padding, raw(new long[0], 2, new byte[] {value[ch]}))));
+                }
+                y = op("Concat", parts, attr("axis", 1));
+            }
+        }
+        Quantized q = new Quantized(1, scalar(1), raw(new long[0], 2, new byte[1]));
+        String dq = op("DequantizeLinear", List.of(y, q.scaleName(), q.zeroName()));
+        quantization.put(dq, q);
+        return new V(dq, x.shape());
     }
 
     /** ONNX pads (top, left, bottom, right); Keras' "same" puts the odd pixel after. */

@@ -111,6 +111,31 @@ class OnnxExportTest {
         }
     }
 
+    /**
+     * int8 of Keras' MobileNetV2 (ReLU6, explicit zero padding, inverted residuals): written only within --max-drop,
+     * under a third of the size, probabilities close to float's on real images.
+     */
+    @Test
+    void anInt8MobileNetStaysCloseToFloat() throws Exception {
+        Path keras = Fixtures.dir("keras");
+        try (LoteModel m = LoteModel.importKeras(keras.resolve("mobilenet_v2_035.keras"), null, null)) {
+            Shape in = m.architecture().inputShape();
+            Path data = dev.lote.testing.Images.sampleFolder(dir.resolve("q"), 3, 8, in.height(), in.width());
+            var samples = dev.lote.data.ImageFolder.scan(data, List.of("0", "1", "2")).samples();
+            Path onnx = dir.resolve("q.onnx"), int8 = dir.resolve("q8.onnx");
+            m.exportOnnx(onnx, false, true);
+            var r = m.exportOnnxInt8(int8, false, true, samples.stream().map(dev.lote.data.ImageFolder.Sample::file).toList(), samples, 100,
+                    new dev.lote.data.SkippedFiles(System.err));
+            System.out.printf("int8 mobilenet_v2_035: %s, distance %.4f, same answer %.2f, %d of %d bytes%n", r.chosen().method(),
+                    r.chosen().distance(), r.testAgreement(), Files.size(int8), Files.size(onnx));
+            assertEquals(24, r.testImages());
+            assertTrue(Files.size(int8) < 0.35 * Files.size(onnx), Files.size(int8) + " of " + Files.size(onnx));
+            assertTrue(r.chosen().distance() < 0.1 && r.testAgreement() >= 0.75, r.tried() + ", agreement " + r.testAgreement());
+            float[][] f = ort(onnx, random(in, 4, 3), 4, in, true), q = ort(int8, random(in, 4, 3), 4, in, true);
+            assertTrue(worst(f, q) < 0.2, "int8 against float on random pixels: " + worst(f, q));
+        }
+    }
+
     /** A few steps so batch-norm statistics and biases are not their initial values (folding must be exact). */
     private static void trainABit(LoteModel m) {
         Shape in = m.architecture().inputShape();
