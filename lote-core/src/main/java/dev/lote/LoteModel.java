@@ -197,6 +197,16 @@ public final class LoteModel implements AutoCloseable {
                 onnxMetadata(nchw, uint8), file);
     }
 
+    /**
+     * Writes the model as a TensorFlow Lite file (float32): input {@code pixels} [batch, height, width, 3] floats
+     * 0–255, output {@code probabilities}; class names and preprocessing as JSON in its "lote" metadata. Atomic.
+     */
+    public void exportTflite(Path file) throws IOException {
+        var p = info.preprocessing();
+        dev.lote.tflite.TfliteExport.write(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(), temperature(),
+                onnxMetadata(false, false), file);
+    }
+
     /** The int8 export's accuracy drop was over the limit: nothing was written. */
     public static final class QuantizationRefused extends RuntimeException {
         private final Int8Export.Result result;
@@ -257,6 +267,7 @@ public final class LoteModel implements AutoCloseable {
 
     private double temperature() { return info.calibration() == null ? 1 : info.calibration().temperature(); }
 
+    /** What an exported file says about the model: classes, input size and layout, resize policy, Lote's version. */
     private Map<String, String> onnxMetadata(boolean nchw, boolean uint8) throws IOException {
         var p = info.preprocessing();
         Map<String, String> meta = new LinkedHashMap<>();

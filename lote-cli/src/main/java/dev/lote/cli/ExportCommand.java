@@ -22,17 +22,18 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write a Lote model in another format: ONNX (for ONNX Runtime, on phones, in browsers, in C#, Go or "
-                + "Triton; preprocessing inside, probabilities out; --quantize int8 for a smaller, faster file) or a Keras 3 .keras file.")
+                + "Triton; preprocessing inside, probabilities out; --quantize int8 for a smaller, faster file), TensorFlow Lite "
+                + "(float32, for Android and microcontrollers' runtimes) or a Keras 3 .keras file.")
 final class ExportCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote model file.")
     Path modelFile;
 
-    @Option(names = "--format", required = true, paramLabel = "onnx|keras", description = "The format.")
+    @Option(names = "--format", required = true, paramLabel = "onnx|keras|tflite", description = "The format.")
     String format;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The file to write: model.onnx, model.keras.")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "The file to write: model.onnx, model.keras, model.tflite.")
     Path output;
 
     @Option(names = "--input-layout", defaultValue = "nhwc", paramLabel = "nhwc|nchw",
@@ -64,7 +65,7 @@ final class ExportCommand implements Callable<Integer> {
     double maxDrop;
 
     @Override public Integer call() throws Exception {
-        Options.oneOf(format, "--format", "onnx", "keras");
+        Options.oneOf(format, "--format", "onnx", "keras", "tflite");
         Options.oneOf(layout, "--input-layout", "nhwc", "nchw");
         Options.oneOf(type, "--input-type", "uint8", "float");
         boolean int8 = quantize != null;
@@ -79,6 +80,17 @@ final class ExportCommand implements Callable<Integer> {
             if (format.equals("keras")) {
                 model.exportKeras(output);
                 System.out.println("Wrote " + output + " (Keras 3; load it with keras.saving.load_model)");
+                return ExitCodes.OK;
+            }
+            if (format.equals("tflite")) {
+                try {
+                    model.exportTflite(output);
+                } catch (dev.lote.tflite.TfliteExport.UnsupportedLayerException e) {
+                    throw new ModelFileException(modelFile, e.getMessage());
+                }
+                var p = model.info().preprocessing();
+                System.out.println("Wrote " + output + " (TensorFlow Lite, float32): input 'pixels' float 0-255 [batch, " + p.height() + ", "
+                        + p.width() + ", 3], output 'probabilities' [batch, " + model.classes().size() + "]; class names in its 'lote' metadata");
                 return ExitCodes.OK;
             }
             try {

@@ -84,7 +84,11 @@ class KerasCommandsTest {
 
         r = lote("export", dir.resolve("none.lote").toString(), "--format", "keras", "-o", dir.resolve("y.keras").toString());
         assertEquals(3, r.code());
-        r = lote("export", dir.resolve("none.lote").toString(), "--format", "tflite", "-o", dir.resolve("y.keras").toString());
+        r = lote("export", dir.resolve("none.lote").toString(), "--format", "coreml", "-o", dir.resolve("y.mlmodel").toString());
         assertEquals(2, r.code());
+        assertTrue(r.err().contains("onnx, keras, tflite") || r.err().contains("onnx, keras or tflite"), r.err());
+        r = lote("export", dir.resolve("none.lote").toString(), "--format", "tflite", "-o", dir.resolve("y.tflite").toString());
+        assertEquals(3, r.code());
+        assertFalse(Files.exists(dir.resolve("y.tflite")));
     }
 }

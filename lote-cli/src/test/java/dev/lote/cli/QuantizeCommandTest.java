@@ -91,6 +91,7 @@ class QuantizeCommandTest {
         for (String[] args : List.of(
                 new String[] {"--quantize", "int4"},
                 new String[] {"--quantize", "int8", "--format", "keras"},
+                new String[] {"--quantize", "int8", "--format", "tflite"},
                 new String[] {"--calibrate", data.toString()},
                 new String[] {"--quantize", "int8", "--max-drop", "-1"},
                 new String[] {"--quantize", "int8", "--calibrate", empty.toString()},
