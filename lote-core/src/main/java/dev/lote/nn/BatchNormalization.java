@@ -62,4 +62,20 @@ public final class BatchNormalization extends Layer {
         c.put("center", center);
         c.put("scale", scale);
     }
+
+    /**
+     * This layer in inference mode as a per-channel affine map, from its weights under {@code path} (gamma, beta,
+     * moving_mean, moving_variance; gamma 1 and beta 0 where absent): scale = γ / √(var + ε), shift = β − mean · scale.
+     */
+    public float[][] inferenceAffine(java.util.Map<String, float[]> weights, String path, int channels) {
+        float[] gamma = weights.get(path + "gamma"), beta = weights.get(path + "beta");
+        float[] mean = weights.get(path + "moving_mean"), var = weights.get(path + "moving_variance");
+        if (mean == null || var == null) throw new IllegalArgumentException("weight " + path + (mean == null ? "moving_mean" : "moving_variance") + " is missing.");
+        float[] scale = new float[channels], shift = new float[channels];
+        for (int i = 0; i < channels; i++) {
+            scale[i] = (float) ((gamma == null ? 1 : gamma[i]) / Math.sqrt(var[i] + epsilon));
+            shift[i] = (beta == null ? 0 : beta[i]) - mean[i] * scale[i];
+        }
+        return new float[][] {scale, shift};
+    }
 }

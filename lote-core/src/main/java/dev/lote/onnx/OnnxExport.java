@@ -214,7 +214,7 @@ public final class OnnxExport {
                     continue;
                 }
             }
-            float[][] bn = fold == null ? null : bnScaleShift(fold, prefix + fold.name() + "/", channels(c.output()));
+            float[][] bn = fold == null ? null : fold.inferenceAffine(weights, prefix + fold.name() + "/", channels(c.output()));
             V y = layer(c.layer(), in, c.output(), path, bn);
             int last = foldAt >= 0 ? foldAt : i; // a folded convolution's output is its batch normalization's
             Layer named = calls.get(last).layer();
@@ -237,7 +237,7 @@ public final class OnnxExport {
         Model.Call c = calls.get(i);
         int k = reader[i];
         BatchNormalization b = (BatchNormalization) calls.get(k).layer();
-        float[][] ss = bnScaleShift(b, prefix + b.name() + "/", channels(c.output()));
+        float[][] ss = b.inferenceAffine(weights, prefix + b.name() + "/", channels(c.output()));
         for (float v : ss[0]) if (!(v > 0)) return false;
         V y = tap(prefix + c.layer().name(), layer(c.layer(), c.inputs().stream().map(j -> out[j]).toList(), c.output(), prefix + c.layer().name() + "/",
                 new float[][] {ss[0], new float[ss[0].length]}));
@@ -333,18 +333,6 @@ public final class OnnxExport {
         return new float[][] {mean, sd};
     }
 
-    /** Per channel: scale = γ / √(var + ε), shift = β − mean · scale (inference-mode batch normalization). */
-    private float[][] bnScaleShift(BatchNormalization l, String path, int c) {
-        float[] gamma = has(path, "gamma") ? w(path, "gamma") : filled(c, 1), beta = has(path, "beta") ? w(path, "beta") : new float[c];
-        float[] mean = w(path, "moving_mean"), var = w(path, "moving_variance");
-        float[] scale = new float[c], shift = new float[c];
-        for (int i = 0; i < c; i++) {
-            scale[i] = (float) (gamma[i] / Math.sqrt(var[i] + l.epsilon()));
-            shift[i] = beta[i] - mean[i] * scale[i];
-        }
-        return new float[][] {scale, shift};
-    }
-
     private V layer(Layer l, List<V> in, Shape out, String path, float[][] bn) {
         V x = in.isEmpty() ? null : in.get(0);
         if (l instanceof Conv2D c) {
@@ -398,7 +386,7 @@ public final class OnnxExport {
         if (l instanceof Dropout) return new V(x.name(), out);
         if (l instanceof BatchNormalization b) {
             int c = channels(x.shape());
-            float[][] ss = bnScaleShift(b, path, c); // the same affine map as BatchNormalization in inference mode
+            float[][] ss = b.inferenceAffine(weights, path, c); // the same affine map as BatchNormalization in inference mode
             return new V(channelAffine(x, ss[0], ss[1]), out);
         }
         if (l instanceof LayerNormalization n) {

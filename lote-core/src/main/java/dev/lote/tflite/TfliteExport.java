@@ -141,25 +141,12 @@ public final class TfliteExport {
             if (conv && c.layer().activation() == Activation.LINEAR && readers[i] == 1 && callsOf.get(c.layer()) == 1
                     && calls.get(reader[i]).layer() instanceof BatchNormalization b && callsOf.get(b) == 1) {
                 at = reader[i];
-                bn = bnScaleShift(b, prefix + b.name() + "/", c.output().channels());
+                bn = b.inferenceAffine(weights, prefix + b.name() + "/", c.output().channels());
             }
             out[i] = layer(c.layer(), in, c.output(), path, bn, last, temperature);
             out[at] = out[i];
         }
         return out[model.outputIndex()];
-    }
-
-    /** Per channel: scale = γ / √(var + ε), shift = β − mean · scale (inference-mode batch normalization). */
-    private float[][] bnScaleShift(BatchNormalization l, String path, int c) {
-        float[] gamma = weights.containsKey(path + "gamma") ? w(path, "gamma") : filled(c, 1);
-        float[] beta = weights.containsKey(path + "beta") ? w(path, "beta") : new float[c];
-        float[] mean = w(path, "moving_mean"), var = w(path, "moving_variance");
-        float[] scale = new float[c], shift = new float[c];
-        for (int i = 0; i < c; i++) {
-            scale[i] = (float) (gamma[i] / Math.sqrt(var[i] + l.epsilon()));
-            shift[i] = beta[i] - mean[i] * scale[i];
-        }
-        return new float[][] {scale, shift};
     }
 
     private T layer(Layer l, List<T> in, Shape out, String path, float[][] bn, boolean last, double temperature) {
@@ -188,7 +175,7 @@ public final class TfliteExport {
             int units = d.units(), fanIn = x.shape().dims()[0];
             float[] k = w(path, "kernel"), t = new float[k.length]; // Keras [in, out] → TFLite [out, in]
             for (int i = 0; i < fanIn; i++) for (int o = 0; o < units; o++) t[o * fanIn + i] = k[i * units + o];
-            int fused = fusedCode(act, last);
+            int fused = fusedCode(act);
             T y = op(FULLY_CONNECTED, List.of(x, constant(t, new int[] {units, fanIn}), constant(bias(path, units), new int[] {units})),
                     out, FC_OPTIONS, new Table().i8(0, fused));
             return fused != FUSED_NONE ? y : activate(y, act, l, last, temperature);
@@ -205,7 +192,7 @@ public final class TfliteExport {
         if (l instanceof dev.lote.nn.Reshape) return reshape(x, out);
         if (l instanceof Dropout) return x;
         if (l instanceof BatchNormalization b) {
-            float[][] ss = bnScaleShift(b, path, channels(x.shape()));
+            float[][] ss = b.inferenceAffine(weights, path, channels(x.shape()));
             return affine(x, ss[0], ss[1], out);
         }
         if (l instanceof ZeroPadding2D z) {
@@ -274,8 +261,8 @@ public final class TfliteExport {
 
     private boolean fusedAlready(T x) { return fused.contains(x.index()); }
 
-    /** RELU and RELU6 ride on the layer that computes them (not on the final layer, whose output is the probabilities). */
-    private static int fusedCode(Activation a, boolean last) {
+    /** RELU and RELU6 ride on the layer that computes them. */
+    private static int fusedCode(Activation a) {
         if (a == Activation.RELU) return FUSED_RELU;
         if (a == Activation.RELU6) return FUSED_RELU6;
         return FUSED_NONE;
@@ -308,7 +295,7 @@ public final class TfliteExport {
                 else for (int q = 0; q < per; q++) t[c * per + q] *= bn[0][c];
             }
         }
-        int f = fusedCode(act, false);
+        int f = fusedCode(act);
         Table options = new Table().i8(0, padding == Padding.SAME ? 0 : 1).i32(1, s[1]).i32(2, s[0]);
         if (dw) options.i32(3, depthwise).i8(4, f).i32(5, d[1]).i32(6, d[0]);
         else options.i8(3, f).i32(4, d[1]).i32(5, d[0]);
@@ -394,12 +381,6 @@ public final class TfliteExport {
     private float[] bias(String path, int n) { return weights.containsKey(path + "bias") ? w(path, "bias") : new float[n]; }
 
     private static int channels(Shape s) { return s.dims()[s.dims().length - 1]; }
-
-    private static float[] filled(int n, float v) {
-        float[] f = new float[n];
-        java.util.Arrays.fill(f, v);
-        return f;
-    }
 
     private static float[] broadcast(double[] v, int n) {
         float[] f = new float[n];
