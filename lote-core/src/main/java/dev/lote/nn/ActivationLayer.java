@@ -19,5 +19,7 @@ public final class ActivationLayer extends Layer {
 
     @Override protected Shape outputShape(Shape in) { return in; }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) { return activate(ops, x, activation, mode); }
+
     @Override protected void writeConfig(ObjectNode c) { c.put("activation", activation.keras()); }
 }

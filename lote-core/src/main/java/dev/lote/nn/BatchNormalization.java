@@ -55,6 +55,11 @@ public final class BatchNormalization extends Layer {
         return w;
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        return ops.batchNorm(x, w.optional("gamma"), w.optional("beta"), w.get("moving_mean"), w.get("moving_variance"), momentum, epsilon,
+                mode.training() && w.trains());
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         c.put("axis", -1);
         c.put("momentum", momentum);

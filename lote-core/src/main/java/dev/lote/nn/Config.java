@@ -70,6 +70,16 @@ public final class Config {
     }
 
     /** A list of numbers or one number. */
+    /** As floats. */
+    static float[] floats(double[] v) { return floats(v, v.length); }
+
+    /** As {@code n} floats, one value repeated where there is one. */
+    static float[] floats(double[] v, int n) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = (float) v[v.length == 1 ? 0 : i];
+        return f;
+    }
+
     public double[] numbers(String key, double[] fallback) {
         JsonNode v = node.get(key);
         if (v == null || v.isNull()) return fallback;

@@ -64,6 +64,11 @@ public final class Conv2D extends Layer {
         return w;
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        Ops.Convolution c = Window.convolution(ops.shape(x), kernelSize, strides, dilation, padding, groups, mode.pads());
+        return activate(ops, ops.conv(x, w.get("kernel"), w.optional("bias"), c), activation, mode);
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         c.put("filters", filters);
         Window.write(c, kernelSize, strides, padding, dilation);

@@ -24,5 +24,7 @@ public final class Cropping2D extends Layer {
         return Shape.image(h, w, in.channels());
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) { return ops.crop(x, amounts); }
+
     @Override protected void writeConfig(ObjectNode c) { Edges.write(c, "cropping", amounts); }
 }

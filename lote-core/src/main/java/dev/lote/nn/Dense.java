@@ -39,6 +39,10 @@ public final class Dense extends Layer {
         return w;
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        return activate(ops, ops.dense(x, w.get("kernel"), w.optional("bias")), activation, mode);
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         c.put("units", units);
         c.put("activation", activation.keras());

@@ -22,6 +22,10 @@ public final class Dropout extends Layer {
 
     @Override protected Shape outputShape(Shape in) { return in; }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        return mode.training() && rate > 0 ? ops.dropout(x, rate, false) : x;
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         c.put("rate", rate);
         c.putNull("seed");

@@ -9,5 +9,9 @@ public final class Flatten extends Layer {
 
     @Override protected Shape outputShape(Shape in) { return new Shape(Math.toIntExact(in.size())); }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        return ops.reshape(x, outputShape(ops.shape(x)));
+    }
+
     @Override protected void writeConfig(ObjectNode c) { c.put("data_format", "channels_last"); }
 }

@@ -23,6 +23,10 @@ public abstract sealed class GlobalPooling2D extends Layer permits GlobalAverage
         return keepdims ? Shape.image(1, 1, in.channels()) : new Shape(in.channels());
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        return ops.globalPool(x, this instanceof GlobalMaxPooling2D, keepdims);
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         c.put("data_format", "channels_last");
         c.put("keepdims", keepdims);

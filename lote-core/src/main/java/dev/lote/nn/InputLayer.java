@@ -30,6 +30,8 @@ public final class InputLayer extends Layer {
 
     @Override public Shape outputShape(java.util.List<Shape> inputs) { return shape; }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) { return x; }
+
     @Override protected void writeConfig(ObjectNode c) {
         ArrayNode s = c.putArray("batch_shape");
         s.addNull();

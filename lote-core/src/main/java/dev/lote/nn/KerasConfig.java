@@ -16,41 +16,14 @@ import java.util.function.Function;
 /**
  * Models to and from Keras' JSON: Keras 3's {@code config.json} (inbound nodes as {@code __keras_tensor__} args),
  * Keras 2 and TensorFlow.js topologies (inbound nodes as {@code [layer, node, tensor, kwargs]} lists), and Lote's
- * own first spec form ({@code {"layers": [{"type": "Conv2D", ...}]}}). The registry of layer kinds is here.
+ * own first spec form ({@code {"layers": [{"type": "Conv2D", ...}]}}). Layer kinds are found in {@link Layers}.
  */
 public final class KerasConfig {
     private KerasConfig() {}
 
-    /** Layer kinds by Keras class name. */
-    private static final Map<String, Function<Config, Layer>> KINDS = new LinkedHashMap<>();
-
-    static {
-        KINDS.put("Conv2D", Conv2D::new);
-        KINDS.put("DepthwiseConv2D", DepthwiseConv2D::new);
-        KINDS.put("SeparableConv2D", SeparableConv2D::new);
-        KINDS.put("Dense", Dense::new);
-        KINDS.put("MaxPooling2D", MaxPooling2D::new);
-        KINDS.put("AveragePooling2D", AveragePooling2D::new);
-        KINDS.put("GlobalAveragePooling2D", GlobalAveragePooling2D::new);
-        KINDS.put("GlobalMaxPooling2D", GlobalMaxPooling2D::new);
-        KINDS.put("Flatten", Flatten::new);
-        KINDS.put("Dropout", Dropout::new);
-        KINDS.put("BatchNormalization", BatchNormalization::new);
-        KINDS.put("LayerNormalization", LayerNormalization::new);
-        KINDS.put("ZeroPadding2D", ZeroPadding2D::new);
-        KINDS.put("Cropping2D", Cropping2D::new);
-        KINDS.put("ReLU", ReLU::new);
-        KINDS.put("Activation", ActivationLayer::new);
-        KINDS.put("Rescaling", Rescaling::new);
-        KINDS.put("Normalization", Normalization::new);
-        KINDS.put("Reshape", Reshape::new);
-        KINDS.put("Permute", Permute::new);
-        for (Merge.Op op : Merge.Op.values()) KINDS.put(op.keras(), c -> new Merge(op, c));
-    }
-
     /** Every layer class name Lote reads, for error messages. */
     public static List<String> supported() {
-        TreeSet<String> s = new TreeSet<>(KINDS.keySet());
+        TreeSet<String> s = new TreeSet<>(Layers.names());
         s.addAll(List.of("InputLayer", "Functional", "Sequential"));
         return List.copyOf(s);
     }
@@ -122,7 +95,7 @@ public final class KerasConfig {
     }
 
     private static Layer kind(String className, JsonNode config) {
-        Function<Config, Layer> make = KINDS.get(className);
+        Function<Config, Layer> make = Layers.reader(className);
         if (make == null) throw new UnsupportedLayerException(className, config == null ? "?" : config.path("name").asText("?"));
         return make.apply(new Config(className, config));
     }

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A layer: its Keras config, the shape it makes of its inputs and the named weights it needs, in Keras' layout.
- * Pure Java: {@code dev.lote.torch} creates the weights once per layer and runs its forward pass, found by kind.
+ * A layer kind, all in one class: its Keras config, the shape it makes of its inputs, the named weights it needs (in
+ * Keras' layout), and its computation, written once against {@link Ops}, which every engine runs (libtorch for
+ * training and prediction, the ONNX writer). Pure Java. Register a new kind in {@link Layers}.
  * Configure a layer (chainable setters) before calling it on a {@link Node}; a layer called twice shares its weights.
  * {@code Node y = new Conv2D(8, 3).padding(Padding.SAME).activation(Activation.RELU).call(x);}
  */
@@ -67,6 +68,27 @@ public abstract class Layer {
 
     /** The activation this layer ends with (a final softmax is left to the loss, which takes logits). */
     public Activation activation() { return Activation.LINEAR; }
+
+    /** The layer's computation for one call, on an engine's values. */
+    public <T> T compute(Ops<T> ops, List<T> inputs, Weights<T> w, Mode mode) {
+        if (inputs.size() != 1) throw new IllegalArgumentException(className() + " takes one input, got " + inputs.size() + ".");
+        return compute(ops, inputs.get(0), w, mode);
+    }
+
+    /** Single-input layers implement this. */
+    protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) { throw new UnsupportedOperationException(className()); }
+
+    /**
+     * In inference, whether this layer is a per-channel affine map y = x · scale + shift (batch normalization, pixel
+     * scaling): then (scale, shift) for {@code channels} channels, from its weights ({@code path + name}), which an
+     * exporter may fold into a neighbour; else null.
+     */
+    public float[][] inferenceAffine(java.util.Map<String, float[]> weights, String path, int channels) { return null; }
+
+    /** The activation, except a softmax where the loss takes logits. */
+    protected static <T> T activate(Ops<T> ops, T x, Activation a, Mode mode) {
+        return a == Activation.LINEAR || (a == Activation.SOFTMAX && mode.logits()) ? x : ops.activation(x, a);
+    }
 
     /** Calls the layer on symbolic inputs, checking shapes now: {@code y = layer.call(x)}. */
     public Node call(Node... inputs) { return new Node(this, List.of(inputs)); }

@@ -35,6 +35,10 @@ public final class LayerNormalization extends Layer {
     public boolean center() { return center; }
     public boolean scale() { return scale; }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        return ops.layerNorm(x, w.optional("gamma"), w.optional("beta"), epsilon);
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         c.put("axis", -1);
         c.put("epsilon", epsilon);

@@ -77,5 +77,21 @@ public final class Merge extends Layer {
         return new Shape(d);
     }
 
+    @Override public <T> T compute(Ops<T> ops, List<T> in, Weights<T> w, Mode mode) {
+        T y = in.get(0);
+        switch (op) {
+            case ADD -> { for (int i = 1; i < in.size(); i++) y = ops.add(y, in.get(i)); }
+            case SUBTRACT -> y = ops.subtract(y, in.get(1));
+            case MULTIPLY -> { for (int i = 1; i < in.size(); i++) y = ops.multiply(y, in.get(i)); }
+            case AVERAGE -> {
+                for (int i = 1; i < in.size(); i++) y = ops.add(y, in.get(i));
+                y = ops.divide(y, ops.constant(in.size()));
+            }
+            case MAXIMUM -> { for (int i = 1; i < in.size(); i++) y = ops.maximum(y, in.get(i)); }
+            case CONCATENATE -> y = ops.concat(in, sampleAxis(ops.shape(y).dims().length));
+        }
+        return y;
+    }
+
     @Override protected void writeConfig(ObjectNode c) { if (op == Op.CONCATENATE) c.put("axis", axis); }
 }

@@ -46,6 +46,28 @@ public final class Normalization extends Layer {
                 new Weight("count", new int[0], Weight.Init.ZEROS, false, Weight.Layout.VECTOR));
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        T m = mean == null ? w.get("mean") : ops.constant(Config.floats(mean));
+        T v = variance == null ? w.get("variance") : ops.constant(Config.floats(variance));
+        T sd = ops.maximum(ops.sqrt(v), ops.constant(1e-7f));
+        return invert ? ops.add(ops.multiply(x, sd), m) : ops.divide(ops.subtract(x, m), sd);
+    }
+
+    /** Not inverted: scale 1 / sd, shift −mean / sd, with sd = max(√variance, 1e-7) as Keras divides. */
+    @Override public float[][] inferenceAffine(java.util.Map<String, float[]> weights, String path, int channels) {
+        if (invert) return null;
+        float[] m = mean == null ? weights.get(path + "mean") : Config.floats(mean, channels);
+        float[] v = variance == null ? weights.get(path + "variance") : Config.floats(variance, channels);
+        if (m == null || v == null) throw new IllegalArgumentException("weight " + path + (m == null ? "mean" : "variance") + " is missing.");
+        float[] scale = new float[channels], shift = new float[channels];
+        for (int i = 0; i < channels; i++) {
+            double sd = Math.max(Math.sqrt(v[i]), 1e-7);
+            scale[i] = (float) (1 / sd);
+            shift[i] = (float) (-m[i] / sd);
+        }
+        return new float[][] {scale, shift};
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         c.put("axis", -1);
         if (mean != null) {

@@ -30,5 +30,7 @@ public final class Permute extends Layer {
         return new Shape(d);
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) { return ops.permute(x, dims); }
+
     @Override protected void writeConfig(ObjectNode c) { c.set("dims", Config.array(dims)); }
 }

@@ -34,6 +34,12 @@ public abstract sealed class Pooling2D extends Layer permits MaxPooling2D, Avera
         return Window.output(in, poolSize, strides, new int[] {1, 1}, padding, in.channels());
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        Shape in = ops.shape(x);
+        int[] ph = padding.amounts(in.height(), poolSize[0], strides[0]), pw = padding.amounts(in.width(), poolSize[1], strides[1]);
+        return ops.pool(x, this instanceof MaxPooling2D, poolSize, strides, new int[] {ph[0], ph[1], pw[0], pw[1]});
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         c.set("pool_size", Config.array(poolSize));
         c.put("padding", padding.keras());

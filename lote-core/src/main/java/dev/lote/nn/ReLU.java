@@ -31,6 +31,8 @@ public final class ReLU extends Layer {
 
     @Override protected Shape outputShape(Shape in) { return in; }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) { return ops.relu(x, maxValue, negativeSlope, threshold); }
+
     @Override protected void writeConfig(ObjectNode c) {
         if (Double.isNaN(maxValue)) c.putNull("max_value");
         else c.put("max_value", maxValue);

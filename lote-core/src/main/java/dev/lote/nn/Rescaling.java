@@ -28,6 +28,15 @@ public final class Rescaling extends Layer {
         return in;
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        T y = scale.length == 1 && scale[0] == 1 ? x : ops.multiply(x, ops.constant(Config.floats(scale)));
+        return offset.length == 1 && offset[0] == 0 ? y : ops.add(y, ops.constant(Config.floats(offset)));
+    }
+
+    @Override public float[][] inferenceAffine(java.util.Map<String, float[]> weights, String path, int channels) {
+        return new float[][] {Config.floats(scale, channels), Config.floats(offset, channels)};
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         if (scale.length == 1) c.put("scale", scale[0]);
         else c.set("scale", Config.array(scale));

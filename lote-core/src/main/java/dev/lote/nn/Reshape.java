@@ -30,5 +30,7 @@ public final class Reshape extends Layer {
         return out;
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) { return ops.reshape(x, outputShape(ops.shape(x))); }
+
     @Override protected void writeConfig(ObjectNode c) { c.set("target_shape", Config.array(target)); }
 }

@@ -59,6 +59,13 @@ public final class SeparableConv2D extends Layer {
         return w;
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
+        Shape in = ops.shape(x);
+        T d = ops.conv(x, w.get("depthwise_kernel"), null, Window.convolution(in, kernelSize, strides, dilation, padding, in.channels(), mode.pads()));
+        T p = ops.conv(d, w.get("pointwise_kernel"), w.optional("bias"), Window.pointwise());
+        return activate(ops, p, activation, mode);
+    }
+
     @Override protected void writeConfig(ObjectNode c) {
         c.put("depth_multiplier", depthMultiplier);
         c.put("filters", filters);

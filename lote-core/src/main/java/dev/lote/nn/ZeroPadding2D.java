@@ -21,5 +21,7 @@ public final class ZeroPadding2D extends Layer {
         return Shape.image(in.height() + amounts[0] + amounts[1], in.width() + amounts[2] + amounts[3], in.channels());
     }
 
+    @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) { return ops.pad(x, amounts); }
+
     @Override protected void writeConfig(ObjectNode c) { Edges.write(c, "padding", amounts); }
 }

@@ -35,7 +35,7 @@ final class FusedStem {
     private final boolean trains;
     private final long forwardFn, backwardFn;
 
-    private FusedStem(int channels, DepthwiseConv2D dw, Conv2D pw, int poolSize, Ops.Weights dww, Ops.Weights pww, long[] fns) {
+    private FusedStem(int channels, DepthwiseConv2D dw, Conv2D pw, int poolSize, dev.lote.nn.Weights<Tensor> dww, dev.lote.nn.Weights<Tensor> pww, long[] fns) {
         this.channels = channels;
         this.kernel = dw.kernelSize()[0];
         this.filters = pw.filters();
@@ -79,7 +79,7 @@ final class FusedStem {
     }
 
     /** The fused block of layers that are {@link #ready}. */
-    static FusedStem create(int channels, DepthwiseConv2D dw, Conv2D pw, MaxPooling2D pool, Ops.Weights dww, Ops.Weights pww) {
+    static FusedStem create(int channels, DepthwiseConv2D dw, Conv2D pw, MaxPooling2D pool, dev.lote.nn.Weights<Tensor> dww, dev.lote.nn.Weights<Tensor> pww) {
         return new FusedStem(channels, dw, pw, pool.poolSize()[0], dww, pww, library(channels, dw.kernelSize()[0], pw.filters(), pool.poolSize()[0]));
     }
 

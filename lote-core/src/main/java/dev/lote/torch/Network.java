@@ -4,10 +4,13 @@ import dev.lote.data.Batch;
 import dev.lote.nn.Activation;
 import dev.lote.nn.Adam;
 import dev.lote.nn.InputLayer;
+import dev.lote.nn.Fusion;
 import dev.lote.nn.Layer;
+import dev.lote.nn.Mode;
 import dev.lote.nn.Model;
 import dev.lote.nn.Shape;
 import dev.lote.nn.Weight;
+import dev.lote.nn.Weights;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -46,7 +49,6 @@ public final class Network implements AutoCloseable {
     private final List<String> trainedPaths = new ArrayList<>();
     private final List<Tensor> moments = new ArrayList<>();     // Adam's m, one per trained weight
     private final List<Tensor> velocities = new ArrayList<>();  // Adam's v
-    private final List<Tensor> constants = new ArrayList<>();
     private final List<Double> rateScales = new ArrayList<>(); // per trained weight: a backbone learns slower than its head
     private final Output output;
     private final long seed;
@@ -89,10 +91,15 @@ public final class Network implements AutoCloseable {
         return this;
     }
 
+    /** One call's forward pass. */
+    private interface Forward {
+        Tensor apply(List<Tensor> in, Mode mode);
+    }
+
     /** The compiled graph of one model: a forward pass per call, one per layer (a shared layer runs the same one). */
-    private final class Graph implements Ops.Forward {
+    private final class Graph implements Forward {
         private final Model model;
-        private final List<Ops.Forward> calls = new ArrayList<>();
+        private final List<Forward> calls = new ArrayList<>();
         private final int[] lastUse; // the last call that reads each call's output
         private final boolean fused; // the first block runs as one native operation
 
@@ -100,22 +107,17 @@ public final class Network implements AutoCloseable {
             this.model = model;
             lastUse = new int[model.calls().size()];
             for (int i = 0; i < lastUse.length; i++) for (int j : model.calls().get(i).inputs()) lastUse[j] = i;
-            Map<Layer, Ops.Forward> byLayer = new IdentityHashMap<>();
-            int[] readers = new int[lastUse.length];
-            Map<Layer, Integer> callsOf = new IdentityHashMap<>();
-            for (Model.Call c : model.calls()) {
-                for (int j : c.inputs()) readers[j]++;
-                callsOf.merge(c.layer(), 1, Integer::sum);
-            }
-            int[] stem = prefix.isEmpty() ? stem(model, readers, callsOf) : null; // null where the kernel cannot be built
-            Ops.Weights stemWeights = null; // the depthwise layer's, until the block is made
+            Map<Layer, Forward> byLayer = new IdentityHashMap<>();
+            Fusion fusion = new Fusion(model);
+            int[] stem = prefix.isEmpty() ? stem(model, fusion) : null; // null where the kernel cannot be built
+            Weights<Tensor> stemWeights = null; // the depthwise layer's, until the block is made
             FusedStem[] block = {null};
             fused = stem != null;
             for (int i = 0; i < lastUse.length; i++) {
                 Model.Call c = model.calls().get(i);
+                Layer l = c.layer();
                 if (stem != null && (i == stem[0] || i == stem[1])) { // the fused block reads the input itself
-                    Layer l = c.layer();
-                    Ops.Weights w = weightsOf(l, l.name() + "/", trains && l.trainable(), c.inputShapes()); // in the usual order
+                    Weights<Tensor> w = weightsOf(l, l.name() + "/", trains && l.trainable(), c.inputShapes()); // in the usual order
                     if (i == stem[0]) stemWeights = w;
                     else block[0] = FusedStem.create(model.calls().get(stem[0]).inputShapes().get(0).channels(),
                             (dev.lote.nn.DepthwiseConv2D) model.calls().get(stem[0]).layer(), (dev.lote.nn.Conv2D) l,
@@ -128,20 +130,21 @@ public final class Network implements AutoCloseable {
                     calls.add((in, m) -> b.apply(in.get(0), m.training() ? stemSteps : null));
                     continue;
                 }
-                int[] pad = fusablePad(model, i, readers, callsOf);
-                if (pad != null) { // the convolution that reads it pads inside itself
+                if (fusion.padTakenIn(i)) { // the convolution that reads it pads inside itself
                     calls.add((in, m) -> in.get(0));
                     continue;
                 }
-                int[] fused = i > 0 ? padFusedInto(model, i, readers, callsOf) : null;
-                if (fused != null) {
-                    Layer l = c.layer();
-                    calls.add(Ops.paddedConv(l, weightsOf(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes()), fused[0], fused[1]));
+                int[] pads = fusion.padInto(i);
+                if (pads != null) {
+                    Weights<Tensor> w = weightsOf(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
+                    calls.add((in, m) -> l.compute(TorchOps.OPS, in, w, m.padded(pads)));
                     continue;
                 }
-                calls.add(byLayer.computeIfAbsent(c.layer(), l -> l instanceof Model sub
-                        ? new Graph(sub, prefix + l.name() + "/", trains && l.trainable())
-                        : Ops.forward(l, weightsOf(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes()))));
+                calls.add(byLayer.computeIfAbsent(l, k -> {
+                    if (k instanceof Model sub) return new Graph(sub, prefix + k.name() + "/", trains && k.trainable());
+                    Weights<Tensor> w = weightsOf(k, prefix + k.name() + "/", trains && k.trainable(), c.inputShapes());
+                    return (in, m) -> k.compute(TorchOps.OPS, in, w, m);
+                }));
             }
         }
 
@@ -149,14 +152,14 @@ public final class Network implements AutoCloseable {
          * The calls of DepthwiseConv2D → Conv2D → MaxPooling2D reading the model's input, each layer called once and
          * read only by the next, that {@link FusedStem} computes as one operation; null if the model has none.
          */
-        private static int[] stem(Model model, int[] readers, Map<Layer, Integer> callsOf) {
+        private static int[] stem(Model model, Fusion fusion) {
             List<Model.Call> calls = model.calls();
             for (int i = 0; i < calls.size(); i++) {
                 Model.Call c = calls.get(i);
                 if (!(c.layer() instanceof dev.lote.nn.DepthwiseConv2D dw) || c.inputs().size() != 1
                         || !(calls.get(c.inputs().get(0)).layer() instanceof InputLayer)) continue;
-                int j = onlyReader(model, i, readers, callsOf), k = j < 0 ? -1 : onlyReader(model, j, readers, callsOf);
-                if (k < 0 || k == model.outputIndex() || callsOf.get(calls.get(k).layer()) != 1) return null;
+                int j = fusion.onlyReader(i), k = j < 0 ? -1 : fusion.onlyReader(j);
+                if (k < 0 || k == model.outputIndex()) return null;
                 if (calls.get(j).layer() instanceof dev.lote.nn.Conv2D pw && calls.get(k).layer() instanceof dev.lote.nn.MaxPooling2D pool
                         && FusedStem.ready(c.inputShapes().get(0).channels(), dw, pw, pool)) return new int[] {i, j, k};
                 return null;
@@ -164,39 +167,11 @@ public final class Network implements AutoCloseable {
             return null;
         }
 
-        /** The one call that reads call i's output, where i is not an output and its layer is called once; else -1. */
-        private static int onlyReader(Model model, int i, int[] readers, Map<Layer, Integer> callsOf) {
-            if (readers[i] != 1 || i == model.outputIndex() || callsOf.get(model.calls().get(i).layer()) != 1) return -1;
-            for (int k = i + 1; k < model.calls().size(); k++) if (model.calls().get(k).inputs().contains(i)) return k;
-            return -1;
-        }
-
-        /** Symmetric ZeroPadding2D (rows, columns) read only by a "valid" convolution called once: fused into it. */
-        private static int[] fusablePad(Model model, int i, int[] readers, Map<Layer, Integer> callsOf) {
-            Model.Call c = model.calls().get(i);
-            if (!(c.layer() instanceof dev.lote.nn.ZeroPadding2D z)) return null;
-            int[] a = z.amounts();
-            int k = onlyReader(model, i, readers, callsOf);
-            if (a[0] != a[1] || a[2] != a[3] || k < 0) return null;
-            Layer r = model.calls().get(k).layer();
-            boolean conv = (r instanceof dev.lote.nn.Conv2D cv && cv.padding() == dev.lote.nn.Padding.VALID)
-                    || (r instanceof dev.lote.nn.DepthwiseConv2D dw && dw.padding() == dev.lote.nn.Padding.VALID);
-            return conv && callsOf.get(r) == 1 ? new int[] {a[0], a[2]} : null;
-        }
-
-        /** The padding a convolution takes over from the ZeroPadding2D it reads, or null. */
-        private static int[] padFusedInto(Model model, int k, int[] readers, Map<Layer, Integer> callsOf) {
-            Model.Call c = model.calls().get(k);
-            if (c.inputs().size() != 1) return null;
-            int i = c.inputs().get(0);
-            return fusablePad(model, i, readers, callsOf);
-        }
-
-        @Override public Tensor apply(List<Tensor> in, Ops.Mode mode) {
+        @Override public Tensor apply(List<Tensor> in, Mode mode) {
             Tensor[] out = new Tensor[calls.size()];
             List<Integer> inputs = model.inputIndices();
             for (int i = 0; i < inputs.size(); i++) out[inputs.get(i)] = in.get(i);
-            Ops.Mode inner = new Ops.Mode(mode.training(), false);
+            Mode inner = mode.inner();
             for (int i = 0; i < out.length; i++) {
                 Model.Call c = model.calls().get(i);
                 if (c.layer() instanceof InputLayer) continue;
@@ -223,7 +198,7 @@ public final class Network implements AutoCloseable {
     }
 
     /** Creates a layer's weights (Keras' initialisers, libtorch's layout) and registers them by path. */
-    private Ops.Weights weightsOf(Layer layer, String prefix, boolean trains, List<Shape> inputs) {
+    private Weights<Tensor> weightsOf(Layer layer, String prefix, boolean trains, List<Shape> inputs) {
         Map<String, Tensor> mine = new LinkedHashMap<>();
         for (Weight w : layer.weights(inputs)) {
             Tensor t = create(w);
@@ -237,7 +212,7 @@ public final class Network implements AutoCloseable {
             params.put(prefix + w.name(), new Param(w, t, trained));
             mine.put(w.name(), t);
         }
-        return new Ops.Weights() {
+        return new Weights<>() {
             @Override public Tensor get(String name) {
                 Tensor t = mine.get(name);
                 if (t == null) throw new IllegalStateException(layer.className() + " has no weight '" + name + "'.");
@@ -245,10 +220,6 @@ public final class Network implements AutoCloseable {
             }
             @Override public boolean has(String name) { return mine.containsKey(name); }
             @Override public boolean trains() { return trains; }
-            @Override public Tensor keep(Tensor t) {
-                constants.add(t);
-                return t;
-            }
         };
     }
 
@@ -548,7 +519,7 @@ public final class Network implements AutoCloseable {
     /** The model's output per sample in Keras' order (an image output as (H, W, C), flattened): features, embeddings. */
     public float[][] outputs(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            Tensor out = graph.apply(List.of(input(batch)), Ops.Mode.INFERENCE);
+            Tensor out = graph.apply(List.of(input(batch)), Mode.INFERENCE);
             return rows(out.dim() == 4 ? out.permute(0, 2, 3, 1) : out, batch.size());
         }
     }
@@ -604,12 +575,12 @@ public final class Network implements AutoCloseable {
     }
 
     private Tensor forward(Tensor x, boolean training) {
-        return graph.apply(List.of(x), new Ops.Mode(training, output == Output.SOFTMAX_LOGITS));
+        return graph.apply(List.of(x), new Mode(training, output == Output.SOFTMAX_LOGITS));
     }
 
     @Override public void close() {
         for (Param p : params.values()) p.tensor().close();
-        for (List<Tensor> list : List.of(moments, velocities, constants)) {
+        for (List<Tensor> list : List.of(moments, velocities)) {
             for (Tensor t : list) t.close();
             list.clear();
         }

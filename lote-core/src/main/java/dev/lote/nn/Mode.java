@@ -1,0 +1,16 @@
+package dev.lote.nn;
+
+/**
+ * How a layer is being run. {@code training}: dropout and batch statistics on. {@code logits}: this call gives the
+ * model's output and a final softmax is left to the loss. {@code pads}: zero padding (top, bottom, left, right) that a
+ * ZeroPadding2D before this convolution handed to it ({@link Fusion}), or null.
+ */
+public record Mode(boolean training, boolean logits, int[] pads) {
+    public static final Mode INFERENCE = new Mode(false, false, null);
+
+    public Mode(boolean training, boolean logits) { this(training, logits, null); }
+
+    public Mode inner() { return new Mode(training, false, null); }
+
+    public Mode padded(int[] p) { return new Mode(training, logits, p); }
+}
