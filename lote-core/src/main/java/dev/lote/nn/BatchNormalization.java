@@ -72,10 +72,15 @@ public final class BatchNormalization extends Layer {
      * This layer in inference mode as a per-channel affine map, from its weights under {@code path} (gamma, beta,
      * moving_mean, moving_variance; gamma 1 and beta 0 where absent): scale = γ / √(var + ε), shift = β − mean · scale.
      */
-    public float[][] inferenceAffine(java.util.Map<String, float[]> weights, String path, int channels) {
+    @Override public float[][] inferenceAffine(java.util.Map<String, float[]> weights, String path, int channels) {
         float[] gamma = weights.get(path + "gamma"), beta = weights.get(path + "beta");
         float[] mean = weights.get(path + "moving_mean"), var = weights.get(path + "moving_variance");
         if (mean == null || var == null) throw new IllegalArgumentException("weight " + path + (mean == null ? "moving_mean" : "moving_variance") + " is missing.");
+        return affine(gamma, beta, mean, var, epsilon, channels);
+    }
+
+    /** γ / √(var + ε) and β − mean · scale per channel; γ and β may be null (1 and 0). */
+    public static float[][] affine(float[] gamma, float[] beta, float[] mean, float[] var, double epsilon, int channels) {
         float[] scale = new float[channels], shift = new float[channels];
         for (int i = 0; i < channels; i++) {
             scale[i] = (float) ((gamma == null ? 1 : gamma[i]) / Math.sqrt(var[i] + epsilon));
