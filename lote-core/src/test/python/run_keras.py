@@ -1,0 +1,20 @@
+"""Runs Keras models in the real Keras: run_keras.py DIR. For every DIR/NAME.keras, reads DIR/NAME.in (float32
+inputs, NHWC, the first axis the batch, shape in DIR/NAME.shape as "n,h,w,c") and writes DIR/NAME.out: the model's
+predict() output, float32, flattened in Keras' order. Prints one line per model."""
+import glob
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np
+import keras
+
+folder = sys.argv[1]
+for path in sorted(glob.glob(os.path.join(folder, "*.keras"))):
+    stem = path[: -len(".keras")]
+    shape = [int(v) for v in open(stem + ".shape").read().split(",")]
+    x = np.fromfile(stem + ".in", dtype=np.float32).reshape(shape)
+    model = keras.saving.load_model(path, compile=False)
+    y = np.asarray(model.predict(x, verbose=0), dtype=np.float32)
+    y.tofile(stem + ".out")
+    print(os.path.basename(stem), y.shape)
