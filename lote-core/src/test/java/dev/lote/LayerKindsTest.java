@@ -15,6 +15,11 @@ import dev.lote.nn.AveragePooling2D;
 import dev.lote.nn.BatchNormalization;
 import dev.lote.nn.Config;
 import dev.lote.nn.Conv2D;
+import dev.lote.nn.Conv2DTranspose;
+import dev.lote.nn.GroupNormalization;
+import dev.lote.nn.LayerScale;
+import dev.lote.nn.SpatialDropout2D;
+import dev.lote.nn.UpSampling2D;
 import dev.lote.nn.Cropping2D;
 import dev.lote.nn.Dense;
 import dev.lote.nn.DepthwiseConv2D;
@@ -72,14 +77,21 @@ class LayerKindsTest {
 
     static final Shape IMAGE = Shape.image(9, 11, 4);
 
-    /** One use of each kind, by Keras class name, on a 9×11×4 image. */
-    static final Map<String, Function<Node, Node>> EXAMPLES = new LinkedHashMap<>();
+    /** A use of a kind (by Keras class name) on a 9×11×4 image: the layer named "kind" is the one checked. */
+    record Example(String kind, String label, Function<Node, Node> build) {}
 
-    private static void example(String kind, Function<Node, Layer> layer) { EXAMPLES.put(kind, x -> layer.apply(x).<Layer>name("kind").call(x)); }
+    static final List<Example> EXAMPLES = new ArrayList<>();
+
+    private static void example(String kind, Function<Node, Layer> layer) { example(kind, kind, layer); }
+
+    private static void example(String kind, String label, Function<Node, Layer> layer) {
+        EXAMPLES.add(new Example(kind, label, x -> layer.apply(x).<Layer>name("kind").call(x)));
+    }
 
     static {
         example("Conv2D", x -> new Conv2D(5, 3).padding(Padding.SAME).strides(2).activation(Activation.RELU));
         example("DepthwiseConv2D", x -> new DepthwiseConv2D(3).depthMultiplier(2).padding(Padding.SAME));
+        example("DepthwiseConv2D", "DepthwiseConv2D 7x7 (ConvNeXt)", x -> new DepthwiseConv2D(7).padding(Padding.SAME));
         example("SeparableConv2D", x -> new SeparableConv2D(6, 3).activation(Activation.TANH));
         example("Dense", x -> new Dense(3).activation(Activation.SIGMOID));
         example("MaxPooling2D", x -> new MaxPooling2D(3).strides(2).padding(Padding.SAME));
@@ -98,8 +110,25 @@ class LayerKindsTest {
         example("Reshape", x -> new Reshape(9, 44));
         example("Permute", x -> new Permute(2, 1, 3));
         example("Activation", x -> new ActivationLayer(Activation.GELU));
+        example("UpSampling2D", x -> new UpSampling2D(2));
+        example("UpSampling2D", "UpSampling2D bilinear", x -> new UpSampling2D(3, true));
+        example("Conv2DTranspose", x -> new Conv2DTranspose(3, 3).strides(2).padding(Padding.SAME));
+        example("Conv2DTranspose", "Conv2DTranspose valid, kernel < stride", x -> new Conv2DTranspose(2, 2).strides(3).activation(Activation.RELU));
+        example("Conv2DTranspose", "Conv2DTranspose output_padding", x -> new Conv2DTranspose(config("Conv2DTranspose",
+                "{\"filters\": 3, \"kernel_size\": [3, 3], \"strides\": [2, 2], \"padding\": \"same\", \"output_padding\": [1, 0]}")));
+        example("SpatialDropout2D", x -> new SpatialDropout2D(0.3));
+        example("GroupNormalization", x -> new GroupNormalization(2));
+        example("LayerScale", x -> new LayerScale(1e-6, 4));
         for (Merge.Op op : Merge.Op.values())
-            EXAMPLES.put(op.keras(), x -> new Merge(op).<Layer>name("kind").call(x, new Conv2D(4, 1).call(x)));
+            EXAMPLES.add(new Example(op.keras(), op.keras(), x -> new Merge(op).<Layer>name("kind").call(x, new Conv2D(4, 1).call(x))));
+    }
+
+    private static Config config(String kind, String json) {
+        try {
+            return new Config(kind, new com.fasterxml.jackson.databind.ObjectMapper().readTree(json));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -117,7 +146,7 @@ class LayerKindsTest {
             }
         }
         assertEquals(List.of(), missing, "layer classes not in nn.Layers");
-        for (Layers.Kind k : Layers.all()) assertTrue(EXAMPLES.containsKey(k.kerasName()), k.kerasName() + " has no example in this test");
+        for (Layers.Kind k : Layers.all()) assertTrue(EXAMPLES.stream().anyMatch(e -> e.kind().equals(k.kerasName())), k.kerasName() + " has no example in this test");
     }
 
     @Test
@@ -128,14 +157,15 @@ class LayerKindsTest {
         new SplittableRandom(3).nextBytes(pixels);
         Map<String, float[]> torch = new LinkedHashMap<>(), onnx = new LinkedHashMap<>();
         List<Executable> checks = new ArrayList<>();
-        for (Layers.Kind kind : Layers.all()) {
-            String name = kind.kerasName();
+        for (Example e : EXAMPLES) {
+            String name = e.label().replaceAll("\\W+", "_");
+            Layers.Kind kind = Layers.all().stream().filter(k -> k.kerasName().equals(e.kind())).findFirst().orElseThrow();
             Node x = Input.of(IMAGE);
             Node start = new Conv2D(4, 1).<Layer>name("start").call(x); // the kind reads a tensor, not the pixels (which ONNX scales in the first layer)
-            Node y = EXAMPLES.get(name).apply(start);
+            Node y = e.build().apply(start);
             Model model = new Model(name, List.of(x), new Flatten().<Layer>name("end").call(y));
             Layer layer = y.layer();
-            checks.add(() -> assertEquals(layer, kind.reader().apply(new Config(name, layer.config())), name + ": config round trip"));
+            checks.add(() -> assertEquals(layer, kind.reader().apply(new Config(kind.kerasName(), layer.config())), name + ": config round trip"));
             try (Network net = Network.build(model, 7)) {
                 net.setWeightValues(randomWeights(net.weightSpecs()));
                 Map<String, float[]> weights = net.weightValues();
@@ -152,8 +182,8 @@ class LayerKindsTest {
         }
         Python.Result r = Python.script(python, "run_keras.py", dir.toString());
         assertEquals(0, r.exit(), r.output());
-        for (Layers.Kind kind : Layers.all()) {
-            String name = kind.kerasName();
+        for (Example e : EXAMPLES) {
+            String name = e.label().replaceAll("\\W+", "_");
             float[] keras = floats(dir.resolve(name + ".out"));
             checks.add(() -> close(keras, torch.get(name), name + " on libtorch"));
             checks.add(() -> close(keras, onnx.get(name), name + " in ONNX Runtime"));

@@ -263,7 +263,7 @@ public final class KerasConfig {
                 ObjectNode t = toTree(nested);
                 e.setAll(t);
             } else {
-                e.put("module", "keras.layers");
+                e.put("module", l.kerasModule());
                 e.put("class_name", l.className());
                 e.set("config", l.config());
                 e.putNull("registered_name");

@@ -27,6 +27,9 @@ public abstract class Layer {
     /** Keras' class name, e.g. {@code Conv2D}. */
     public String className() { return getClass().getSimpleName(); }
 
+    /** The Python module Keras finds the class in when it loads a saved model. */
+    public String kerasModule() { return "keras.layers"; }
+
     /** The layer's name, unique in its model; null until given or until a model names it ({@code conv2d_1}). */
     public String name() { return name; }
 

@@ -43,6 +43,11 @@ public final class Layers {
         add(Normalization.class, Normalization::new);
         add(Reshape.class, Reshape::new);
         add(Permute.class, Permute::new);
+        add(UpSampling2D.class, UpSampling2D::new);
+        add(Conv2DTranspose.class, Conv2DTranspose::new);
+        add(SpatialDropout2D.class, SpatialDropout2D::new);
+        add(GroupNormalization.class, GroupNormalization::new);
+        add(LayerScale.class, LayerScale::new);
         KINDS.put("Activation", new Kind("Activation", ActivationLayer.class, ActivationLayer::new));
         for (Merge.Op op : Merge.Op.values()) KINDS.put(op.keras(), new Kind(op.keras(), Merge.class, c -> new Merge(op, c)));
     }

@@ -7,14 +7,22 @@ import java.util.Arrays;
  * Keras' layout, how it starts, and whether the optimizer trains it. {@code layout} says what the axes mean, so an
  * engine with another layout (libtorch's OIHW) knows how to convert.
  */
-public record Weight(String name, int[] shape, Init init, boolean trainable, Layout layout) {
-    public enum Init { GLOROT_UNIFORM, ZEROS, ONES }
+public record Weight(String name, int[] shape, Init init, boolean trainable, Layout layout, double fill) {
+    /** {@code CONSTANT}: every value {@code fill}. */
+    public enum Init { GLOROT_UNIFORM, ZEROS, ONES, CONSTANT }
 
     /** Keras' layouts: conv kernels (kh, kw, in, out), depthwise kernels (kh, kw, channels, multiplier), dense (in, out). */
     public enum Layout { VECTOR, CONV_KERNEL, DEPTHWISE_KERNEL, DENSE_KERNEL }
 
     public Weight {
         shape = shape.clone();
+    }
+
+    public Weight(String name, int[] shape, Init init, boolean trainable, Layout layout) { this(name, shape, init, trainable, layout, 0); }
+
+    /** A trained vector that starts with every value {@code value}. */
+    public static Weight filled(String name, int n, double value) {
+        return new Weight(name, new int[] {n}, Init.CONSTANT, true, Layout.VECTOR, value);
     }
 
     public static Weight kernel(String name, Layout layout, int... shape) { return new Weight(name, shape, Init.GLOROT_UNIFORM, true, layout); }
@@ -86,7 +94,7 @@ public record Weight(String name, int[] shape, Init init, boolean trainable, Lay
 
     @Override public boolean equals(Object o) {
         return o instanceof Weight w && w.name.equals(name) && Arrays.equals(w.shape, shape) && w.init == init
-                && w.trainable == trainable && w.layout == layout;
+                && w.trainable == trainable && w.layout == layout && w.fill == fill;
     }
 
     @Override public int hashCode() { return name.hashCode() * 31 + Arrays.hashCode(shape); }

@@ -243,6 +243,7 @@ public final class Network implements AutoCloseable {
             }
             case ZEROS -> torch.zeros(shape);
             case ONES -> torch.ones(shape);
+            case CONSTANT -> torch.ones(shape).mul_(new Scalar(w.fill()));
         };
         return shape.length == 4 ? t.contiguous(MemoryFormat.ChannelsLast) : t;
     }

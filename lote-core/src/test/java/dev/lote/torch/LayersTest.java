@@ -8,6 +8,12 @@ import dev.lote.data.Batch;
 import dev.lote.nn.Activation;
 import dev.lote.nn.Adam;
 import dev.lote.nn.BatchNormalization;
+import dev.lote.nn.Conv2D;
+import dev.lote.nn.Conv2DTranspose;
+import dev.lote.nn.GroupNormalization;
+import dev.lote.nn.Padding;
+import dev.lote.nn.SpatialDropout2D;
+import dev.lote.nn.UpSampling2D;
 import dev.lote.nn.Dense;
 import dev.lote.nn.Flatten;
 import dev.lote.nn.GlobalAveragePooling2D;
@@ -70,6 +76,59 @@ class LayersTest {
             assertEquals(before, a.weightValues().get("dense/kernel")[0], 1e-7);
             assertEquals(before * (1 - 0.1 * 0.5), b.weightValues().get("dense/kernel")[0], 1e-6);
             assertNotEquals(a.weightValues().get("dense/kernel")[0], b.weightValues().get("dense/kernel")[0]);
+        }
+    }
+
+    /** SpatialDropout2D while training: each (sample, channel) plane is all dropped or all kept (scaled by 1 / (1 − rate)). */
+    @Test
+    void spatialDropoutDropsWholeChannelsOnlyWhileTraining() {
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            org.bytedeco.pytorch.Tensor x = org.bytedeco.pytorch.global.torch.ones(new long[] {4, 16, 5, 5});
+            dev.lote.nn.Weights<org.bytedeco.pytorch.Tensor> none = new dev.lote.nn.Weights<>() {
+                @Override public org.bytedeco.pytorch.Tensor get(String name) { throw new IllegalStateException(name); }
+                @Override public boolean has(String name) { return false; }
+                @Override public boolean trains() { return true; }
+            };
+            SpatialDropout2D layer = new SpatialDropout2D(0.5);
+            org.bytedeco.pytorch.Tensor y = layer.compute(TorchOps.OPS, List.of(x), none, new dev.lote.nn.Mode(true, false)).contiguous();
+            float[] v = new float[4 * 16 * 25];
+            y.data_ptr_float().get(v);
+            int dropped = 0;
+            for (int plane = 0; plane < 64; plane++) {
+                float first = v[plane * 25];
+                assertTrue(first == 0 || first == 2, "kept values are scaled by 2, got " + first);
+                for (int k = 1; k < 25; k++) assertEquals(first, v[plane * 25 + k], "plane " + plane + " is all dropped or all kept");
+                if (first == 0) dropped++;
+            }
+            assertTrue(dropped > 10 && dropped < 54, dropped + " of 64 channels dropped at rate 0.5");
+            org.bytedeco.pytorch.Tensor same = layer.compute(TorchOps.OPS, List.of(x), none, dev.lote.nn.Mode.INFERENCE);
+            assertEquals(4 * 16 * 25, same.sum().item_float(), 1e-3, "inference leaves the input as it is");
+        }
+    }
+
+    /** A small encoder–decoder with the newer kinds (transposed convolution, upsampling, group normalization) learns. */
+    @Test
+    void transposedConvolutionUpsamplingAndGroupNormalizationTrain() {
+        Shape in = Shape.image(8, 8, 3);
+        Sequential spec = new Sequential(in, List.of(new Conv2D(8, 3).strides(2).padding(Padding.SAME), new GroupNormalization(4),
+                new Conv2DTranspose(6, 3).strides(2).padding(Padding.SAME).activation(Activation.RELU), new UpSampling2D(2),
+                new SpatialDropout2D(0.1), new GlobalAveragePooling2D(), new Dense(2).activation(Activation.SOFTMAX)));
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        int n = 32;
+        byte[] x = new byte[Math.toIntExact(in.size() * n)];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) { // class 1: a bright left half; class 0: a bright right half
+            y[i] = i % 2;
+            for (int row = 0; row < 8; row++) for (int col = 0; col < 8; col++) for (int c = 0; c < 3; c++)
+                x[(int) (i * in.size()) + (row * 8 + col) * 3 + c] = (byte) ((col < 4) == (y[i] == 1) ? 200 + r.nextInt(50) : r.nextInt(50));
+        }
+        try (Network net = Network.build(spec, 2)) {
+            net.optimizer(new Adam(0.01));
+            double first = net.trainStep(batch(x, y, in)).lossSum() / n, last = first;
+            for (int step = 0; step < 60; step++) last = net.trainStep(batch(x, y, in)).lossSum() / n;
+            assertTrue(last < first / 3, "loss " + first + " → " + last);
+            Network.StepResult test = net.test(batch(x, y, in));
+            assertEquals(n, test.correct(), "every training image right after training");
         }
     }
 }
