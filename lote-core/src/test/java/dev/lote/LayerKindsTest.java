@@ -47,6 +47,7 @@ import dev.lote.nn.Weight;
 import dev.lote.nn.ZeroPadding2D;
 import dev.lote.onnx.OnnxExport;
 import dev.lote.testing.Project;
+import dev.lote.tflite.TfliteExport;
 import dev.lote.testing.Python;
 import dev.lote.torch.Network;
 import java.nio.ByteBuffer;
@@ -69,7 +70,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every registered layer kind has all its parts: its Keras config reads back as the same layer, and its one
- * computation gives real Keras' numbers on libtorch and in ONNX Runtime (random weights, random statistics). A kind
+ * computation gives real Keras' numbers on libtorch, in ONNX Runtime and in TensorFlow Lite's interpreter (random
+ * weights, random statistics). A kind
  * missing a part, or a layer class missing from {@link Layers}, fails here.
  */
 class LayerKindsTest {
@@ -150,12 +152,13 @@ class LayerKindsTest {
     }
 
     @Test
-    void everyKindReadsBackFromItsConfigAndComputesAsKerasOnLibtorchAndOnnxRuntime() throws Exception {
+    void everyKindReadsBackFromItsConfigAndComputesAsKerasOnLibtorchOnnxRuntimeAndTflite() throws Exception {
         Path python = Python.with("keras");
         int n = 2;
         byte[] pixels = new byte[Math.toIntExact(IMAGE.size() * n)];
         new SplittableRandom(3).nextBytes(pixels);
         Map<String, float[]> torch = new LinkedHashMap<>(), onnx = new LinkedHashMap<>();
+        Map<String, String> tfliteRefused = new LinkedHashMap<>();
         List<Executable> checks = new ArrayList<>();
         for (Example e : EXAMPLES) {
             String name = e.label().replaceAll("\\W+", "_");
@@ -172,6 +175,11 @@ class LayerKindsTest {
                 torch.put(name, flat(net.outputs(new Batch(pixels, new int[n], IMAGE, Collections.nCopies(n, null)))));
                 onnx.put(name, onnx(model, weights, pixels, n, y.shape()));
                 KerasExport.write(model, weights, dir.resolve(name + ".keras"));
+                try {
+                    Files.write(dir.resolve(name + ".tflite"), TfliteExport.build(model, weights, 1, 0, 1, Map.of()));
+                } catch (TfliteExport.UnsupportedLayerException refused) { // every kind has a TFLite form today
+                    tfliteRefused.put(name, refused.getMessage());
+                }
             }
             float[] in = new float[pixels.length];
             for (int i = 0; i < in.length; i++) in[i] = (pixels[i] & 0xff) / 255f;
@@ -187,8 +195,29 @@ class LayerKindsTest {
             float[] keras = floats(dir.resolve(name + ".out"));
             checks.add(() -> close(keras, torch.get(name), name + " on libtorch"));
             checks.add(() -> close(keras, onnx.get(name), name + " in ONNX Runtime"));
+            if (!tfliteRefused.containsKey(name)) // the file ends in a softmax over the flattened values: compare log-probabilities
+                checks.add(() -> close(logSoftmax(keras, n), log(floats(dir.resolve(name + ".tflite.out"))), name + " in TensorFlow Lite"));
         }
+        checks.add(() -> assertEquals(Map.of(), tfliteRefused, "examples TFLite's writer refused"));
         assertAll(checks);
+    }
+
+    private static float[] logSoftmax(float[] v, int n) {
+        int k = v.length / n;
+        float[] r = new float[v.length];
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int j = 0; j < k; j++) max = Math.max(max, v[i * k + j]);
+            for (int j = 0; j < k; j++) sum += Math.exp(v[i * k + j] - max);
+            for (int j = 0; j < k; j++) r[i * k + j] = (float) (v[i * k + j] - max - Math.log(sum));
+        }
+        return r;
+    }
+
+    private static float[] log(float[] p) {
+        float[] r = new float[p.length];
+        for (int i = 0; i < p.length; i++) r[i] = (float) Math.log(p[i]);
+        return r;
     }
 
     /** Every weight random: kernels and biases in ±0.5, variances in [0.5, 1.5] (so normalization does something). */
