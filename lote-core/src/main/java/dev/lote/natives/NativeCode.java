@@ -17,20 +17,26 @@ import java.util.concurrent.TimeUnit;
 /**
  * Lote's own C, compiled on first use with the machine's C compiler ({@code $CC}, else {@code cc}) for this CPU,
  * as torch.compile does, and kept under {@code $LOTE_CACHE_DIR/native} (else {@code ~/.cache/lote/native}) by a
- * hash of source, flags, compiler, CPU and JDK. Where no compiler runs, {@link #compile} gives null and callers use
- * what they did before (libtorch's ops, stderr as it is); the first failure is printed once.
+ * hash of source, flags, compiler, CPU and JDK. Off until turned on ({@code Engine.options().nativeKernels(true)},
+ * which the CLI does unless {@code LOTE_NATIVE=0}): a program that embeds Lote gets no compiler run and no stream
+ * replaced unless it asks. Where no compiler runs, {@link #compile} gives null and callers use what they did before
+ * (libtorch's ops, stderr as it is); the first failure is printed once.
  */
 public final class NativeCode {
-    /** {@code LOTE_NATIVE=0} (or a test) turns it off, to compare against libtorch's ops. */
-    public static volatile boolean enabled = !"0".equals(System.getenv("LOTE_NATIVE"));
+    private static volatile boolean enabled;
     private static final List<String> FLAGS = List.of("-O3", "-march=native", "-fno-math-errno");
     private static volatile String unavailable; // why there is no native code, once known
     private static ExecutorService pool;
 
     private NativeCode() {}
 
+    /** Lets native code compile and run in this process, or not (then callers use libtorch's ops); Engine.start(Options) calls it. */
+    public static void enable(boolean on) { enabled = on; }
+
+    public static boolean enabled() { return enabled; }
+
     /** Why native code is off, or null while it works (or was never tried). */
-    public static String unavailable() { return enabled ? unavailable : "LOTE_NATIVE=0"; }
+    public static String unavailable() { return enabled ? unavailable : "not turned on"; }
 
     /**
      * The shared library built from {@code owner}'s resource {@code source} with {@code defines}, compiled once into
@@ -113,6 +119,8 @@ public final class NativeCode {
         }
         String cc = System.getenv().getOrDefault("CC", "cc");
         String javaHome = System.getProperty("java.home");
+        String noHeaders = missingHeaders(Path.of(javaHome));
+        if (noHeaders != null) throw new IOException(noHeaders);
         List<String> cmd = new ArrayList<>(List.of(cc, "-shared", "-fPIC", "-std=gnu11", "-I" + javaHome + "/include",
                 "-I" + javaHome + "/include/linux"));
         cmd.addAll(FLAGS);
@@ -150,6 +158,12 @@ public final class NativeCode {
             Files.deleteIfExists(src);
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Why this Java runtime cannot compile JNI code (a JRE has no include/jni.h), or null. */
+    static String missingHeaders(Path javaHome) {
+        Path h = javaHome.resolve("include").resolve("jni.h");
+        return Files.isRegularFile(h) ? null : "this Java runtime has no C headers (" + h + "); run Lote on a JDK for its native kernels";
     }
 
     private static Path cacheDir() {

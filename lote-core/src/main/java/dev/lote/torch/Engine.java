@@ -1,5 +1,6 @@
 package dev.lote.torch;
 
+import dev.lote.natives.NativeCode;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
@@ -13,6 +14,27 @@ public final class Engine {
     private static boolean pinned; // the user chose the thread count: nothing adapts it
 
     private Engine() {}
+
+    /**
+     * How the engine runs: {@code threads} intra-op threads (0: all cores, or OMP_NUM_THREADS), and whether Lote's
+     * own kernels (the fused first block, Adam in one pass, the decoder's messages by file; C compiled with the
+     * machine's {@code cc} on first use) may run. Off by default, so a service that embeds Lote spawns no compiler;
+     * the CLI turns them on unless {@code LOTE_NATIVE=0}.
+     */
+    public record Options(int threads, boolean nativeKernels) {
+        public Options threads(int n) { return new Options(n, nativeKernels); }
+
+        public Options nativeKernels(boolean on) { return new Options(threads, on); }
+    }
+
+    /** The options in force (at first: all cores, no native kernels). */
+    public static Options options() { return new Options(pinned ? threads : 0, NativeCode.enabled()); }
+
+    /** Starts the engine with these options (nothing is compiled until a native kernel is first needed); safe to call again. */
+    public static synchronized void start(Options o) {
+        NativeCode.enable(o.nativeKernels());
+        start(o.threads());
+    }
 
     /** Loads the natives and uses {@code n} intra-op threads (0 = all cores); safe to call again. */
     public static synchronized void start(int n) {

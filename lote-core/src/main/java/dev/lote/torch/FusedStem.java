@@ -21,7 +21,7 @@ import org.bytedeco.pytorch.global.torch;
  * here, and ~500 MB less memory at the notebook's batch).
  *
  * <p>The kernel is compiled for this CPU and this block's sizes on first use ({@link Native}). Without a compiler,
- * or with {@code LOTE_NATIVE=0}, the block runs on libtorch's ops; the two agree to float rounding.
+ * or with native kernels off (Engine.Options), the block runs on libtorch's ops; the two agree to float rounding.
  *
  * <p>Training: the block's output is a leaf that collects its gradient from autograd; {@link Step#backward()}
  * then computes the block's weight gradients natively and adds them to the weights' {@code grad}.

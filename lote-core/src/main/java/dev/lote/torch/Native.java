@@ -17,7 +17,7 @@ final class Native {
 
     /** Whether native.c is compiled and loaded (compiling it now if need be). */
     static synchronized boolean available() {
-        if (!NativeCode.enabled) return false;
+        if (!NativeCode.enabled()) return false;
         if (!loaded) {
             Path lib = NativeCode.compile(Native.class, "native.c", List.of());
             loaded = lib != null && NativeCode.load(lib);

@@ -295,17 +295,22 @@ class DecoderTest {
     /** Issue 13: libjpeg's stderr warnings about a file that still decodes become that file's notes, named. */
     @Test
     void libjpegsWarningsBelongToTheirFile() throws Exception {
-        dev.lote.testing.NativeCodeTests.require(dev.lote.natives.NativeCode.compile(DecoderMessages.class, "messages.c", List.of()) != null);
-        Path photo = Files.list(Images.sampleFolder(dir.resolve("warn"), 2, 1, 192, 256).resolve("0")).findFirst().orElseThrow();
-        byte[] good = Files.readAllBytes(photo);
-        assertTrue(decoder.verify(good, photo).isEmpty(), "a clean photo has no notes");
-        int scan = indexOf(good, (byte) 0xff, (byte) 0xda);
-        byte[] bad = new byte[good.length + 3]; // three stray bytes before the scan's marker: libjpeg warns and decodes on
-        System.arraycopy(good, 0, bad, 0, scan);
-        System.arraycopy(good, scan, bad, scan + 3, good.length - scan);
-        Path file = Files.write(dir.resolve("stray.jpg"), bad);
-        assertEquals("the decoder says: Corrupt JPEG data: 3 extraneous bytes before marker 0xda", decoder.verify(bad, file).get(0));
-        assertEquals(192 * 256 * 3, decoder.read(file).rgb().length, "and it decodes");
+        dev.lote.natives.NativeCode.enable(true); // as the CLI does, or Engine.options().nativeKernels(true)
+        try {
+            dev.lote.testing.NativeCodeTests.require(dev.lote.natives.NativeCode.compile(DecoderMessages.class, "messages.c", List.of()) != null);
+            Path photo = Files.list(Images.sampleFolder(dir.resolve("warn"), 2, 1, 192, 256).resolve("0")).findFirst().orElseThrow();
+            byte[] good = Files.readAllBytes(photo);
+            assertTrue(decoder.verify(good, photo).isEmpty(), "a clean photo has no notes");
+            int scan = indexOf(good, (byte) 0xff, (byte) 0xda);
+            byte[] bad = new byte[good.length + 3]; // three stray bytes before the scan's marker: libjpeg warns and decodes on
+            System.arraycopy(good, 0, bad, 0, scan);
+            System.arraycopy(good, scan, bad, scan + 3, good.length - scan);
+            Path file = Files.write(dir.resolve("stray.jpg"), bad);
+            assertEquals("the decoder says: Corrupt JPEG data: 3 extraneous bytes before marker 0xda", decoder.verify(bad, file).get(0));
+            assertEquals(192 * 256 * 3, decoder.read(file).rgb().length, "and it decodes");
+        } finally {
+            dev.lote.natives.NativeCode.enable(false);
+        }
     }
 
     private static int indexOf(byte[] b, byte x, byte y) {

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class NativeKernelsTest {
     @AfterEach
-    void nativeBackOn() { dev.lote.natives.NativeCode.enabled = true; }
+    void nativeOffAgain() { dev.lote.natives.NativeCode.enable(false); }
 
     @ParameterizedTest(name = "{0}x{1}, depthwise {2} {3}, 1x1 to {4} {5}, pool {6}, weight decay {7}, depthwise frozen {8}")
     @CsvSource({
@@ -43,7 +43,7 @@ class NativeKernelsTest {
     })
     void theFusedFirstBlockAndAdamTrainAsLibtorchsOpsDo(int h, int w, int k, Activation a1, int filters, Activation a2, int pool,
                                                         double decay, boolean frozen) {
-        dev.lote.natives.NativeCode.enabled = true;
+        Engine.start(Engine.options().nativeKernels(true));
         NativeCodeTests.require(Native.available());
         Shape in = Shape.image(h, w, 3);
         Sequential spec = new Sequential(in, List.of(new DepthwiseConv2D(k).padding(Padding.SAME).activation(a1).trainable(!frozen),
@@ -77,7 +77,7 @@ class NativeKernelsTest {
     private record Run(List<Double> losses, float[][] predictions, Map<String, float[]> weights) {}
 
     private static Run train(Sequential spec, List<Batch> batches, double decay, boolean nativeKernels) {
-        dev.lote.natives.NativeCode.enabled = nativeKernels;
+        Engine.start(Engine.options().nativeKernels(nativeKernels));
         try (Network net = Network.build(spec, 3)) {
             assertEquals(nativeKernels, net.fusesFirstBlock());
             net.optimizer(new Adam(3e-3).withWeightDecay(decay));
