@@ -17,6 +17,7 @@ import dev.lote.onnx.Int8Export;
 import dev.lote.onnx.OnnxExport;
 import dev.lote.nn.Shape;
 import dev.lote.predict.Classifier;
+import dev.lote.predict.Embedder;
 import dev.lote.predict.Prediction;
 import dev.lote.torch.Engine;
 import dev.lote.torch.Network;
@@ -404,6 +405,25 @@ public final class LoteModel implements AutoCloseable {
             samples.add(new Evaluation.Sample(r.file().toString(), r.label(), r.probabilities()));
         }
         return Evaluation.of(classes(), samples, topK, worst, skipped.lines(), unknownBelow);
+    }
+
+    /**
+     * Feature vectors: what the model's last layer reads (the pooled features under a head, the last hidden layer), for
+     * search, clustering and deduplication; close it after use.
+     */
+    public Embedder embedder() {
+        Model arch = architecture();
+        Model.Call last = arch.calls().get(arch.outputIndex());
+        Model features = arch.upTo(arch.calls().get(last.inputs().get(0)).layer().name());
+        var pre = info.preprocessing();
+        return Embedder.of(features, network.weightValues(), pre.pixelScale(), pre.pixelOffset(), Resize.parse(pre.resize()));
+    }
+
+    /** The {@link #embedder()}'s features of {@code images} in batches; bad files are reported to {@code skipped} and left out. */
+    public List<Embedder.Embedding> embed(List<Path> images, int batchSize, SkippedFiles skipped) {
+        try (Embedder e = embedder()) {
+            return e.embed(images, batchSize, skipped);
+        }
     }
 
     /** This model as a classification service (thread-safe; it follows the weights as they train). */

@@ -101,6 +101,7 @@ class ReadmeExampleTest {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("accuracy per epoch: [")), out.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(data.resolve("1/1_0.jpg") + ": ")), out.toString());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("accuracy ")), out.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("embedding of \\d+ values")), out.toString());
         try (LoteModel m = LoteModel.load(model)) { // the Java API's run records as much as the CLI's
             assertEquals(2, m.history().epochs(), "the last fit's history, as Keras' model.history");
             assertEquals(2, m.recipe().epochs());

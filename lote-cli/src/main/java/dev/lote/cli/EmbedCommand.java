@@ -1,18 +1,10 @@
 package dev.lote.cli;
 
 import dev.lote.LoteModel;
-import dev.lote.data.Batch;
-import dev.lote.data.BatchSequence;
 import dev.lote.data.ImageFolder;
-import dev.lote.data.Loader;
 import dev.lote.data.SkippedFiles;
-import dev.lote.image.Decoder;
-import dev.lote.image.Resize;
 import dev.lote.io.AtomicFile;
-import dev.lote.nn.Model;
-import dev.lote.torch.Engine;
-import dev.lote.torch.Network;
-import dev.lote.transfer.Backbone;
+import dev.lote.predict.Embedder;
 import dev.lote.weights.WeightCache;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
@@ -21,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,30 +47,15 @@ final class EmbedCommand implements Callable<Integer> {
         if (backbone != null && dataDir == null) { dataDir = modelFile; modelFile = null; } // lote embed --backbone NAME DIR
         if ((modelFile == null) == (backbone == null) || dataDir == null) throw new IllegalArgumentException(
                 "Give a MODEL and a DIR, or --backbone NAME and a DIR.");
-        Engine.start(0);
-        Model features;
-        Map<String, float[]> weights;
-        double scale;
-        Resize policy;
+        Embedder embedder;
         if (backbone != null) {
             Options.requireCut(backbone, cut);
-            Backbone bb = LoteModel.backbone(backbone, cut, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err));
-            Model classifier = bb.classifier(1, 0, null, null);
-            features = Backbone.pooled(classifier);
-            weights = bb.weightsIn(classifier);
-            scale = bb.pixelScale();
-            policy = Resize.CROP;
+            embedder = LoteModel.backbone(backbone, cut, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err)).embedder();
         } else {
             try (LoteModel m = LoteModel.load(modelFile)) {
-                Model arch = m.architecture();
-                Model.Call last = arch.calls().get(arch.outputIndex());
-                features = arch.upTo(arch.calls().get(last.inputs().get(0)).layer().name()); // what the last layer reads
-                weights = m.weights();
-                scale = m.info().preprocessing().pixelScale();
-                policy = Resize.parse(m.info().preprocessing().resize());
+                embedder = m.embedder();
             }
         }
-        weights.keySet().retainAll(features.weightsByPath().keySet());
         List<Path> files;
         List<String> classes = null;
         int[] labels;
@@ -95,43 +71,29 @@ final class EmbedCommand implements Callable<Integer> {
             try (var s = Files.walk(dataDir)) {
                 files = s.filter(p -> Files.isRegularFile(p) && ImageFolder.isImageName(p)).sorted().toList();
             }
-            labels = new int[files.size()];
+            labels = null;
         }
         SkippedFiles skipped = new SkippedFiles(System.err);
-        BatchSequence seq = new BatchSequence(files, labels, batchSize, features.inputShape()).keepLast(true)
-                .source(BatchSequence.decoding(new Decoder(), features.inputShape(), policy)).skipBadFiles(skipped);
         long start = System.nanoTime();
-        int[] count = {0}, width = {0};
+        int[] count = {0};
         List<String> names = classes;
-        try (Network net = Network.build(features, 0).pixels(scale, 0)) {
-            net.setWeightValues(weights);
+        try (embedder) {
             AtomicFile.write(output, raw -> {
                 BufferedWriter w = new BufferedWriter(new OutputStreamWriter(raw, StandardCharsets.UTF_8), 1 << 16);
-                try (Loader loader = new Loader(seq, Runtime.getRuntime().availableProcessors(), 2)) {
-                    while (loader.hasNext()) {
-                        Batch b = loader.next();
-                        if (b.size() == 0) continue;
-                        float[][] rows = net.outputs(b);
-                        if (count[0] == 0) {
-                            width[0] = rows[0].length;
-                            w.write("file,class");
-                            for (int i = 0; i < width[0]; i++) w.write(",f" + i);
-                            w.newLine();
-                        }
-                        for (int i = 0; i < rows.length; i++) {
-                            w.write(PredictCommand.csv(b.files().get(i).toString()));
-                            w.write(',');
-                            w.write(names == null ? "" : PredictCommand.csv(names.get(b.labels()[i])));
-                            for (float v : rows[i]) w.write("," + v);
-                            w.newLine();
-                        }
-                        count[0] += rows.length;
-                    }
-                }
+                w.write("file,class");
+                for (int i = 0; i < embedder.width(); i++) w.write(",f" + i);
+                w.newLine();
+                count[0] = embedder.embed(files, labels, batchSize, skipped, e -> {
+                    w.write(PredictCommand.csv(e.file().toString()));
+                    w.write(',');
+                    w.write(names == null ? "" : PredictCommand.csv(names.get(e.label())));
+                    for (float v : e.features()) w.write("," + v);
+                    w.newLine();
+                });
                 w.flush();
             });
         }
-        System.out.printf(Locale.ROOT, "Wrote %d embeddings of %d values to %s in %.1f s%n", count[0], width[0], output, (System.nanoTime() - start) / 1e9);
+        System.out.printf(Locale.ROOT, "Wrote %d embeddings of %d values to %s in %.1f s%n", count[0], embedder.width(), output, (System.nanoTime() - start) / 1e9);
         if (skipped.count() > 0) skipped.lines().forEach(l -> System.out.println("  skipped " + l));
         return ExitCodes.OK;
     }

@@ -104,6 +104,32 @@ class ModelCommandsTest {
     }
 
     @Test
+    void embedWritesOneRowPerImageWithItsClassAndSkipsABadOneByName() throws Exception {
+        Path model = trained("embed.lote"), out = dir.resolve("embeddings.csv");
+        Path folder = Files.createDirectories(dir.resolve("mixed"));
+        Files.copy(data.resolve("0/0_0.jpg"), folder.resolve("a.jpg"));
+        Files.copy(data.resolve("1/1_0.jpg"), folder.resolve("b.jpg"));
+        Files.writeString(folder.resolve("c.jpg"), "nope");
+        CliTest.Run r = lote("embed", model.toString(), folder.toString(), "-o", out.toString(), "--batch-size", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("Wrote 2 embeddings of "), r.out());
+        assertTrue(r.out().contains("skipped " + folder.resolve("c.jpg")), r.out());
+        List<String> rows = Files.readAllLines(out);
+        assertEquals(3, rows.size(), rows.toString());
+        int width = rows.get(0).split(",").length - 2;
+        assertTrue(rows.get(0).startsWith("file,class,f0,") && width > 1, rows.get(0));
+        assertTrue(rows.get(1).startsWith(folder.resolve("a.jpg") + ",,") && rows.get(1).split(",").length == width + 2, rows.get(1));
+        r = lote("embed", model.toString(), data.toString(), "-o", out.toString());
+        assertEquals(24, Files.readAllLines(out).stream().skip(1).filter(l -> l.split(",")[1].matches("[012]")).count(), "class folders give the class");
+        r = lote("embed", "--backbone", model.toString(), "--cut", "global_average_pooling2d", folder.toString(), "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(rows, Files.readAllLines(out), "a model file cut at its pooling as a backbone: the same features");
+        r = lote("embed", model.toString());
+        assertEquals(2, r.code());
+        assertEquals("lote: Give a MODEL and a DIR, or --backbone NAME and a DIR.", r.err().strip());
+    }
+
+    @Test
     void predictGivesTopKPerImageAndAnErrorLineForABadOne() throws Exception {
         Path model = trained("predict.lote");
         Path bad = Files.writeString(dir.resolve("bad.jpg"), "nope");

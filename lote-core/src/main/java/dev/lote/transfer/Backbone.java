@@ -116,6 +116,12 @@ public final class Backbone {
         return out;
     }
 
+    /** The backbone's pooled features (with its own pixel preprocessing) as an embedder; images are centre-cropped. */
+    public dev.lote.predict.Embedder embedder() {
+        Model classifier = classifier(1, 0, null, null);
+        return dev.lote.predict.Embedder.of(pooled(classifier), weightsIn(classifier), pixelScale, 0, dev.lote.image.Resize.CROP);
+    }
+
     /** The classifier up to its pooled features (what phase 1 caches and {@code lote embed} writes). */
     public static Model pooled(Model classifier) {
         for (Layer l : classifier.layers()) if (l.name().equals(HEAD_POOL)) return classifier.upTo(HEAD_POOL);
