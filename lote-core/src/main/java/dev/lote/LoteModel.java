@@ -17,6 +17,7 @@ import dev.lote.onnx.Int8Export;
 import dev.lote.onnx.OnnxExport;
 import dev.lote.nn.Shape;
 import dev.lote.predict.Classifier;
+import dev.lote.report.Report;
 import dev.lote.predict.Embedder;
 import dev.lote.predict.Prediction;
 import dev.lote.torch.Engine;
@@ -250,6 +251,30 @@ public final class LoteModel implements AutoCloseable {
         return r;
     }
 
+    /**
+     * The HTML report (curves, confusion, hardest images, model, data, settings), evaluated on {@code data} (a folder
+     * with the model's class folders) when given, else on the run's validation images still on disk, else without an
+     * evaluation.
+     */
+    public String report(Path data, int batchSize) {
+        int topK = Math.min(5, classes().size());
+        if (data != null) return Report.build(info, evaluate(data, batchSize, topK, Report.WORST), "the images in " + data);
+        ModelInfo.Training t = info.training();
+        List<Path> files = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (String f : t == null || t.validationFiles() == null ? List.<String>of() : t.validationFiles()) {
+            Path p = Path.of(f);
+            int label = p.getParent() == null ? -1 : classes().indexOf(p.getParent().getFileName().toString());
+            if (label >= 0 && java.nio.file.Files.isRegularFile(p)) {
+                files.add(p);
+                labels.add(label);
+            }
+        }
+        if (files.isEmpty()) return Report.build(info, null, null);
+        return Report.build(info, evaluate(files, labels.stream().mapToInt(Integer::intValue).toArray(), batchSize, topK, Report.WORST),
+                "the run's " + files.size() + " validation images");
+    }
+
     /** The run's validation images (recorded in the model file) with their classes; an error when it has none. */
     public List<ImageFolder.Sample> validationImages() {
         ModelInfo.Training t = info.training();
@@ -435,10 +460,7 @@ public final class LoteModel implements AutoCloseable {
     private static int cores() { return Runtime.getRuntime().availableProcessors(); }
 
     /** This Lote's version, as recorded in model files. */
-    public static String version() {
-        String v = LoteModel.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
-    }
+    public static String version() { return ModelFile.loteVersion(); }
 
     @Override public synchronized void close() {
         if (classifier != null) classifier.close();

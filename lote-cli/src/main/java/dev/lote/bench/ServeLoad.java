@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,8 +38,9 @@ public final class ServeLoad {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static Result run(Path model, List<byte[]> images, int clients, int requests, int threads) throws Exception {
-        Process server = startServer(model, threads);
+    /** {@code serveCommand}: the command line that starts {@code lote serve MODEL --port 0} (it prints where it listens). */
+    public static Result run(List<String> serveCommand, List<byte[]> images, int clients, int requests) throws Exception {
+        Process server = new ProcessBuilder(serveCommand).redirectErrorStream(true).start();
         try {
             String url = awaitUrl(server);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
@@ -133,12 +133,6 @@ public final class ServeLoad {
     private static double percentile(long[] sorted, double q) {
         if (sorted.length == 0) return Double.NaN;
         return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] / 1e6;
-    }
-
-    /** {@code lote serve MODEL --port 0} in a new JVM with this one's settings and classpath. */
-    private static Process startServer(Path model, int threads) throws IOException {
-        return new ProcessBuilder(dev.lote.cli.Launcher.javaCommand(List.of("serve", model.toString(), "--port", "0",
-                "--threads", Integer.toString(threads)))).redirectErrorStream(true).start();
     }
 
     private static final Pattern SERVING = Pattern.compile("Serving .* at (http://\\S+/)");

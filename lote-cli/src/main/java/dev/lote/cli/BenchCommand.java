@@ -309,7 +309,8 @@ final class BenchCommand implements Runnable {
             if (bodies.isEmpty()) throw new IllegalArgumentException("No image files in " + dir + ".");
             System.out.printf("%d clients x %d requests against lote serve %s (%d different images, %.1f KB on average)%n",
                     clients, requests, modelFile, bodies.size(), bodies.stream().mapToInt(b -> b.length).average().orElse(0) / 1024);
-            dev.lote.bench.ServeLoad.Result r = dev.lote.bench.ServeLoad.run(modelFile, bodies, clients, requests, threads);
+            dev.lote.bench.ServeLoad.Result r = dev.lote.bench.ServeLoad.run(Launcher.javaCommand(List.of("serve", modelFile.toString(), "--port", "0",
+                    "--threads", Integer.toString(threads))), bodies, clients, requests);
             System.out.printf("server RSS when idle after warm-up: %.0f MB%n", r.rssBeforeBytes() / 1e6);
             String[] names = {"first half ", "second half"};
             for (int i = 0; i < 2; i++) {

@@ -39,7 +39,7 @@ final class ReportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + " is a file that is not .html; give a folder or FILE.html.");
         }
         try (LoteModel model = LoteModel.load(modelFile)) {
-            Report.write(target, Report.build(model, data, batchSize));
+            Report.write(target, model.report(data, batchSize));
         }
         System.out.println("Wrote the report to " + target);
         return ExitCodes.OK;

@@ -226,7 +226,7 @@ final class TrainCommand implements Callable<Integer> {
                             ", val_accuracy %.4f, val_loss %.4f", h.last("val_accuracy"), h.last("val_loss")));
             out.printf(Locale.ROOT, "Saved the model to %s (peak RSS %.2f GB)%n", output, dev.lote.bench.Rss.peakBytes() / 1e9);
             if (report && world.rank() == 0) {
-                Report.write(Report.besideModel(output), Report.build(m, null, m.recipe().batchSize()));
+                Report.write(Report.besideModel(output), m.report(null, m.recipe().batchSize()));
                 out.println("Wrote the report to " + Report.besideModel(output));
             }
         }

@@ -39,6 +39,12 @@ public record ModelFile(ModelInfo info, Map<String, float[]> weights, Adam.State
     public static final String FORMAT = "lote-model";
     public static final int VERSION = 2;
 
+    /** This Lote's version, as recorded in the files it writes (models, ONNX, TFLite). */
+    public static String loteVersion() {
+        String v = ModelFile.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+
     static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE) // as the spec's JSON
             .enable(SerializationFeature.INDENT_OUTPUT)

@@ -2,7 +2,7 @@ package dev.lote.onnx;
 
 
 import dev.lote.io.AtomicFile;
-import dev.lote.io.Proto;
+import dev.lote.wire.Proto;
 import dev.lote.nn.Activation;
 import dev.lote.nn.Fusion;
 import dev.lote.nn.Layer;
@@ -112,7 +112,7 @@ public final class OnnxExport {
         graph.message(12, OnnxGraph.valueInfo("probabilities", 1, new long[] {-1, model.classes()}));
         if (taps != null) for (String t : new java.util.LinkedHashSet<>(taps.values())) graph.message(12, new Proto().string(1, t)
                 .message(2, new Proto().message(1, new Proto().varint(1, 1)))); // float, any shape
-        Proto m = new Proto().varint(1, IR_VERSION).string(2, "lote").string(3, dev.lote.LoteModel.version());
+        Proto m = new Proto().varint(1, IR_VERSION).string(2, "lote").string(3, dev.lote.io.ModelFile.loteVersion());
         m.message(7, graph);
         m.message(8, new Proto().string(1, "").varint(2, OPSET));
         metadata.forEach((k, v) -> m.message(14, new Proto().string(1, k).string(2, v)));

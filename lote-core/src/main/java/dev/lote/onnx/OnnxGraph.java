@@ -1,6 +1,6 @@
 package dev.lote.onnx;
 
-import dev.lote.io.Proto;
+import dev.lote.wire.Proto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

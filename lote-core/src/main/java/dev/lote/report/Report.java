@@ -1,6 +1,5 @@
 package dev.lote.report;
 
-import dev.lote.LoteModel;
 import dev.lote.eval.Evaluation;
 import dev.lote.image.Decoder;
 import dev.lote.io.AtomicFile;
@@ -24,8 +23,8 @@ import java.util.Map;
 public final class Report {
     private Report() {}
 
-    /** How many highest-loss images the report shows. */
-    static final int WORST = 12;
+    /** How many of the hardest images a report shows. */
+    public static final int WORST = 12;
 
     /** {@code model.lote} → {@code model-report.html} beside it. */
     public static Path besideModel(Path model) {
@@ -35,41 +34,16 @@ public final class Report {
     }
 
     /**
-     * The report of {@code model}, evaluated on {@code data} (a folder with the model's class folders) when given,
-     * else on the run's validation images when they are still on disk, else without an evaluation.
+     * The report of a model from its record, with {@code evaluation} (may be null) of the images {@code evaluatedOn}
+     * names ("the images in DIR"); the hardest images are shown as thumbnails.
      */
-    public static String build(LoteModel model, Path data, int batchSize) {
-        Evaluation evaluation = null;
-        String evaluatedOn = null;
-        if (data != null) {
-            evaluation = model.evaluate(data, batchSize, Math.min(5, model.classes().size()), WORST);
-            evaluatedOn = "the images in " + data;
-        } else {
-            ModelInfo.Training t = model.info().training();
-            List<Path> files = new ArrayList<>();
-            List<Integer> labels = new ArrayList<>();
-            if (t != null && t.validationFiles() != null) {
-                for (String f : t.validationFiles()) {
-                    Path p = Path.of(f);
-                    int label = model.classes().indexOf(p.getParent().getFileName().toString());
-                    if (label >= 0 && Files.isRegularFile(p)) {
-                        files.add(p);
-                        labels.add(label);
-                    }
-                }
-            }
-            if (!files.isEmpty()) {
-                evaluation = model.evaluate(files, labels.stream().mapToInt(Integer::intValue).toArray(), batchSize,
-                        Math.min(5, model.classes().size()), WORST);
-                evaluatedOn = "the run's " + files.size() + " validation images";
-            }
-        }
+    public static String build(ModelInfo info, Evaluation evaluation, String evaluatedOn) {
         Map<String, String> thumbnails = new LinkedHashMap<>();
         if (evaluation != null) {
             Decoder decoder = new Decoder();
             for (Evaluation.Mistake m : evaluation.highestLoss()) thumbnails.put(m.file(), Thumbnails.dataUri(decoder, Path.of(m.file()), 120));
         }
-        return html(model.info(), evaluation, evaluatedOn, thumbnails);
+        return html(info, evaluation, evaluatedOn, thumbnails);
     }
 
     /** The report from the model file alone: curves, model, data and settings, no evaluation. */

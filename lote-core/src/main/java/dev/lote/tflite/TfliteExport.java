@@ -1,8 +1,8 @@
 package dev.lote.tflite;
 
 import dev.lote.io.AtomicFile;
-import dev.lote.io.FlatBuffer;
-import dev.lote.io.FlatBuffer.Table;
+import dev.lote.wire.FlatBuffer;
+import dev.lote.wire.FlatBuffer.Table;
 import dev.lote.nn.Activation;
 import dev.lote.nn.Fusion;
 import dev.lote.nn.Layer;
@@ -82,7 +82,7 @@ public final class TfliteExport {
                 .append(k.equals("classes") ? v : quote(v)));
         json.append('}');
         int metaBuffer = ops.buffer(json.toString().getBytes(StandardCharsets.UTF_8));
-        Table root = new Table().i32(0, 3).ref(1, codes).ref(2, List.of(subgraph)).ref(3, "Lote " + dev.lote.LoteModel.version())
+        Table root = new Table().i32(0, 3).ref(1, codes).ref(2, List.of(subgraph)).ref(3, "Lote " + dev.lote.io.ModelFile.loteVersion())
                 .ref(4, ops.buffers).ref(6, List.of(new Table().ref(0, "lote").i32(1, metaBuffer)));
         return FlatBuffer.write(root, "TFL3");
     }

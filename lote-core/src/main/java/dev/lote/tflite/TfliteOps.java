@@ -1,7 +1,7 @@
 package dev.lote.tflite;
 
-import dev.lote.io.FlatBuffer;
-import dev.lote.io.FlatBuffer.Table;
+import dev.lote.wire.FlatBuffer;
+import dev.lote.wire.FlatBuffer.Table;
 import dev.lote.nn.Activation;
 import dev.lote.nn.BatchNormalization;
 import dev.lote.nn.Ops;

@@ -1,6 +1,6 @@
 package dev.lote.train;
 
-import dev.lote.io.Proto;
+import dev.lote.wire.Proto;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -13,7 +13,7 @@ final class Trained {
     static Path model(Path data, int epochs, int batchSize, Path file) throws Exception {
         try (LoteModel m = LoteModel.train(Dataset.open(data), Recipe.defaults().withEpochs(epochs).withBatchSize(batchSize))) {
             m.save(file);
-            Report.write(Report.besideModel(file), Report.build(m, null, batchSize));
+            Report.write(Report.besideModel(file), m.report(null, batchSize));
         }
         return file;
     }

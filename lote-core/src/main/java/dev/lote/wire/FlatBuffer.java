@@ -1,4 +1,4 @@
-package dev.lote.io;
+package dev.lote.wire;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
