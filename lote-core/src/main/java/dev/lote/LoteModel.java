@@ -119,8 +119,31 @@ public final class LoteModel implements AutoCloseable {
      * reads. Its architecture, input size and pixel range are kept; Adam starts afresh. The model must already give one
      * output per class of the data (BatchNormalization trains; frozen layers stay frozen).
      */
+    /**
+     * Opens any model file Lote reads, the one place that decides which kind it is: a {@code .lote} file (weights,
+     * record and optimizer state), else a Keras ({@code .keras}, {@code .h5}) or TensorFlow.js model, imported with
+     * the classes and input size it declares.
+     */
+    public static LoteModel open(Path file) throws ModelFileException {
+        return isLoteFile(file.toString()) ? load(file) : importKeras(file, null, null);
+    }
+
+    /** The architecture alone of a model file {@link #open} reads (no engine started): for summaries. */
+    public static Model architecture(Path file) throws ModelFileException {
+        return isLoteFile(file.toString()) ? ModelFile.load(file).architecture() : KerasImport.read(file, null).model();
+    }
+
+    /** Whether {@code nameOrPath} is a model file {@link #open} reads (not a preset's name or a .json architecture spec). */
+    public static boolean isModelFile(String nameOrPath) {
+        String m = nameOrPath.toLowerCase(java.util.Locale.ROOT);
+        return isLoteFile(m) || m.endsWith(".keras") || m.endsWith(".h5") || m.endsWith("model.json") || m.endsWith(".js")
+                || (!m.endsWith(".json") && java.nio.file.Files.isDirectory(Path.of(nameOrPath)));
+    }
+
+    private static boolean isLoteFile(String path) { return path.toLowerCase(java.util.Locale.ROOT).endsWith(".lote"); }
+
     public static LoteModel startFrom(Path file, List<String> classes, Resize resize, long seed) throws ModelFileException {
-        try (LoteModel source = file.toString().endsWith(".lote") ? load(file) : importKeras(file, null, null)) {
+        try (LoteModel source = open(file)) {
             Model arch = source.architecture();
             if (arch.classes() != classes.size()) throw new IllegalArgumentException(file + " gives " + arch.classes()
                     + " outputs but the data has " + classes.size() + " classes; start from a model with one output per class.");
@@ -382,7 +405,7 @@ public final class LoteModel implements AutoCloseable {
         if (cut == null) throw new IllegalArgumentException("The backbone " + nameOrFile + " needs a cut: the layer whose output is "
                 + "the features (see 'lote summary --model " + nameOrFile + "').");
         Path file = Path.of(nameOrFile);
-        try (LoteModel m = file.toString().endsWith(".lote") ? load(file) : importKeras(file, null, null)) {
+        try (LoteModel m = open(file)) {
             return Backbone.cut(m.architecture(), m.weights(), m.info().preprocessing().pixelScale(), cut);
         }
     }

@@ -346,7 +346,7 @@ public final class TrainingRun {
     /** The model the recipe names: a preset or spec at the input size, or a model file to start from. */
     private LoteModel fromRecipe(ImageFolder folder, Decoder decoder) throws ModelFileException {
         LoteModel m;
-        if (startsFromFile(recipe.model())) {
+        if (LoteModel.isModelFile(recipe.model())) {
             m = LoteModel.startFrom(Path.of(recipe.model()), folder.classes(), recipe.resize(), recipe.seed());
             if (recipe.imageSize() != null && !recipe.imageSize().equals(m.architecture().inputShape())) {
                 m.close();
@@ -431,13 +431,6 @@ public final class TrainingRun {
             throw new IllegalArgumentException("Cannot write the model to " + file + ": " + dir + " is not a writable folder ("
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ").");
         }
-    }
-
-    /** A model to start from (.lote, .keras, .h5, a tfjs folder or model.json), not a preset or a .json spec. */
-    static boolean startsFromFile(String model) {
-        String m = model.toLowerCase(Locale.ROOT);
-        return m.endsWith(".lote") || m.endsWith(".keras") || m.endsWith(".h5") || m.endsWith("model.json") || m.endsWith(".js")
-                || (!m.endsWith(".json") && Files.isDirectory(Path.of(model)));
     }
 
     private static String fingerprint(List<Sample> train, List<Sample> validation) {

@@ -217,7 +217,7 @@ final class BenchCommand implements Runnable {
             try (dev.lote.LoteModel m = dev.lote.nn.Torchvision.has(name)
                     ? dev.lote.LoteModel.create(dev.lote.nn.Torchvision.build(name, 1000), java.util.stream.IntStream.range(0, 1000)
                             .mapToObj(Integer::toString).toList(), dev.lote.image.Resize.CROP, 1)
-                    : name.endsWith(".lote") ? dev.lote.LoteModel.load(modelFile) : dev.lote.LoteModel.importKeras(modelFile, null, null)) {
+                    : dev.lote.LoteModel.open(modelFile)) {
                 double load = (System.nanoTime() - t) / 1e9;
                 dev.lote.nn.Model arch = cut == null ? m.architecture() : m.architecture().upTo(cut);
                 var r = dev.lote.bench.InferBench.run(arch, m.weights(), m.info().preprocessing().pixelScale(),

@@ -1,14 +1,11 @@
 package dev.lote.cli;
 
 import dev.lote.cli.Options.ShapeConverter;
-import dev.lote.io.ModelFile;
-import dev.lote.keras.KerasImport;
-import dev.lote.nn.Model;
+import dev.lote.LoteModel;
 import dev.lote.nn.Presets;
 import dev.lote.nn.Shape;
 import dev.lote.nn.Summary;
 import dev.lote.nn.Torchvision;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,12 +36,8 @@ final class SummaryCommand implements Callable<Integer> {
         if (input == null) input = torchvision ? Shape.image(224, 224, 3) : Shape.image(768, 1024, 3);
         if (classes == null) classes = torchvision ? 1000 : 14;
         Options.positive(spec, "--classes", classes);
-        String m = model.toLowerCase(java.util.Locale.ROOT);
-        Model architecture = m.endsWith(".lote") ? ModelFile.load(Path.of(model)).architecture()
-                : m.endsWith(".keras") || m.endsWith(".h5") || m.endsWith("model.json") || m.endsWith(".js") || Files.isDirectory(Path.of(model))
-                ? KerasImport.read(Path.of(model), null).model()
-                : torchvision ? Torchvision.build(model, input, classes) : Presets.resolve(model, input, classes);
-        System.out.print(Summary.of(architecture));
+        System.out.print(Summary.of(LoteModel.isModelFile(model) ? LoteModel.architecture(Path.of(model))
+                : torchvision ? Torchvision.build(model, input, classes) : Presets.resolve(model, input, classes)));
         return ExitCodes.OK;
     }
 }
