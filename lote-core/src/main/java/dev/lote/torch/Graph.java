@@ -1,0 +1,129 @@
+package dev.lote.torch;
+
+import dev.lote.nn.Fusion;
+import dev.lote.nn.InputLayer;
+import dev.lote.nn.Layer;
+import dev.lote.nn.Mode;
+import dev.lote.nn.Model;
+import dev.lote.nn.Weights;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A model compiled for libtorch: a forward pass per call, each layer's own computation on {@link TorchOps} (a shared
+ * layer runs the same one), a nested model as a graph of its own. Decided once here: a ZeroPadding2D goes into the
+ * convolution that reads it ({@link Fusion}), and the notebook's first block runs as one native operation
+ * ({@link FusedStem}) where it can. Outputs nobody reads any more are freed as the pass goes on.
+ */
+final class Graph {
+    /** One call's forward pass. */
+    interface Forward {
+        Tensor apply(List<Tensor> in, Mode mode);
+    }
+
+    private final Model model;
+    private final List<Forward> calls = new ArrayList<>();
+    private final int[] lastUse; // the last call that reads each call's output
+    final boolean fused; // the first block runs as one native operation
+
+    /**
+     * Compiles {@code model}, creating its layers' weights in {@code params} under {@code prefix}; {@code stemSteps}
+     * collects the fused first block's work of a training step for its backward.
+     */
+    Graph(Model model, String prefix, boolean trains, Parameters params, List<FusedStem.Step> stemSteps) {
+        this.model = model;
+        lastUse = new int[model.calls().size()];
+        for (int i = 0; i < lastUse.length; i++) for (int j : model.calls().get(i).inputs()) lastUse[j] = i;
+        Map<Layer, Forward> byLayer = new IdentityHashMap<>();
+        Fusion fusion = new Fusion(model);
+        int[] stem = prefix.isEmpty() ? stem(model, fusion) : null; // null where the kernel cannot be built
+        Weights<Tensor> stemWeights = null; // the depthwise layer's, until the block is made
+        FusedStem[] block = {null};
+        fused = stem != null;
+        for (int i = 0; i < lastUse.length; i++) {
+            Model.Call c = model.calls().get(i);
+            Layer l = c.layer();
+            if (stem != null && (i == stem[0] || i == stem[1])) { // the fused block reads the input itself
+                Weights<Tensor> w = params.create(l, l.name() + "/", trains && l.trainable(), c.inputShapes()); // in the usual order
+                if (i == stem[0]) stemWeights = w;
+                else block[0] = FusedStem.create(model.calls().get(stem[0]).inputShapes().get(0).channels(),
+                        (dev.lote.nn.DepthwiseConv2D) model.calls().get(stem[0]).layer(), (dev.lote.nn.Conv2D) l,
+                        (dev.lote.nn.MaxPooling2D) model.calls().get(stem[2]).layer(), stemWeights, w);
+                calls.add((in, m) -> in.get(0));
+                continue;
+            }
+            if (stem != null && i == stem[2]) {
+                FusedStem b = block[0];
+                calls.add((in, m) -> b.apply(in.get(0), m.training() ? stemSteps : null));
+                continue;
+            }
+            if (fusion.padTakenIn(i)) { // the convolution that reads it pads inside itself
+                calls.add((in, m) -> in.get(0));
+                continue;
+            }
+            int[] pads = fusion.padInto(i);
+            if (pads != null) {
+                Weights<Tensor> w = params.create(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
+                calls.add((in, m) -> l.compute(TorchOps.OPS, in, w, m.padded(pads)));
+                continue;
+            }
+            calls.add(byLayer.computeIfAbsent(l, k -> {
+                if (k instanceof Model sub) return new Graph(sub, prefix + k.name() + "/", trains && k.trainable(), params, stemSteps)::apply;
+                Weights<Tensor> w = params.create(k, prefix + k.name() + "/", trains && k.trainable(), c.inputShapes());
+                return (in, m) -> k.compute(TorchOps.OPS, in, w, m);
+            }));
+        }
+    }
+
+    /**
+     * The calls of DepthwiseConv2D → Conv2D → MaxPooling2D reading the model's input, each layer called once and
+     * read only by the next, that {@link FusedStem} computes as one operation; null if the model has none.
+     */
+    private static int[] stem(Model model, Fusion fusion) {
+        List<Model.Call> calls = model.calls();
+        for (int i = 0; i < calls.size(); i++) {
+            Model.Call c = calls.get(i);
+            if (!(c.layer() instanceof dev.lote.nn.DepthwiseConv2D dw) || c.inputs().size() != 1
+                    || !(calls.get(c.inputs().get(0)).layer() instanceof InputLayer)) continue;
+            int j = fusion.onlyReader(i), k = j < 0 ? -1 : fusion.onlyReader(j);
+            if (k < 0 || k == model.outputIndex()) return null;
+            if (calls.get(j).layer() instanceof dev.lote.nn.Conv2D pw && calls.get(k).layer() instanceof dev.lote.nn.MaxPooling2D pool
+                    && FusedStem.ready(c.inputShapes().get(0).channels(), dw, pw, pool)) return new int[] {i, j, k};
+            return null;
+        }
+        return null;
+    }
+
+    /** The model's output for its inputs {@code in}. */
+    Tensor apply(List<Tensor> in, Mode mode) {
+        Tensor[] out = new Tensor[calls.size()];
+        List<Integer> inputs = model.inputIndices();
+        for (int i = 0; i < inputs.size(); i++) out[inputs.get(i)] = in.get(i);
+        Mode inner = mode.inner();
+        for (int i = 0; i < out.length; i++) {
+            Model.Call c = model.calls().get(i);
+            if (c.layer() instanceof InputLayer) continue;
+            List<Tensor> args = new ArrayList<>(c.inputs().size());
+            for (int j : c.inputs()) args.add(out[j]);
+            out[i] = calls.get(i).apply(args, i == model.outputIndex() ? mode : inner);
+            for (int j : c.inputs()) if (lastUse[j] == i) release(out, j, in);
+        }
+        return out[model.outputIndex()];
+    }
+
+    /**
+     * Drops this handle on an output nobody reads any more, so its memory goes back as the pass goes on instead of
+     * when the step ends (autograd keeps what backward needs through its own references).
+     */
+    private void release(Tensor[] out, int j, List<Tensor> in) {
+        Tensor t = out[j];
+        if (t == null || j == model.outputIndex()) return;
+        for (Tensor x : in) if (x == t) return;
+        for (int k = 0; k < out.length; k++) if (k != j && out[k] == t && (lastUse[k] > lastUse[j] || k == model.outputIndex())) return;
+        out[j] = null;
+        t.close();
+    }
+}
