@@ -18,13 +18,11 @@ public final class Main implements Runnable {
     public static void main(String[] args) { System.exit(run(args)); }
 
     /** Runs the CLI in-process (tests call this) and returns the exit code. */
-    public static int run(String... args) {
-        // the CLI runs Lote's native kernels (compiled once per machine, when first needed) unless told not to
-        dev.lote.natives.NativeCode.enable(!"0".equals(System.getenv("LOTE_NATIVE")));
-        return commandLine().execute(args);
-    }
+    public static int run(String... args) { return commandLine().execute(args); }
 
     static CommandLine commandLine() {
+        // the CLI runs Lote's native kernels (compiled once per machine, when first needed) unless told not to
+        dev.lote.natives.NativeCode.enable(!"0".equals(System.getenv("LOTE_NATIVE")));
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
