@@ -5,17 +5,16 @@ import dev.lote.data.BatchSequence;
 import dev.lote.data.DataException;
 import dev.lote.data.Dataset;
 import dev.lote.data.DecodedCache;
-import dev.lote.data.Fingerprint;
-import dev.lote.data.ImageFolder;
 import dev.lote.data.ImageFolder.Sample;
+import dev.lote.data.ImageFolder;
 import dev.lote.data.SkippedFiles;
 import dev.lote.data.Split;
+import dev.lote.dist.Agreement;
 import dev.lote.dist.World;
-import dev.lote.image.BadImageException;
 import dev.lote.image.Decoder;
-import dev.lote.image.Header;
 import dev.lote.image.Limits;
 import dev.lote.image.Resize;
+import dev.lote.io.AtomicFile;
 import dev.lote.io.ModelFileException;
 import dev.lote.io.ModelInfo;
 import dev.lote.nn.Adam;
@@ -25,35 +24,27 @@ import dev.lote.nn.Summary;
 import dev.lote.torch.Network;
 import dev.lote.torch.ProcessGroup;
 import dev.lote.train.Callback;
-import dev.lote.train.CosineDecay;
 import dev.lote.train.CsvLogger;
-import dev.lote.train.EarlyStopping;
 import dev.lote.train.History;
 import dev.lote.train.ModelCheckpoint;
-import dev.lote.train.OverfittingWarning;
 import dev.lote.train.Recipe;
-import dev.lote.train.ReduceLROnPlateau;
+import dev.lote.train.RecipeCallbacks;
 import dev.lote.train.TensorBoard;
 import dev.lote.train.TerminateOnNaN;
 import dev.lote.train.Trainer;
 import dev.lote.transfer.Backbone;
-import dev.lote.transfer.HeadTraining;
+import dev.lote.transfer.PhaseOne;
 import dev.lote.weights.WeightCache;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -160,8 +151,8 @@ public final class TrainingRun {
     public Result run() throws IOException {
         boolean lead = world.rank() == 0; // rank 0 alone prints, saves and reports
         PrintStream out = lead && console != null ? console : SILENT;
-        if (lead && output != null) checkWritable(output);
-        ModelInfo.Training past = resumed == null ? null : resumed.info().training();
+        if (lead && output != null) AtomicFile.checkWritable(output, "the model");
+        ModelInfo.Training past = past();
         if (past != null && past.worldSize() != world.size()) throw new IllegalArgumentException("The run was trained by "
                 + past.worldSize() + " process(es); resume it with the same number, so its batches stay the same.");
         Decoder decoder = new Decoder(limits);
@@ -169,8 +160,8 @@ public final class TrainingRun {
         out.println(folder.describe());
         List<Sample> train = folder.samples(), validation = List.of();
         if (past != null) {
-            train = samples(past.trainFiles(), resumed.classes());
-            validation = samples(past.validationFiles(), resumed.classes());
+            train = RunRecord.samples(past.trainFiles(), resumed.classes());
+            validation = RunRecord.samples(past.validationFiles(), resumed.classes());
         } else if (data.hasValidationFolder()) {
             validation = data.validation().orElseThrow().samples();
             out.println("Using " + validation.size() + " validation images from " + data.validation().orElseThrow().root());
@@ -203,79 +194,51 @@ public final class TrainingRun {
         }
     }
 
+    private ModelInfo.Training past() { return resumed == null ? null : resumed.info().training(); }
+
     private Result fit(LoteModel m, List<Sample> train, List<Sample> validation, History history, int phaseTwoStart, Decoder decoder,
                        PrintStream out, boolean lead) throws IOException {
-        ModelInfo.Training past = resumed == null ? null : resumed.info().training();
+        ModelInfo.Training past = past();
         Shape input = m.architecture().inputShape();
         Resize policy = Resize.parse(m.info().preprocessing().resize());
         if (summary) out.print(Summary.of(m.architecture()));
         Network net = m.network();
         SkippedFiles skipped = new SkippedFiles(warnings);
+        int firstEpoch = past != null ? past.epochsDone() : history.epochs(), totalEpochs = phaseTwoStart + recipe.epochs();
         BatchSequence.ImageSource source = BatchSequence.decoding(decoder, input, policy);
-        DecodedCache decodedCache = null;
-        if (cacheDir != null && cacheBudget < Long.MAX_VALUE) { // automatic: only where it pays and fits
-            long bytes = (input.size() + 4) * (train.size() + validation.size());
-            long free = usableSpace(cacheDir);
-            boolean use = totalEpochs(phaseTwoStart) - (past != null ? past.epochsDone() : history.epochs()) > 1 && bytes <= cacheBudget
-                    && bytes * 2 < free;
-            if (!use && bytes > cacheBudget) out.printf(Locale.ROOT, "Decoding every image every epoch: the resized images take %.1f GB, "
-                    + "over the cache's %.1f GB (--cache forces it)%n", bytes / 1e9, cacheBudget / 1e9);
-            if (!use) cacheDir = null;
-        }
-        if (cacheDir != null) {
-            Path dir = world.distributed() ? cacheDir.resolve("rank-" + world.rank()) : cacheDir; // ranks never share a cache file
-            List<Sample> all = new ArrayList<>(train);
-            all.addAll(validation);
-            decodedCache = DecodedCache.open(dir, Split.files(all), input, policy, source);
-            source = decodedCache;
-            out.println("Caching decoded images in " + decodedCache.file());
-        }
+        DecodedCache decodedCache = cache(input, policy, source, train, validation, totalEpochs - firstEpoch, out);
+        if (decodedCache != null) source = decodedCache;
         BatchSequence trainData = sequence(train, input, source, skipped).keepLast(recipe.keepLastBatch())
                 .augment(recipe.augmentation()).shard(world.rank(), world.size());
         BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true)
                 .shard(world.rank(), world.size());
         String watched = recipe.monitor(valData != null);
-        int firstEpoch = past != null ? past.epochsDone() : history.epochs(), totalEpochs = totalEpochs(phaseTwoStart);
         if (past != null) out.printf("Resuming at epoch %d of %d%n", firstEpoch + 1, totalEpochs);
-        String fingerprint = fingerprint(train, validation); // once, now: files may go while training runs
+        String fingerprint = RunRecord.fingerprint(train, validation); // once, now: files may go while training runs
         if (past != null && past.dataFingerprint() != null && !past.dataFingerprint().equals(fingerprint) && warnings != null) warnings.println(
                 "lote: warning: the run's images changed since it started (files added, removed, or rewritten); resuming on them as they are now.");
-        List<Sample> trainSamples = train, valSamples = validation;
-        int planned = totalEpochs, phaseTwo = phaseTwoStart;
-        java.util.function.IntFunction<ModelInfo.Training> record = done -> new ModelInfo.Training(data.root().toAbsolutePath().toString(),
-                fingerprint, recipe.seed(), recipe.batchSize(), planned, done, recipe, world.size(), phaseTwo, environment(), null,
-                history.asMap(), strings(trainSamples), strings(valSamples),
+        int phaseTwo = phaseTwoStart;
+        IntFunction<ModelInfo.Training> record = done -> new ModelInfo.Training(data.root().toAbsolutePath().toString(),
+                fingerprint, recipe.seed(), recipe.batchSize(), totalEpochs, done, recipe, world.size(), phaseTwo, RunRecord.environment(world),
+                null, history.asMap(), RunRecord.files(train), RunRecord.files(validation),
                 skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
-        ModelCheckpoint.Saver saver = (file, done) -> m.save(file, record.apply(done));
 
         ProcessGroup group = null;
         TensorBoard board = tensorBoard != null && lead ? new TensorBoard(tensorBoard).learningRate(() -> net.optimizer().learningRate()) : null;
         long start = System.nanoTime();
         try {
-            if (world.distributed()) group = join(m, fingerprint, trainData.size(), firstEpoch, totalEpochs, out);
+            if (world.distributed()) {
+                group = Agreement.join(world, distTimeout, new Agreement.Job(recipe.seed(), fingerprint, recipe.batchSize(), trainData.size(),
+                        firstEpoch, totalEpochs, m.architecture().parameterCount()), out);
+                net.join(group); // every rank starts from rank 0's weights
+            }
             TerminateOnNaN nan = new TerminateOnNaN(out);
             Trainer trainer = new Trainer(net).loader(workers, prefetch).callback(nan);
             if (lead && console != null) trainer.console(console);
-            List<Double> seen = history.asMap().get(watched);
-            if (checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched, saver)
-                    .resuming(past != null ? seen : null));
-            if (recipe.reduceLr() != null) trainer.callback(new ReduceLROnPlateau(net, watched, 0.5, recipe.reduceLr(), 1e-6, out));
-            if (recipe.schedule() == Recipe.Schedule.COSINE) trainer.callback(new CosineDecay(net,
-                    recipe.fineTuning() != null ? recipe.learningRate() / 10 : recipe.learningRate()).from(phaseTwoStart));
+            if (checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(checkpointDir, keepCheckpoints, watched,
+                    (file, done) -> m.save(file, record.apply(done))).resuming(past != null ? history.asMap().get(watched) : null));
             if (recipe.fineTuning() != null && past != null) net.learningRateScale(backboneName(m) + "/", recipe.fineTuning().backboneLrScale());
-            if (recipe.earlyStopping() != null) {
-                EarlyStopping stopping = new EarlyStopping(watched, recipe.earlyStopping(), recipe.minDelta(), net, out)
-                        .resuming(past != null ? seen : null);
-                if (recipe.fineTuning() != null && past == null && seen != null && !seen.isEmpty() && watched.endsWith("loss")) {
-                    int best = 0; // phase 1's best epoch, whose weights the model holds now: phase 2 must beat it
-                    for (int e = 1; e < seen.size(); e++) if (seen.get(e) < seen.get(best)) best = e;
-                    stopping.baseline(seen.get(best), best, net.weightValues());
-                }
-                trainer.callback(stopping);
-            }
-            if (lead) trainer.callback(new OverfittingWarning(out, 0.2, recipe.isNotebook()
-                    ? "Try the default recipe (a small CNN with augmentation and early stopping) instead of the notebook's."
-                    : "Try more images, augmentation, or fewer epochs."));
+            RecipeCallbacks.add(trainer, recipe, net, watched, history, past != null, phaseTwoStart, out);
             if (csvLog != null && lead) trainer.callback(new CsvLogger(csvLog, past != null));
             if (board != null) {
                 board.recipe(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(recipe));
@@ -304,43 +267,22 @@ public final class TrainingRun {
         }
     }
 
-    private int totalEpochs(int phaseTwoStart) { return phaseTwoStart + recipe.epochs(); }
-
-    /** Free space where {@code dir} is or would be made. */
-    private static long usableSpace(Path dir) {
-        try {
-            Path p = dir.toAbsolutePath();
-            while (p != null && !Files.exists(p)) p = p.getParent();
-            return p == null ? 0 : Files.getFileStore(p).getUsableSpace();
-        } catch (IOException e) {
-            return 0;
+    /** The decoded-image cache, where the run asked for one and (if automatic) it pays; null otherwise. */
+    private DecodedCache cache(Shape input, Resize policy, BatchSequence.ImageSource decoding, List<Sample> train, List<Sample> validation,
+                               int epochsLeft, PrintStream out) {
+        if (cacheDir == null) return null;
+        long bytes = DecodedCache.bytes(input, train.size() + validation.size());
+        if (cacheBudget < Long.MAX_VALUE && !DecodedCache.pays(bytes, epochsLeft, cacheBudget, cacheDir)) {
+            if (bytes > cacheBudget) out.printf(Locale.ROOT, "Decoding every image every epoch: the resized images take %.1f GB, "
+                    + "over the cache's %.1f GB (--cache forces it)%n", bytes / 1e9, cacheBudget / 1e9);
+            return null;
         }
-    }
-
-    /** Joins the other ranks, checks that they all run the same job, and starts every rank from rank 0's weights. */
-    private ProcessGroup join(LoteModel m, String fingerprint, int steps, int firstEpoch, int totalEpochs, PrintStream out) {
-        out.printf("Joining %d processes at %s:%d (batch %d per process, %d per step)%n", world.size(), world.masterHost(),
-                world.masterPort(), recipe.batchSize(), recipe.batchSize() * world.size());
-        ProcessGroup group = ProcessGroup.join(world.masterHost(), world.masterPort(), world.rank(), world.size(), distTimeout);
-        try {
-            Map<String, String> facts = new LinkedHashMap<>(); // what every rank must share, checked before any step
-            facts.put("the seed", Long.toString(recipe.seed())); // first: a different seed also makes a different split
-            facts.put("the data's fingerprint", fingerprint);
-            facts.put("the batch size", Integer.toString(recipe.batchSize()));
-            facts.put("the steps per epoch", Integer.toString(steps));
-            facts.put("the epochs", firstEpoch + " done of " + totalEpochs);
-            facts.put("the model", m.architecture().parameterCount() + " parameters");
-            String secret = System.getenv("LOTE_DIST_SECRET");
-            facts.put("the join secret (LOTE_DIST_SECRET)", secret == null ? "none"
-                    : HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8))));
-            group.agree(facts);
-            m.network().join(group);
-            return group;
-        } catch (NoSuchAlgorithmException | RuntimeException e) {
-            group.close();
-            if (e instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(e);
-        }
+        Path dir = world.distributed() ? cacheDir.resolve("rank-" + world.rank()) : cacheDir; // ranks never share a cache file
+        List<Sample> all = new ArrayList<>(train);
+        all.addAll(validation);
+        DecodedCache c = DecodedCache.open(dir, Split.files(all), input, policy, decoding);
+        out.println("Caching decoded images in " + c.file());
+        return c;
     }
 
     /** The model the recipe names: a preset or spec at the input size, or a model file to start from. */
@@ -354,7 +296,8 @@ public final class TrainingRun {
                         + "'s input " + m.architecture().inputShape() + ".");
             }
         } else {
-            Shape input = recipe.imageSize() != null ? recipe.imageSize() : Presets.defaultInput(recipe.model(), inputShape(decoder, folder));
+            Shape input = recipe.imageSize() != null ? recipe.imageSize()
+                    : Presets.defaultInput(recipe.model(), folder.firstImageShape(decoder, recipe.strict()));
             m = LoteModel.create(Presets.resolve(recipe.model(), input, folder.classes().size()), folder.classes(), recipe.resize(), recipe.seed());
         }
         m.network().optimizer(adam(recipe.learningRate()));
@@ -363,45 +306,20 @@ public final class TrainingRun {
 
     private Adam adam(double learningRate) { return new Adam(learningRate).withWeightDecay(recipe.weightDecay()); }
 
-    /**
-     * Fine-tuning's phase 1: the frozen backbone's features are computed once per image and a new head trains on
-     * them. Phase 2 is the ordinary fit that follows: the whole network but its batch normalization, the backbone
-     * at the recipe's share of the head's learning rate (a tenth of phase 1's).
-     */
+    /** Fine-tuning: phase 1 ({@link PhaseOne}) here; phase 2 is the ordinary fit that follows, the backbone at its share of the rate. */
     private LoteModel fineTuned(List<String> classes, List<Sample> train, List<Sample> validation, Decoder decoder, History history,
                                 PrintStream out) throws IOException {
         Recipe.FineTuning ft = recipe.fineTuning();
         Backbone bb = LoteModel.backbone(ft.backbone(), ft.cut(), ft.weights() == null ? null : Path.of(ft.weights()),
                 weightCache != null ? weightCache : new WeightCache(WeightCache.defaultDir(), System.err));
-        Shape input = bb.inputShape();
-        out.printf(Locale.ROOT, "Fine-tuning %s (%,d parameters) at %s: phase 1 trains a new head on its features%n", ft.backbone(),
-                bb.features().parameterCount(), input);
-        BatchSequence.ImageSource source = BatchSequence.decoding(decoder, input, recipe.resize());
+        BatchSequence.ImageSource source = BatchSequence.decoding(decoder, bb.inputShape(), recipe.resize());
         SkippedFiles quiet = new SkippedFiles(null); // phase 2 names bad files once
-        long start = System.nanoTime();
-        HeadTraining.Features trainFeatures, valFeatures;
-        dev.lote.nn.Model pooled = Backbone.pooled(bb.classifier(classes.size(), 0, null, null));
-        try (Network net = Network.build(pooled, recipe.seed()).pixels(bb.pixelScale(), 0)) {
-            Map<String, float[]> w = bb.weightsIn(pooled);
-            w.keySet().retainAll(pooled.weightsByPath().keySet());
-            net.setWeightValues(w);
-            trainFeatures = HeadTraining.features(net, sequence(train, input, source, quiet).keepLast(true), workers);
-            valFeatures = HeadTraining.features(net, sequence(validation, input, source, quiet).keepLast(true), workers);
-        }
-        out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%n", trainFeatures.labels().length + valFeatures.labels().length,
-                (System.nanoTime() - start) / 1e9);
-        HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes.size(), ft.headEpochs(), recipe.batchSize(),
-                adam(recipe.learningRate()), recipe.seed(), 5, history, out);
-        dev.lote.nn.Model arch = bb.classifier(classes.size(), 0.2, head.mean(), head.variance());
-        Backbone.unfreeze(arch);
-        LoteModel m = LoteModel.create(arch, classes, recipe.resize(), recipe.seed()).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
-        Map<String, float[]> all = bb.weightsIn(arch);
-        all.putAll(head.weights());
-        m.network().setWeightValues(all);
-        m.network().learningRateScale(bb.features().name() + "/", ft.backboneLrScale());
-        m.network().optimizer(adam(recipe.learningRate() / 10));
-        out.printf(Locale.ROOT, "Phase 2: the whole network (batch normalization frozen), learning rate %.0e for the head, %.0e for %s%n",
-                recipe.learningRate() / 10, recipe.learningRate() / 10 * ft.backboneLrScale(), ft.backbone());
+        PhaseOne.Result p = PhaseOne.run(bb, classes.size(), sequence(train, bb.inputShape(), source, quiet).keepLast(true),
+                sequence(validation, bb.inputShape(), source, quiet).keepLast(true), recipe, workers, history, out);
+        LoteModel m = LoteModel.create(p.architecture(), classes, recipe.resize(), recipe.seed()).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
+        m.network().setWeightValues(p.weights());
+        m.network().learningRateScale(p.backbonePrefix(), ft.backboneLrScale());
+        m.network().optimizer(adam(recipe.fitLearningRate()));
         return m;
     }
 
@@ -409,70 +327,9 @@ public final class TrainingRun {
         return m.architecture().layers().stream().filter(l -> l instanceof dev.lote.nn.Model).findFirst().orElseThrow().name();
     }
 
-    /** What ran the training, for the record. */
-    private Map<String, String> environment() {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("lote", LoteModel.version());
-        env.put("libtorch", dev.lote.torch.Engine.version());
-        env.put("java", System.getProperty("java.version"));
-        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        env.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        env.put("processes", Integer.toString(world.size()));
-        return env;
-    }
-
-    /** Fails now, not after hours of training, when the model could not be written there. */
-    private static void checkWritable(Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        try {
-            Files.createDirectories(dir);
-            Files.delete(Files.createTempFile(dir, ".lote-check-", ".tmp"));
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("Cannot write the model to " + file + ": " + dir + " is not a writable folder ("
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ").");
-        }
-    }
-
-    private static String fingerprint(List<Sample> train, List<Sample> validation) {
-        List<Path> all = new ArrayList<>(Split.files(train));
-        all.addAll(Split.files(validation));
-        return Fingerprint.of(all, "");
-    }
-
-    private static List<String> strings(List<Sample> samples) {
-        return samples.stream().map(s -> s.file().toAbsolutePath().toString()).toList();
-    }
-
-    /** Samples from a run's file list; the label is the class folder's position in {@code classes}. */
-    private static List<Sample> samples(List<String> files, List<String> classes) {
-        List<Sample> out = new ArrayList<>();
-        for (String f : files) {
-            Path p = Path.of(f);
-            int label = classes.indexOf(p.getParent().getFileName().toString());
-            if (label < 0) throw new DataException(p, "The run's file " + p + " is not in one of its class folders " + classes + ".");
-            out.add(new Sample(p, label));
-        }
-        return out;
-    }
-
     private BatchSequence sequence(List<Sample> samples, Shape input, BatchSequence.ImageSource source, SkippedFiles skipped) {
         BatchSequence s = new BatchSequence(Split.files(samples), Split.labels(samples), recipe.batchSize(), input).source(source)
                 .seed(recipe.seed());
         return recipe.strict() ? s : s.skipBadFiles(skipped);
-    }
-
-    /** The model's input is the first readable image's size, as in the notebook. */
-    private Shape inputShape(Decoder decoder, ImageFolder folder) {
-        BadImageException last = null;
-        for (Sample s : folder.samples()) {
-            try {
-                Header h = decoder.header(s.file());
-                return Shape.image(h.height(), h.width(), 3);
-            } catch (BadImageException e) {
-                if (recipe.strict()) throw new BadDataException("Bad image " + e.getMessage(), e);
-                last = e;
-            }
-        }
-        throw new BadDataException("No readable image in " + folder.root() + (last == null ? "" : "; last error: " + last.getMessage()), last);
     }
 }

@@ -197,11 +197,9 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             LoteModel past = LoteModel.load(resume);
             if (past.recipe() == null) throw new IllegalArgumentException(resume + " has no training record to resume.");
-            Recipe recipe = past.recipe();
-            if (given("--seed") && seed != recipe.seed()) throw new IllegalArgumentException("--seed " + seed + " differs from the run's seed "
-                    + recipe.seed() + "; a resumed run keeps its seed (drop --seed, or train anew).");
-            if (batchSize != null && batchSize != recipe.batchSize()) throw new IllegalArgumentException("--batch-size " + batchSize
-                    + " differs from the run's " + recipe.batchSize() + "; a resumed run keeps its batches (drop --batch-size, or train anew).");
+            Recipe recipe = past.recipe(); // the flags given change it, and TrainingRun.resume refuses what a resumed run cannot change
+            if (given("--seed")) recipe = recipe.withSeed(seed);
+            if (batchSize != null) recipe = recipe.withBatchSize(batchSize);
             if (epochs != null) recipe = recipe.withEpochs(epochs - past.info().training().phaseTwoStart());
             Path data = dataDir != null ? dataDir : Path.of(past.info().training().data());
             out.printf("Resuming %s%n", resume);

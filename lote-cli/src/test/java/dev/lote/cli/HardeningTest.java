@@ -120,10 +120,10 @@ class HardeningTest {
         String first = ck.resolve("epoch-001.lote").toString();
         r = CliTest.lote("train", "--resume", first, "--seed", "7", "-o", dir.resolve("r2.lote").toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--seed 7 differs from the run's seed 5"), r.err());
+        assertTrue(r.err().contains("The seed 7 differs from the run's seed 5"), r.err());
         r = CliTest.lote("train", "--resume", first, "--batch-size", "2", "-o", dir.resolve("r2.lote").toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--batch-size 2 differs from the run's 4"), r.err());
+        assertTrue(r.err().contains("The batch size 2 differs from the run's 4"), r.err());
         Files.writeString(data.resolve("0/0_1.jpg"), "rewritten"); // the folder changed
         r = CliTest.lote("train", "--resume", first, "--no-summary", "--no-report", "-o", dir.resolve("r2.lote").toString());
         assertEquals(0, r.code(), r.err());

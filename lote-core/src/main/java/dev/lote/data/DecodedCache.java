@@ -49,6 +49,28 @@ public final class DecodedCache implements BatchSequence.ImageSource, AutoClosea
     }
 
     /** Opens (or creates) the cache for {@code files} under {@code dir}; refuses when the disk lacks room. */
+    /**
+     * Whether caching pays for a run: more than one epoch left to train, and the resized images ({@code bytes}) within
+     * {@code budget} and under half the free disk where the cache would go.
+     */
+    public static boolean pays(long bytes, int epochsLeft, long budget, Path dir) {
+        return epochsLeft > 1 && bytes <= budget && bytes * 2 < usableSpace(dir);
+    }
+
+    /** The cache's size for {@code images} images of {@code shape}: their pixels and a check per slot. */
+    public static long bytes(Shape shape, int images) { return (shape.size() + 4) * images; }
+
+    /** Free space where {@code dir} is or would be made. */
+    private static long usableSpace(Path dir) {
+        try {
+            Path p = dir.toAbsolutePath();
+            while (p != null && !Files.exists(p)) p = p.getParent();
+            return p == null ? 0 : Files.getFileStore(p).getUsableSpace();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     public static DecodedCache open(Path dir, List<Path> files, Shape shape, Resize policy, BatchSequence.ImageSource decoder) {
         try {
             String dataset = Fingerprint.of(List.of(), files.isEmpty() ? "" : files.get(0).toAbsolutePath().getParent().getParent().toString());

@@ -105,6 +105,21 @@ public final class ImageFolder {
     public int[] labels() { return samples.stream().mapToInt(Sample::label).toArray(); }
 
     /** {@code Found 1400 images in 14 classes} and the count per class. */
+    /** The size of the first image whose header reads, as the notebook sizes its input; a bad one before it is skipped, or fails when {@code strict}. */
+    public dev.lote.nn.Shape firstImageShape(dev.lote.image.Decoder decoder, boolean strict) {
+        dev.lote.image.BadImageException last = null;
+        for (Sample s : samples()) {
+            try {
+                dev.lote.image.Header h = decoder.header(s.file());
+                return dev.lote.nn.Shape.image(h.height(), h.width(), 3);
+            } catch (dev.lote.image.BadImageException e) {
+                if (strict) throw new BadDataException("Bad image " + e.getMessage(), e);
+                last = e;
+            }
+        }
+        throw new BadDataException("No readable image in " + root() + (last == null ? "" : "; last error: " + last.getMessage()), last);
+    }
+
     public String describe() {
         StringBuilder s = new StringBuilder("Found " + samples.size() + " images in " + classes.size() + " classes");
         s.append("\n  ");

@@ -23,6 +23,18 @@ public final class AtomicFile {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /** Fails now, not after hours of work, when {@code file} could not be written: its folder is made and a file tried in it. */
+    public static void checkWritable(Path file, String what) {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".lote-check-", ".tmp"));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("Cannot write " + what + " to " + file + ": " + dir + " is not a writable folder ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ").");
+        }
+    }
+
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);

@@ -133,6 +133,17 @@ public record Recipe(
         return model.equals("seed-cnn") ? notebook() : defaults().withModel(model);
     }
 
+    /** Reduce-on-plateau, when on, halves the learning rate each time, down to {@link #MIN_LEARNING_RATE} (Keras' factor 0.5). */
+    public static final double REDUCE_LR_FACTOR = 0.5, MIN_LEARNING_RATE = 1e-6;
+    /** The gap between training and validation accuracy over which a run warns that it is overfitting. */
+    public static final double OVERFITTING_GAP = 0.2;
+    /** Fine-tuning: phase 2 starts at this share of phase 1's learning rate; phase 1 keeps the head's best epoch within this patience; dropout before the new head. */
+    public static final double PHASE_TWO_RATE = 0.1, HEAD_DROPOUT = 0.2;
+    public static final int HEAD_PATIENCE = 5;
+
+    /** The rate the ordinary fit starts at: the recipe's, or {@link #PHASE_TWO_RATE} of it in fine-tuning's phase 2. */
+    public double fitLearningRate() { return fineTuning != null ? learningRate * PHASE_TWO_RATE : learningRate; }
+
     /** True for the notebook's own CNN, whose recipe stays the notebook's. */
     public boolean isNotebook() { return model.equals("seed-cnn") && fineTuning == null; }
 

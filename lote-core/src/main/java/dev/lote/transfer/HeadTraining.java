@@ -7,6 +7,7 @@ import dev.lote.nn.Adam;
 import dev.lote.torch.Network;
 import dev.lote.train.History;
 import dev.lote.train.Logs;
+import dev.lote.train.Recipe;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,7 @@ public final class HeadTraining {
     public static Head train(Features train, Features validation, int classes, int epochs, int batchSize, Adam adam,
                              long seed, int patience, History history, PrintStream out) {
         double[][] stats = statistics(train);
-        try (Network head = Network.build(Backbone.head(train.width(), classes, 0.2, stats[0], stats[1]), seed).optimizer(adam)) {
+        try (Network head = Network.build(Backbone.head(train.width(), classes, Recipe.HEAD_DROPOUT, stats[0], stats[1]), seed).optimizer(adam)) {
             SplittableRandom random = new SplittableRandom(seed);
             int n = train.labels().length;
             double best = Double.POSITIVE_INFINITY;

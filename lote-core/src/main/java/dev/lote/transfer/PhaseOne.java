@@ -1,0 +1,52 @@
+package dev.lote.transfer;
+
+import dev.lote.data.BatchSequence;
+import dev.lote.nn.Adam;
+import dev.lote.nn.Model;
+import dev.lote.torch.Network;
+import dev.lote.train.History;
+import dev.lote.train.Recipe;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Fine-tuning's phase 1: the frozen backbone's features are computed once per image and a new head trains on them
+ * (its epochs go into the run's history). What it gives phase 2, the ordinary fit that follows, is the whole
+ * classifier, trainable but for its batch normalization, with the backbone's weights and the head's best.
+ */
+public final class PhaseOne {
+    private PhaseOne() {}
+
+    /** The classifier phase 2 trains and its weights; the backbone's weights are under {@code backbonePrefix}. */
+    public record Result(Model architecture, Map<String, float[]> weights, String backbonePrefix) {}
+
+    /** {@code train} and {@code validation}: the run's images at the backbone's input size (every image, keepLast). */
+    public static Result run(Backbone bb, int classes, BatchSequence train, BatchSequence validation, Recipe recipe, int workers,
+                             History history, PrintStream out) {
+        Recipe.FineTuning ft = recipe.fineTuning();
+        out.printf(Locale.ROOT, "Fine-tuning %s (%,d parameters) at %s: phase 1 trains a new head on its features%n", ft.backbone(),
+                bb.features().parameterCount(), bb.inputShape());
+        long start = System.nanoTime();
+        HeadTraining.Features trainFeatures, valFeatures;
+        Model pooled = Backbone.pooled(bb.classifier(classes, 0, null, null));
+        try (Network net = Network.build(pooled, recipe.seed()).pixels(bb.pixelScale(), 0)) {
+            Map<String, float[]> w = bb.weightsIn(pooled);
+            w.keySet().retainAll(pooled.weightsByPath().keySet());
+            net.setWeightValues(w);
+            trainFeatures = HeadTraining.features(net, train, workers);
+            valFeatures = HeadTraining.features(net, validation, workers);
+        }
+        out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%n", trainFeatures.labels().length + valFeatures.labels().length,
+                (System.nanoTime() - start) / 1e9);
+        HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes, ft.headEpochs(), recipe.batchSize(),
+                new Adam(recipe.learningRate()).withWeightDecay(recipe.weightDecay()), recipe.seed(), Recipe.HEAD_PATIENCE, history, out);
+        Model arch = bb.classifier(classes, Recipe.HEAD_DROPOUT, head.mean(), head.variance());
+        Backbone.unfreeze(arch);
+        Map<String, float[]> all = bb.weightsIn(arch);
+        all.putAll(head.weights());
+        out.printf(Locale.ROOT, "Phase 2: the whole network (batch normalization frozen), learning rate %.0e for the head, %.0e for %s%n",
+                recipe.fitLearningRate(), recipe.fitLearningRate() * ft.backboneLrScale(), ft.backbone());
+        return new Result(arch, all, bb.features().name() + "/");
+    }
+}
