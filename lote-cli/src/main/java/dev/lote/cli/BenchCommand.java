@@ -1,26 +1,43 @@
 package dev.lote.cli;
 
+import dev.lote.LoteModel;
+import dev.lote.TrainingRun;
+import dev.lote.bench.InferBench;
 import dev.lote.bench.LoaderBench;
 import dev.lote.bench.Rss;
+import dev.lote.bench.ServeLoad;
 import dev.lote.bench.StepBench;
+import dev.lote.cli.Options.ShapeConverter;
 import dev.lote.data.BatchSequence;
+import dev.lote.data.Dataset;
 import dev.lote.data.ImageFolder;
+import dev.lote.data.SkippedFiles;
 import dev.lote.data.Split;
+import dev.lote.image.Decoder;
+import dev.lote.image.Header;
+import dev.lote.image.Resize;
+import dev.lote.nn.Model;
+import dev.lote.nn.Presets;
+import dev.lote.nn.Shape;
+import dev.lote.nn.Torchvision;
+import dev.lote.sample.SampleImages;
+import dev.lote.torch.Engine;
+import dev.lote.train.Recipe;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
-import picocli.CommandLine.Parameters;
-import dev.lote.cli.Options.ShapeConverter;
-import dev.lote.nn.Shape;
-import dev.lote.torch.Engine;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks kept with the project.",
-        subcommands = {BenchCommand.Step.class, BenchCommand.Input.class, BenchCommand.Recipes.class, BenchCommand.Model.class,
+        subcommands = {BenchCommand.Step.class, BenchCommand.Input.class, BenchCommand.Recipes.class, BenchCommand.ModelCosts.class,
                 BenchCommand.Serve.class, BenchCommand.Infer.class})
 final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -63,13 +80,13 @@ final class BenchCommand implements Runnable {
             Options.positive(spec, "--batch-size", batchSize);
             if (neighbours < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--neighbours must be 0 or more.");
             Engine.start(threads);
-            dev.lote.nn.Model m = dev.lote.nn.Presets.resolve(model, input, classes);
+            Model m = Presets.resolve(model, input, classes);
             StepBench.Result r = StepBench.run(m, batchSize, warmup, steps, 42);
             System.out.printf(model + " %s batch %d, %d threads: %.0f ms/step median (%.0f mean), %.2f images/s, peak RSS %.2f GB%n",
                     input, batchSize, Engine.threads(), r.medianMs(), r.meanMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
             double[] p = r.phases();
             System.out.printf("  per step: forward %.0f ms, backward %.0f ms, Adam %.0f ms; native kernels %s%n", p[0], p[1], p[3],
-                    dev.lote.torch.Engine.nativeKernels());
+                    Engine.nativeKernels());
             if (neighbours > 0) {
                 StepBench.Result busy;
                 try (StepBench.Neighbours n = StepBench.Neighbours.start(neighbours)) {
@@ -114,7 +131,7 @@ final class BenchCommand implements Runnable {
             Engine.start(0);
             ImageFolder folder = ImageFolder.scan(dataDir);
             List<Path> files = folder.files();
-            dev.lote.image.Header h = new dev.lote.image.Decoder().header(files.get(0));
+            Header h = new Decoder().header(files.get(0));
             Shape shape = imageSize != null ? Shape.image(imageSize.height(), imageSize.width(), 3) : Shape.image(h.height(), h.width(), 3);
             int n = steps > 0 ? Math.min(files.size(), steps * batchSize) : files.size();
             BatchSequence seq = new BatchSequence(Split.files(folder.samples()), Split.labels(folder.samples()), batchSize, shape)
@@ -157,27 +174,20 @@ final class BenchCommand implements Runnable {
         String only;
 
         @Override public Integer call() throws Exception {
-            Path dir = Files.createTempDirectory("lote-recipes");
-            List<String[]> recipes = List.of(
-                    new String[] {"notebook", "--model", "seed-cnn", "--validation-split", "0", "--epochs", Integer.toString(notebookEpochs)},
-                    new String[] {"default", "--epochs", Integer.toString(epochs)});
+            Engine.start(Engine.options().threads(0));
+            Map<String, Recipe> recipes = new LinkedHashMap<>();
+            recipes.put("notebook", Recipe.notebook().withValidationSplit(0).withEpochs(notebookEpochs));
+            recipes.put("default", Recipe.defaults().withEpochs(epochs));
             StringBuilder table = new StringBuilder(String.format("%-10s %10s %10s %10s %9s%n", "recipe", "train acc", "val acc", "test acc", "time (s)"));
-            for (String[] recipe : recipes) {
-                if (only != null && !only.equals(recipe[0])) continue;
-                Path model = dir.resolve(recipe[0] + ".lote");
-                List<String> args = new java.util.ArrayList<>(List.of("train", train.toString(), "--no-summary", "--no-report", "-o", model.toString()));
-                args.addAll(List.of(recipe).subList(1, recipe.length));
-                long t = System.nanoTime();
-                int code = Main.commandLine().execute(args.toArray(String[]::new));
-                if (code != ExitCodes.OK) return code;
-                double seconds = (System.nanoTime() - t) / 1e9;
-                try (dev.lote.LoteModel m = dev.lote.LoteModel.load(model)) {
+            for (var recipe : recipes.entrySet()) {
+                if (only != null && !only.equals(recipe.getKey())) continue;
+                TrainingRun.Result r = TrainingRun.of(Dataset.open(train), recipe.getValue()).console(System.out)
+                        .cacheUpTo(TrainCommand.defaultCacheDir(), TrainCommand.AUTOMATIC_CACHE_BYTES).run(); // as lote train does
+                try (LoteModel m = r.model()) {
                     var e = m.evaluate(test, 16, 1, 0); // 16: the seed CNN at 768x1024 needs ~2.5 GB per 16 images
-                    var h = m.info().training().history();
-                    double trainAcc = h.get("accuracy").get(h.get("accuracy").size() - 1);
-                    List<Double> val = h.get("val_accuracy");
-                    table.append(String.format(java.util.Locale.ROOT, "%-10s %10.4f %10s %10.4f %9.0f%n", recipe[0], trainAcc,
-                            val == null ? "-" : String.format(java.util.Locale.ROOT, "%.4f", val.get(val.size() - 1)), e.accuracy(), seconds));
+                    List<Double> val = r.history().asMap().get("val_accuracy");
+                    table.append(String.format(Locale.ROOT, "%-10s %10.4f %10s %10.4f %9.0f%n", recipe.getKey(), r.history().last("accuracy"),
+                            val == null ? "-" : String.format(Locale.ROOT, "%.4f", val.get(val.size() - 1)), e.accuracy(), r.seconds()));
                 }
             }
             System.out.print(table);
@@ -213,14 +223,14 @@ final class BenchCommand implements Runnable {
             Engine.start(threads);
             long t = System.nanoTime();
             String name = modelFile.toString();
-            if (dev.lote.nn.Torchvision.has(name) && cut == null) cut = dev.lote.nn.Torchvision.FEATURES.get(name);
-            try (dev.lote.LoteModel m = dev.lote.nn.Torchvision.has(name)
-                    ? dev.lote.LoteModel.create(dev.lote.nn.Torchvision.build(name, 1000), java.util.stream.IntStream.range(0, 1000)
-                            .mapToObj(Integer::toString).toList(), dev.lote.image.Resize.CROP, 1)
-                    : dev.lote.LoteModel.open(modelFile)) {
+            if (Torchvision.has(name) && cut == null) cut = Torchvision.FEATURES.get(name);
+            try (LoteModel m = Torchvision.has(name)
+                    ? LoteModel.create(Torchvision.build(name, 1000), java.util.stream.IntStream.range(0, 1000)
+                            .mapToObj(Integer::toString).toList(), Resize.CROP, 1)
+                    : LoteModel.open(modelFile)) {
                 double load = (System.nanoTime() - t) / 1e9;
-                dev.lote.nn.Model arch = cut == null ? m.architecture() : m.architecture().upTo(cut);
-                var r = dev.lote.bench.InferBench.run(arch, m.weights(), m.info().preprocessing().pixelScale(),
+                Model arch = cut == null ? m.architecture() : m.architecture().upTo(cut);
+                var r = InferBench.run(arch, m.weights(), m.info().preprocessing().pixelScale(),
                         batchSize, 3, steps);
                 System.out.printf("%s%s %s batch %d, %d threads: loaded in %.2f s; %.1f ms/batch median, %.1f images/s, peak RSS %.2f GB%n",
                         modelFile, cut == null ? "" : " up to " + cut, arch.inputShape(), batchSize, Engine.threads(), load,
@@ -232,7 +242,7 @@ final class BenchCommand implements Runnable {
 
     @Command(name = "model", mixinStandardHelpOptions = true,
             description = "A model file's costs: save and load time (with Adam's state), and prediction images/s on a folder.")
-    static final class Model implements Callable<Integer> {
+    static final class ModelCosts implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "MODEL", description = "A .lote model file.")
         Path modelFile;
 
@@ -245,14 +255,14 @@ final class BenchCommand implements Runnable {
         @Override public Integer call() throws Exception {
             Engine.start(0);
             long t = System.nanoTime();
-            try (dev.lote.LoteModel m = dev.lote.LoteModel.load(modelFile)) {
+            try (LoteModel m = LoteModel.load(modelFile)) {
                 double load = (System.nanoTime() - t) / 1e9;
                 Path copy = Files.createTempFile("lote-bench", ".lote");
                 t = System.nanoTime();
                 m.save(copy, null);
                 double save = (System.nanoTime() - t) / 1e9;
                 t = System.nanoTime();
-                try (dev.lote.LoteModel again = dev.lote.LoteModel.load(copy)) {
+                try (LoteModel again = LoteModel.load(copy)) {
                     load = (System.nanoTime() - t) / 1e9; // the file as this Lote writes it, libtorch already loaded
                 }
                 System.out.printf("%s: %,d parameters, %.1f MB on disk; save %.2f s, load %.2f s (with Adam's state)%n", modelFile,
@@ -262,9 +272,9 @@ final class BenchCommand implements Runnable {
                 try (var s = Files.walk(dataDir)) {
                     files = s.filter(p -> Files.isRegularFile(p) && ImageFolder.isImageName(p)).sorted().toList();
                 }
-                m.predict(files.subList(0, Math.min(files.size(), 2 * batchSize)), batchSize, new dev.lote.data.SkippedFiles(null)); // warm-up
+                m.predict(files.subList(0, Math.min(files.size(), 2 * batchSize)), batchSize, new SkippedFiles(null)); // warm-up
                 t = System.nanoTime();
-                int n = m.predict(files, batchSize, new dev.lote.data.SkippedFiles(null)).size();
+                int n = m.predict(files, batchSize, new SkippedFiles(null)).size();
                 double seconds = (System.nanoTime() - t) / 1e9;
                 System.out.printf("predict: %d images in %.1f s = %.1f images/s (batch %d, decoding included); peak RSS %.2f GB%n", n,
                         seconds, n / seconds, batchSize, Rss.peakBytes() / 1e9);
@@ -300,7 +310,7 @@ final class BenchCommand implements Runnable {
             Options.positive(spec, "--requests", requests);
             List<byte[]> bodies = new java.util.ArrayList<>();
             Path dir = images != null ? images : Files.createTempDirectory("lote-serve-bench");
-            if (images == null) dev.lote.sample.SampleImages.write(dir, 4, 4, 96, 128, 3);
+            if (images == null) SampleImages.write(dir, 4, 4, 96, 128, 3);
             try (var s = Files.walk(dir)) {
                 for (Path p : s.filter(p -> Files.isRegularFile(p) && ImageFolder.isImageName(p)).sorted().limit(64).toList()) {
                     bodies.add(Files.readAllBytes(p));
@@ -309,7 +319,7 @@ final class BenchCommand implements Runnable {
             if (bodies.isEmpty()) throw new IllegalArgumentException("No image files in " + dir + ".");
             System.out.printf("%d clients x %d requests against lote serve %s (%d different images, %.1f KB on average)%n",
                     clients, requests, modelFile, bodies.size(), bodies.stream().mapToInt(b -> b.length).average().orElse(0) / 1024);
-            dev.lote.bench.ServeLoad.Result r = dev.lote.bench.ServeLoad.run(Launcher.javaCommand(List.of("serve", modelFile.toString(), "--port", "0",
+            ServeLoad.Result r = ServeLoad.run(Launcher.javaCommand(List.of("serve", modelFile.toString(), "--port", "0",
                     "--threads", Integer.toString(threads))), bodies, clients, requests);
             System.out.printf("server RSS when idle after warm-up: %.0f MB%n", r.rssBeforeBytes() / 1e6);
             String[] names = {"first half ", "second half"};
