@@ -24,8 +24,7 @@ public final class BatchNormalization extends Layer {
 
     public BatchNormalization(Config c) {
         super(c);
-        int axis = c.integer("axis", -1);
-        if (axis != -1 && axis != 3) throw c.bad("axis", String.valueOf(axis), "-1 (channels last)");
+        c.requireChannelsAxis("axis");
         momentum = c.number("momentum", 0.99);
         epsilon = c.number("epsilon", 1e-3);
         center = c.bool("center", true);

@@ -49,6 +49,17 @@ public final class Config {
         return v.asInt();
     }
 
+    /**
+     * Checks that {@code key} (default -1) names the channels: -1, or 3 of an image, as an integer or a list of one
+     * (keras.applications' EfficientNet and ConvNeXt write {@code [3]} and {@code [-1]}).
+     */
+    public void requireChannelsAxis(String key) {
+        JsonNode v = node.get(key);
+        if (v != null && v.isArray() && v.size() == 1) v = v.get(0);
+        int axis = v == null || v.isNull() ? -1 : v.canConvertToInt() ? v.asInt() : 0;
+        if (axis != -1 && axis != 3) throw bad(key, String.valueOf(node.get(key)), "-1 (channels last)");
+    }
+
     public boolean bool(String key, boolean fallback) {
         JsonNode v = node.get(key);
         return v == null || v.isNull() ? fallback : v.asBoolean();

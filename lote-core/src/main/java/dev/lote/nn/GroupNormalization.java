@@ -20,8 +20,7 @@ public final class GroupNormalization extends Layer {
 
     public GroupNormalization(Config c) {
         super(c);
-        int axis = c.integer("axis", -1);
-        if (axis != -1 && axis != 3) throw c.bad("axis", String.valueOf(axis), "-1 (channels last)");
+        c.requireChannelsAxis("axis");
         groups = Config.positive("groups", c.integer("groups", 32));
         epsilon = c.number("epsilon", 1e-3);
         center = c.bool("center", true);

@@ -154,7 +154,8 @@ public final class KerasConfig {
         Map<String, Layer> byName = new LinkedHashMap<>();
         Map<String, List<List<Ref>>> inbound = new HashMap<>();
         for (JsonNode l : config.path("layers")) {
-            Layer layer = layer(l, fallbackInput);
+            Layer withNumber = arithmeticWithNumber(l);
+            Layer layer = withNumber != null ? withNumber : layer(l, fallbackInput);
             String n = l.hasNonNull("name") ? l.get("name").asText() : layer.name();
             layer.name(n);
             if (byName.put(n, layer) != null) throw new IllegalArgumentException("Two layers are named '" + n + "' in model '" + name + "'.");
@@ -210,6 +211,27 @@ public final class KerasConfig {
         // keep only the layers that are called (Keras lists every layer once)
         List<Layer> used = order.stream().filter(l -> calls.stream().anyMatch(c -> c.layer() == l)).toList();
         return new Model(name, config.path("trainable").asBoolean(true), used, calls, inputs, output);
+    }
+
+    /**
+     * Keras 3 writes arithmetic with a number on a tensor ({@code x + 3.0}, {@code x * (1 / 6)} in MobileNetV3's
+     * hard sigmoid) as a {@code keras.src.ops.numpy} node whose args hold the number: that is a Rescaling
+     * ({@code x · scale + offset}). Null for anything else.
+     */
+    private static Layer arithmeticWithNumber(JsonNode l) {
+        JsonNode nodes = l.path("inbound_nodes");
+        if (!"keras.src.ops.numpy".equals(l.path("module").asText()) || nodes.size() != 1) return null;
+        JsonNode args = nodes.get(0).path("args");
+        if (args.size() != 2 || args.get(0).isNumber() == args.get(1).isNumber()) return null;
+        boolean numberFirst = args.get(0).isNumber();
+        double c = args.get(numberFirst ? 0 : 1).asDouble();
+        return switch (l.path("class_name").asText()) {
+            case "Add" -> new Rescaling(1, c);
+            case "Subtract" -> numberFirst ? new Rescaling(-1, c) : new Rescaling(1, -c);
+            case "Multiply" -> new Rescaling(c, 0);
+            case "Divide", "TrueDivide" -> numberFirst ? null : new Rescaling(1 / c, 0);
+            default -> null;
+        };
     }
 
     private static int resolve(Map<Ref, Integer> made, Ref r, String model) {

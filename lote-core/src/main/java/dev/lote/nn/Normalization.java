@@ -20,8 +20,7 @@ public final class Normalization extends Layer {
 
     public Normalization(Config c) {
         super(c);
-        int axis = c.integer("axis", -1);
-        if (axis != -1 && axis != 3) throw c.bad("axis", String.valueOf(axis), "-1 (channels last)");
+        c.requireChannelsAxis("axis");
         mean = c.numbers("mean", null);
         variance = c.numbers("variance", null);
         if ((mean == null) != (variance == null)) throw c.bad("mean", String.valueOf(c.node().get("mean")), "mean and variance, both or neither");
