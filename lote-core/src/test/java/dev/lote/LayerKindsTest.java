@@ -21,6 +21,7 @@ import dev.lote.nn.LayerScale;
 import dev.lote.nn.SpatialDropout2D;
 import dev.lote.nn.UpSampling2D;
 import dev.lote.nn.Cropping2D;
+import dev.lote.nn.CustomScaleLayer;
 import dev.lote.nn.Dense;
 import dev.lote.nn.DepthwiseConv2D;
 import dev.lote.nn.Dropout;
@@ -121,6 +122,7 @@ class LayerKindsTest {
         example("SpatialDropout2D", x -> new SpatialDropout2D(0.3));
         example("GroupNormalization", x -> new GroupNormalization(2));
         example("LayerScale", x -> new LayerScale(1e-6, 4));
+        EXAMPLES.add(new Example("CustomScaleLayer", "CustomScaleLayer", x -> new CustomScaleLayer(0.17).<Layer>name("kind").call(x, new Conv2D(4, 1).call(x))));
         for (Merge.Op op : Merge.Op.values())
             EXAMPLES.add(new Example(op.keras(), op.keras(), x -> new Merge(op).<Layer>name("kind").call(x, new Conv2D(4, 1).call(x))));
     }

@@ -293,7 +293,7 @@ public final class KerasConfig {
                     List<Shape> in = m.inputsOf(l);
                     ArrayNode shapes = Config.JSON.createArrayNode();
                     for (Shape s : in) shapes.add(batchShape(s));
-                    e.putObject("build_config").set("input_shape", l instanceof Merge ? shapes : shapes.get(0));
+                    e.putObject("build_config").set("input_shape", in.size() > 1 ? shapes : shapes.get(0)); // a layer of several inputs takes a list
                 }
             }
             if (sequential) continue;
@@ -303,7 +303,7 @@ public final class KerasConfig {
                 if (call.layer() != l || l instanceof InputLayer) continue;
                 ObjectNode node = nodes.addObject();
                 ArrayNode args = node.putArray("args");
-                ArrayNode target = l instanceof Merge ? args.addArray() : args;
+                ArrayNode target = call.inputs().size() > 1 ? args.addArray() : args;
                 for (int i : call.inputs()) target.add(tensor(m.calls().get(i)));
                 node.putObject("kwargs");
             }

@@ -48,6 +48,7 @@ public final class Layers {
         add(SpatialDropout2D.class, SpatialDropout2D::new);
         add(GroupNormalization.class, GroupNormalization::new);
         add(LayerScale.class, LayerScale::new);
+        add(CustomScaleLayer.class, CustomScaleLayer::new);
         KINDS.put("Activation", new Kind("Activation", ActivationLayer.class, ActivationLayer::new));
         for (Merge.Op op : Merge.Op.values()) KINDS.put(op.keras(), new Kind(op.keras(), Merge.class, c -> new Merge(op, c)));
     }
