@@ -26,6 +26,7 @@ import dev.lote.torch.ProcessGroup;
 import dev.lote.train.Callback;
 import dev.lote.train.CsvLogger;
 import dev.lote.train.History;
+import dev.lote.train.LearningRateFinder;
 import dev.lote.train.ModelCheckpoint;
 import dev.lote.train.Recipe;
 import dev.lote.train.RecipeCallbacks;
@@ -152,6 +153,43 @@ public final class TrainingRun {
         boolean lead = world.rank() == 0; // rank 0 alone prints, saves and reports
         PrintStream out = lead && console != null ? console : SILENT;
         if (lead && output != null) AtomicFile.checkWritable(output, "the model");
+        Start s = start(out);
+        try {
+            return fit(s.model(), s.train(), s.validation(), s.history(), s.phaseTwoStart(), s.decoder(), out, lead);
+        } catch (RuntimeException | IOException | Error e) {
+            if (s.made()) s.model().close();
+            throw e;
+        }
+    }
+
+    /**
+     * The learning-rate range test ({@link LearningRateFinder}) on the model and training batches (augmented) this run
+     * would train, {@code steps} steps from {@code from} to {@code to}; nothing is trained or saved. Not for
+     * fine-tuning (phase 1 trains the head at the recipe's rate, phase 2 at a tenth of it) or a resumed run.
+     */
+    public LearningRateFinder.Result findLearningRate(double from, double to, int steps) throws IOException {
+        if (recipe.fineTuning() != null) throw new IllegalArgumentException("The learning-rate finder does not run on fine-tuning: "
+                + "phase 1 trains the head at the recipe's rate and phase 2 at a tenth of it.");
+        if (resumed != null) throw new IllegalArgumentException("A resumed run keeps its learning rate; find one for a new run.");
+        if (world.distributed()) throw new IllegalArgumentException("The learning-rate finder runs in one process.");
+        PrintStream out = console != null ? console : SILENT;
+        Start s = start(out);
+        try {
+            Shape input = s.model().architecture().inputShape();
+            BatchSequence.ImageSource source = BatchSequence.decoding(s.decoder(), input, Resize.parse(s.model().info().preprocessing().resize()));
+            BatchSequence train = sequence(s.train(), input, source, new SkippedFiles(warnings)).keepLast(recipe.keepLastBatch())
+                    .augment(recipe.augmentation());
+            return LearningRateFinder.run(s.model().network(), train, from, to, steps, workers);
+        } finally {
+            if (s.made()) s.model().close();
+        }
+    }
+
+    /** What a run starts from: its model (made here or given), split, history so far and where phase 2 starts. */
+    private record Start(LoteModel model, boolean made, List<Sample> train, List<Sample> validation, History history, int phaseTwoStart,
+                         Decoder decoder) {}
+
+    private Start start(PrintStream out) throws IOException {
         ModelInfo.Training past = past();
         if (past != null && past.worldSize() != world.size()) throw new IllegalArgumentException("The run was trained by "
                 + past.worldSize() + " process(es); resume it with the same number, so its batches stay the same.");
@@ -186,12 +224,7 @@ public final class TrainingRun {
         } else if (resumed == null) {
             m.network().optimizer(adam(recipe.learningRate()));
         }
-        try {
-            return fit(m, train, validation, history, phaseTwoStart, decoder, out, lead);
-        } catch (RuntimeException | IOException | Error e) {
-            if (made) m.close();
-            throw e;
-        }
+        return new Start(m, made, train, validation, history, phaseTwoStart, decoder);
     }
 
     private ModelInfo.Training past() { return resumed == null ? null : resumed.info().training(); }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code lote} command: subcommands, and the one place where errors become messages and exit codes. */
 @Command(name = "lote", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train, evaluate and run image classifiers from folders of images.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, CalibrateCommand.class, PredictCommand.class, EmbedCommand.class, ReportCommand.class, ImportCommand.class, ExportCommand.class, ServeCommand.class, LaunchCommand.class, InspectCommand.class, SummaryCommand.class, SampleDataCommand.class, DemoCommand.class,
+        subcommands = {TrainCommand.class, LrFindCommand.class, EvaluateCommand.class, CalibrateCommand.class, PredictCommand.class, EmbedCommand.class, ReportCommand.class, ImportCommand.class, ExportCommand.class, ServeCommand.class, LaunchCommand.class, InspectCommand.class, SummaryCommand.class, SampleDataCommand.class, DemoCommand.class,
                 BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

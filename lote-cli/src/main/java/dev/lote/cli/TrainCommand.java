@@ -12,6 +12,7 @@ import dev.lote.nn.Shape;
 import dev.lote.report.Report;
 import dev.lote.torch.Engine;
 import dev.lote.train.History;
+import dev.lote.train.LearningRateFinder;
 import dev.lote.train.Recipe;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Train a classifier from a folder of class folders (DIR/<class>/<image>, or DIR/train, DIR/val).")
-final class TrainCommand implements Callable<Integer> {
+class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(paramLabel = "DIR", arity = "0..1",
@@ -115,8 +116,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "Learning-rate schedule (default: cosine decay over the planned epochs; constant with seed-cnn).")
     String lrSchedule;
 
-    @Option(names = "--learning-rate", defaultValue = "1e-3", description = "Adam's learning rate (default: ${DEFAULT-VALUE}).")
-    double learningRate;
+    @Option(names = "--learning-rate", defaultValue = "1e-3", paramLabel = "RATE|auto",
+            description = "Adam's learning rate, or auto: the rate the learning-rate finder suggests (lote lr-find) (default: ${DEFAULT-VALUE}).")
+    String learningRate;
 
     @Option(names = "--weight-decay", defaultValue = "0", description = "Decoupled weight decay (AdamW) (default: ${DEFAULT-VALUE}).")
     double weightDecay;
@@ -207,15 +209,15 @@ final class TrainCommand implements Callable<Integer> {
         } else {
             if (dataDir == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'DIR'");
             Recipe recipe = recipe(); // the flags are checked before the folder is read
+            if (learningRate.equals("auto")) {
+                LearningRateFinder.Result found = settings(TrainingRun.of(Dataset.open(dataDir), recipe), world, out)
+                        .findLearningRate(LrFindCommand.START, LrFindCommand.END, LrFindCommand.STEPS);
+                out.printf(Locale.ROOT, "Learning-rate finder: %.2e (the loss fell fastest there; lowest at %.2e)%n", found.suggested(), found.lowest());
+                recipe = recipe.withLearningRate(found.suggested());
+            }
             run = TrainingRun.of(Dataset.open(dataDir), recipe);
         }
-        run.output(output).console(out).summary(summary).loader(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(), prefetch)
-                .limits(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes())).world(world, Duration.ofSeconds(distTimeout)).csvLog(csvLog).tensorBoard(tensorBoard);
-        if (checkpointDir != null) run.checkpoints(checkpointDir, keepCheckpoints);
-        if (cache != null && noCache) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cache and --no-cache exclude each other.");
-        if (cache != null) run.cache(cache.isEmpty() ? defaultCacheDir() : Path.of(cache));
-        else if (!noCache) run.cacheUpTo(defaultCacheDir(), AUTOMATIC_CACHE_BYTES);
-        TrainingRun.Result r = run.run();
+        TrainingRun.Result r = settings(run, world, out).output(output).run();
         try (LoteModel m = r.model()) {
             History h = r.history();
             boolean validated = h.asMap().containsKey("val_loss");
@@ -237,15 +239,26 @@ final class TrainCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** The run's settings from the flags: where it talks, how it loads, caches and checkpoints (not where the model goes). */
+    TrainingRun settings(TrainingRun run, World world, PrintStream out) {
+        run.console(out).summary(summary).loader(workers > 0 ? workers : Runtime.getRuntime().availableProcessors(), prefetch)
+                .limits(new Limits(maxPixels, Limits.DEFAULT.maxFileBytes())).world(world, Duration.ofSeconds(distTimeout)).csvLog(csvLog).tensorBoard(tensorBoard);
+        if (checkpointDir != null) run.checkpoints(checkpointDir, keepCheckpoints);
+        if (cache != null && noCache) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cache and --no-cache exclude each other.");
+        if (cache != null) run.cache(cache.isEmpty() ? defaultCacheDir() : Path.of(cache));
+        else if (!noCache) run.cacheUpTo(defaultCacheDir(), AUTOMATIC_CACHE_BYTES);
+        return run;
+    }
+
     /** The recipe the flags ask for: the model's (or the backbone's) own, with every flag given on top. */
-    private Recipe recipe() {
+    Recipe recipe() {
         if (batchSize != null) Options.positive(spec, "--batch-size", batchSize);
         if (epochs != null && !(backbone != null && epochs == 0)) Options.positive(spec, "--epochs", epochs); // 0: the head alone
         Recipe r = Recipe.forModel(model);
         if (backbone != null) Options.requireCut(backbone, cut);
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
                 backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale));
-        r = r.withSeed(seed).withLearningRate(learningRate).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
+        r = r.withSeed(seed).withLearningRate(learningRate.equals("auto") ? 1e-3 : rate(learningRate)).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
                 .withReduceLr(reduceLr).withStrict(strict).withKeepLastBatch(keepLast).withImageSize(imageSize);
         if (batchSize != null) r = r.withBatchSize(batchSize);
         if (epochs != null) r = r.withEpochs(epochs);
@@ -269,6 +282,14 @@ final class TrainCommand implements Callable<Integer> {
     private boolean given(String option) {
         var parsed = spec.commandLine().getParseResult();
         return parsed != null && parsed.hasMatchedOption(option);
+    }
+
+    private double rate(String value) {
+        try {
+            double v = Double.parseDouble(value);
+            if (v > 0 && Double.isFinite(v)) return v;
+        } catch (NumberFormatException ignored) { /* the message below */ }
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--learning-rate expects a rate above 0 or 'auto', got '" + value + "'.");
     }
 
     private Integer parsePatience(String value) {

@@ -130,6 +130,31 @@ class ModelCommandsTest {
     }
 
     @Test
+    void lrFindWritesItsCurveAndTrainAutoTrainsAtTheSuggestedRate() throws Exception {
+        Path plot = dir.resolve("lr.html"), out = dir.resolve("auto.lote");
+        CliTest.Run r = lote("lr-find", data.toString(), "--batch-size", "6", "--steps", "30", "--plot", plot.toString());
+        assertEquals(0, r.code(), r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Suggested learning rate: (\\S+) ").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        double suggested = Double.parseDouble(m.group(1));
+        assertTrue(suggested > 1e-7 && suggested < 10, r.out());
+        String page = Files.readString(plot);
+        assertTrue(page.contains("<polyline class=\"loss\"") && page.contains("class=\"suggested\""), page);
+        r = lote("train", data.toString(), "--learning-rate", "auto", "--batch-size", "6", "--epochs", "1", "--no-summary", "--no-report",
+                "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        m = java.util.regex.Pattern.compile("Learning-rate finder: (\\S+) ").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(Double.parseDouble(m.group(1)), ModelFile.load(out).info().training().recipe().learningRate(), 0.01 * suggested + 1e-12);
+        for (String[] bad : List.of(new String[] {"train", data.toString(), "--learning-rate", "fast"},
+                new String[] {"lr-find", data.toString(), "--start-lr", "1", "--end-lr", "0.1"}, new String[] {"lr-find", data.toString(), "--steps", "3"})) {
+            r = lote(bad);
+            assertEquals(2, r.code(), String.join(" ", bad) + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
+    }
+
+    @Test
     void predictGivesTopKPerImageAndAnErrorLineForABadOne() throws Exception {
         Path model = trained("predict.lote");
         Path bad = Files.writeString(dir.resolve("bad.jpg"), "nope");
