@@ -9,13 +9,11 @@ import dev.lote.nn.Layer;
 import dev.lote.nn.Mode;
 import dev.lote.nn.Model;
 import dev.lote.nn.Shape;
-import dev.lote.nn.Weight;
 import dev.lote.nn.Weights;
 import dev.lote.onnx.OnnxOps.Quantized;
 import dev.lote.onnx.OnnxOps.V;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,18 +177,7 @@ public final class OnnxExport {
     /** One call's nodes, written by its layer; {@code w}: the weights by path, {@code pads}: padding handed over by a ZeroPadding2D. */
     private V compute(Model.Call c, List<V> in, Map<String, float[]> w, String path, int[] pads) {
         Layer l = c.layer();
-        Map<String, Weight> specs = new HashMap<>();
-        for (Weight s : l.weights(c.inputShapes())) specs.put(s.name(), s);
-        Weights<V> view = new Weights<>() {
-            @Override public V get(String name) {
-                float[] v = w.get(path + name);
-                if (v == null) throw new IllegalArgumentException("weight " + path + name + " is missing.");
-                Weight s = specs.get(name); // a bias that folding made has no spec: a vector
-                return OnnxOps.weight(s != null ? s : Weight.vector(name, v.length, Weight.Init.ZEROS, true), v);
-            }
-            @Override public boolean has(String name) { return w.containsKey(path + name); }
-            @Override public boolean trains() { return false; }
-        };
+        Weights<V> view = Weights.of(l, c.inputShapes(), w, path, OnnxOps::weight);
         try {
             V y = l.compute(ops, in, view, new Mode(false, false, pads));
             return new V(y.name(), c.output());

@@ -9,7 +9,6 @@ import dev.lote.nn.Layer;
 import dev.lote.nn.Mode;
 import dev.lote.nn.Model;
 import dev.lote.nn.Shape;
-import dev.lote.nn.Weight;
 import dev.lote.nn.Weights;
 import dev.lote.tflite.TfliteOps.Op;
 import dev.lote.tflite.TfliteOps.V;
@@ -129,18 +128,7 @@ public final class TfliteExport {
     /** One call's operators, written by its layer; {@code w}: the weights by path, {@code pads}: padding handed over by a ZeroPadding2D. */
     private V compute(Model.Call c, List<V> in, Map<String, float[]> w, String path, int[] pads) {
         Layer l = c.layer();
-        Map<String, Weight> specs = new HashMap<>();
-        for (Weight s : l.weights(c.inputShapes())) specs.put(s.name(), s);
-        Weights<V> view = new Weights<>() {
-            @Override public V get(String name) {
-                float[] v = w.get(path + name);
-                if (v == null) throw new IllegalArgumentException("weight " + path + name + " is missing.");
-                Weight s = specs.get(name); // a bias that folding made has no spec: a vector
-                return TfliteOps.weight(s != null ? s : Weight.vector(name, v.length, Weight.Init.ZEROS, true), v);
-            }
-            @Override public boolean has(String name) { return w.containsKey(path + name); }
-            @Override public boolean trains() { return false; }
-        };
+        Weights<V> view = Weights.of(l, c.inputShapes(), w, path, TfliteOps::weight);
         try {
             V y = l.compute(ops, in, view, new Mode(false, false, pads));
             return new V(y.index(), c.output());

@@ -76,13 +76,15 @@ final class TfliteOps implements Ops<TfliteOps.V> {
 
     // ---- convolutions ------------------------------------------------------------------------------------------
 
-    /** Explicit padding as TFLite's SAME or VALID where it is one of them; else a PAD first. */
-    private Object[] padding(V x, int[] k, int[] s, int[] d, int[] p) {
+    /** TFLite's padding modes. */
+    private static final int SAME = 0, VALID = 1;
+
+    /** Explicit padding as TFLite's SAME or VALID where it is one of them; -1 where it is neither (a PAD goes first). */
+    private static int padding(V x, int[] k, int[] s, int[] d, int[] p) {
         Shape in = x.shape();
         int[] sh = Padding.SAME.amounts(in.height(), (k[0] - 1) * d[0] + 1, s[0]), sw = Padding.SAME.amounts(in.width(), (k[1] - 1) * d[1] + 1, s[1]);
-        if (Arrays.equals(p, new int[] {sh[0], sh[1], sw[0], sw[1]}) && (p[0] + p[1] + p[2] + p[3] > 0)) return new Object[] {x, 0};
-        if (p[0] + p[1] + p[2] + p[3] == 0) return new Object[] {x, 1};
-        return new Object[] {pad(x, p), 1};
+        if (p[0] + p[1] + p[2] + p[3] == 0) return VALID;
+        return Arrays.equals(p, new int[] {sh[0], sh[1], sw[0], sw[1]}) ? SAME : -1;
     }
 
     @Override public V conv(V x, V kernel, V bias, Convolution c) {
@@ -102,9 +104,9 @@ final class TfliteOps implements Ops<TfliteOps.V> {
             for (int p = 0; p < area; p++) for (int i = 0; i < in; i++) for (int ch = 0; ch < o; ch++) t[(ch * area + p) * in + i] = w[(p * in + i) * o + ch];
             dims = new int[] {o, k[0], k[1], in};
         }
-        Object[] pad = padding(x, k, s, d, c.pads());
-        V px = (V) pad[0];
-        int mode = (int) pad[1];
+        int mode = padding(x, k, s, d, c.pads());
+        V px = mode >= 0 ? x : pad(x, c.pads());
+        if (mode < 0) mode = VALID;
         Table options = new Table().i8(0, mode).i32(1, s[1]).i32(2, s[0]);
         if (depthwise) options.i32(3, ks[3]).i32(5, d[1]).i32(6, d[0]);
         else options.i32(4, d[1]).i32(5, d[0]);
@@ -148,12 +150,12 @@ final class TfliteOps implements Ops<TfliteOps.V> {
     // ---- pooling and shapes ------------------------------------------------------------------------------------
 
     @Override public V pool(V x, boolean max, int[] k, int[] s, int[] p) {
-        Object[] pad = padding(x, k, s, new int[] {1, 1}, p);
-        if (pad[0] != x) throw new UnsupportedOperationException("pooling padding other than 'same' or 'valid'");
+        int mode = padding(x, k, s, new int[] {1, 1}, p);
+        if (mode < 0) throw new UnsupportedOperationException("pooling padding other than 'same' or 'valid'");
         Shape in = x.shape();
         Shape out = Shape.image((in.height() + p[0] + p[1] - k[0]) / s[0] + 1, (in.width() + p[2] + p[3] - k[1]) / s[1] + 1, in.channels());
         return op(max ? MAX_POOL_2D : AVERAGE_POOL_2D, List.of(x.index()), out, POOL_OPTIONS,
-                new Table().i8(0, (int) pad[1]).i32(1, s[1]).i32(2, s[0]).i32(3, k[1]).i32(4, k[0]), -1);
+                new Table().i8(0, mode).i32(1, s[1]).i32(2, s[0]).i32(3, k[1]).i32(4, k[0]), -1);
     }
 
     @Override public V globalPool(V x, boolean max, boolean keepDims) {
