@@ -24,6 +24,7 @@ import dev.lote.nn.Summary;
 import dev.lote.torch.Network;
 import dev.lote.torch.ProcessGroup;
 import dev.lote.train.Callback;
+import dev.lote.train.ClassWeight;
 import dev.lote.train.CsvLogger;
 import dev.lote.train.History;
 import dev.lote.train.LearningRateFinder;
@@ -177,8 +178,7 @@ public final class TrainingRun {
         try {
             Shape input = s.model().architecture().inputShape();
             BatchSequence.ImageSource source = BatchSequence.decoding(s.decoder(), input, Resize.parse(s.model().info().preprocessing().resize()));
-            BatchSequence train = sequence(s.train(), input, source, new SkippedFiles(warnings)).keepLast(recipe.keepLastBatch())
-                    .augment(recipe.augmentation());
+            BatchSequence train = trainingSequence(s.train(), input, source, new SkippedFiles(warnings));
             return LearningRateFinder.run(s.model().network(), train, from, to, steps, workers);
         } finally {
             if (s.made()) s.model().close();
@@ -216,14 +216,16 @@ public final class TrainingRun {
         boolean made = m == null; // a model this run makes is closed here when the run fails
         if (m != null && !m.classes().equals(folder.classes())) throw new IllegalArgumentException("The classes in " + data.root()
                 + " " + folder.classes() + " differ from the model's " + m.classes() + ".");
+        float[] classWeights = classWeights(folder.classes(), train);
         if (m == null && recipe.fineTuning() != null) {
-            m = fineTuned(folder.classes(), train, validation, decoder, history, out);
+            m = fineTuned(folder.classes(), train, validation, classWeights, decoder, history, out);
             phaseTwoStart = history.epochs();
         } else if (m == null) {
             m = fromRecipe(folder, decoder);
         } else if (resumed == null) {
             m.network().optimizer(adam(recipe.learningRate()));
         }
+        m.network().classWeights(classWeights);
         return new Start(m, made, train, validation, history, phaseTwoStart, decoder);
     }
 
@@ -241,8 +243,7 @@ public final class TrainingRun {
         BatchSequence.ImageSource source = BatchSequence.decoding(decoder, input, policy);
         DecodedCache decodedCache = cache(input, policy, source, train, validation, totalEpochs - firstEpoch, out);
         if (decodedCache != null) source = decodedCache;
-        BatchSequence trainData = sequence(train, input, source, skipped).keepLast(recipe.keepLastBatch())
-                .augment(recipe.augmentation()).shard(world.rank(), world.size());
+        BatchSequence trainData = trainingSequence(train, input, source, skipped).shard(world.rank(), world.size());
         BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true)
                 .shard(world.rank(), world.size());
         String watched = recipe.monitor(valData != null);
@@ -340,15 +341,15 @@ public final class TrainingRun {
     private Adam adam(double learningRate) { return new Adam(learningRate).withWeightDecay(recipe.weightDecay()); }
 
     /** Fine-tuning: phase 1 ({@link PhaseOne}) here; phase 2 is the ordinary fit that follows, the backbone at its share of the rate. */
-    private LoteModel fineTuned(List<String> classes, List<Sample> train, List<Sample> validation, Decoder decoder, History history,
-                                PrintStream out) throws IOException {
+    private LoteModel fineTuned(List<String> classes, List<Sample> train, List<Sample> validation, float[] classWeights, Decoder decoder,
+                                History history, PrintStream out) throws IOException {
         Recipe.FineTuning ft = recipe.fineTuning();
         Backbone bb = LoteModel.backbone(ft.backbone(), ft.cut(), ft.weights() == null ? null : Path.of(ft.weights()),
                 weightCache != null ? weightCache : new WeightCache(WeightCache.defaultDir(), System.err));
         BatchSequence.ImageSource source = BatchSequence.decoding(decoder, bb.inputShape(), recipe.resize());
         SkippedFiles quiet = new SkippedFiles(null); // phase 2 names bad files once
         PhaseOne.Result p = PhaseOne.run(bb, classes.size(), sequence(train, bb.inputShape(), source, quiet).keepLast(true),
-                sequence(validation, bb.inputShape(), source, quiet).keepLast(true), recipe, workers, history, out);
+                sequence(validation, bb.inputShape(), source, quiet).keepLast(true), recipe, classWeights, workers, history, out);
         LoteModel m = LoteModel.create(p.architecture(), classes, recipe.resize(), recipe.seed()).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
         m.network().setWeightValues(p.weights());
         m.network().learningRateScale(p.backbonePrefix(), ft.backboneLrScale());
@@ -359,6 +360,30 @@ public final class TrainingRun {
     private static String backboneName(LoteModel m) {
         return m.architecture().layers().stream().filter(l -> l instanceof dev.lote.nn.Model).findFirst().orElseThrow().name();
     }
+
+    /** The training images as the recipe draws them: augmented, shuffled or balanced, the last partial batch as asked. */
+    private BatchSequence trainingSequence(List<Sample> samples, Shape input, BatchSequence.ImageSource source, SkippedFiles skipped) {
+        return sequence(samples, input, source, skipped).keepLast(recipe.keepLastBatch()).augment(recipe.augmentation())
+                .balancedSampling(recipe.sampler() == Recipe.Sampler.BALANCED);
+    }
+
+    /** The recipe's class weights for this training split, or null; warns once when the classes are imbalanced and nothing counters it. */
+    private float[] classWeights(List<String> classes, List<Sample> train) {
+        int[] counts = ClassWeight.counts(Split.labels(train), classes.size());
+        int most = 0, fewest = 0;
+        for (int c = 0; c < counts.length; c++) {
+            if (counts[c] > counts[most]) most = c;
+            if (counts[c] < counts[fewest]) fewest = c;
+        }
+        if (counts[most] > IMBALANCE * counts[fewest] && recipe.classWeight() == null && recipe.sampler() == Recipe.Sampler.SHUFFLE
+                && warnings != null && world.rank() == 0) warnings.printf(Locale.ROOT, "lote: warning: the classes are imbalanced: '%s' has %d "
+                + "training images, '%s' %d; --class-weight balanced or --sampler balanced makes the rare ones count (and evaluate "
+                + "shows balanced accuracy)%n", classes.get(most), counts[most], classes.get(fewest), counts[fewest]);
+        return recipe.classWeight() == null ? null : recipe.classWeight().resolve(classes, Split.labels(train));
+    }
+
+    /** The ratio of the largest class to the smallest over which a run warns. */
+    static final int IMBALANCE = 5;
 
     private BatchSequence sequence(List<Sample> samples, Shape input, BatchSequence.ImageSource source, SkippedFiles skipped) {
         BatchSequence s = new BatchSequence(Split.files(samples), Split.labels(samples), recipe.batchSize(), input).source(source)

@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Measure a model on a folder with its class folders: loss, accuracy, top-k, per-class precision/"
-                + "recall/F1, the confusion matrix and the files with the highest loss.")
+        description = "Measure a model on a folder with its class folders: loss, accuracy, balanced accuracy, top-k, "
+                + "per-class precision/recall/F1, the confusion matrix and the files with the highest loss.")
 final class EvaluateCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -64,8 +64,8 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private static void print(Evaluation e, dev.lote.io.ModelInfo.Calibration calibrated, PrintStream out) {
-        out.printf(Locale.ROOT, "%d images: loss %.4f, accuracy %.4f, top-%d accuracy %.4f%n", e.images(), e.loss(), e.accuracy(),
-                e.topK(), e.topKAccuracy());
+        out.printf(Locale.ROOT, "%d images: loss %.4f, accuracy %.4f, balanced accuracy %.4f, top-%d accuracy %.4f%n", e.images(), e.loss(),
+                e.accuracy(), e.balancedAccuracy(), e.topK(), e.topKAccuracy());
         out.printf(Locale.ROOT, "Expected calibration error %.4f (15 bins%s)%n", e.calibrationError(), calibrated == null
                 ? "; lote calibrate lowers it" : String.format(Locale.ROOT, "; calibrated at temperature %.3f", calibrated.temperature()));
         if (e.unknown() != null) out.printf(Locale.ROOT, "Below %.2f, \"unknown\": %d of %d images answered (%.1f %%), accuracy on those %.4f%n",

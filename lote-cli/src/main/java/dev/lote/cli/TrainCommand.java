@@ -136,6 +136,16 @@ class TrainCommand implements Callable<Integer> {
                     + "a val/ folder beside train/ is used instead when present).")
     double validationSplit;
 
+    @Option(names = "--class-weight", defaultValue = "none", paramLabel = "balanced|none|FILE",
+            description = "Weigh each class's images in the loss (Keras' class_weight): balanced = n / (classes × class size); "
+                    + "FILE: a .json object or .csv rows of class,weight (classes not named weigh 1) (default: ${DEFAULT-VALUE}).")
+    String classWeight;
+
+    @Option(names = "--sampler", defaultValue = "shuffle", paramLabel = "shuffle|balanced",
+            description = "How an epoch draws its images: shuffle (each once), or balanced (as many, with replacement, every class "
+                    + "equally often: rare classes oversampled) (default: ${DEFAULT-VALUE}).")
+    String sampler;
+
     @Option(names = "--strict", description = "Stop at the first bad image (default: name it once, skip it, go on).")
     boolean strict;
 
@@ -268,7 +278,11 @@ class TrainCommand implements Callable<Integer> {
         if (given("--validation-split")) r = r.withValidationSplit(validationSplit);
         if (earlyStopping.equals("off")) r = r.withEarlyStopping(null);
         else if (!earlyStopping.equals("auto")) r = r.withEarlyStopping(parsePatience(earlyStopping));
-        return r;
+        try {
+            return r.withClassWeight(dev.lote.train.ClassWeight.parse(classWeight)).withSampler(Recipe.Sampler.parse(sampler));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("Cannot read the class weights " + classWeight + ": " + e.getMessage(), e);
+        }
     }
 
     static final long AUTOMATIC_CACHE_BYTES = 2_000_000_000L;

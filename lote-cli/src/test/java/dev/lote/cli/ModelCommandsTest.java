@@ -76,17 +76,56 @@ class ModelCommandsTest {
         assertTrue(val.get(val.size() - 1) >= 0.6, "chance is 0.25; val_accuracy per epoch " + val);
     }
 
+    /** 24 images of one class, 4 of the other: a warning, then Keras' class weights and a balanced sampler as flags. */
+    @Test
+    void anImbalancedSetIsNamedAndCounteredByClassWeightsOrTheSampler() throws Exception {
+        Path skewed = Images.sampleFolder(dir.resolve("skewed"), 2, 24, 24, 32);
+        try (var files = Files.list(skewed.resolve("1"))) {
+            files.sorted().skip(4).forEach(f -> f.toFile().delete());
+        }
+        String[] common = {"--epochs", "1", "--batch-size", "4", "--no-summary", "--no-report", "--validation-split", "0"};
+        CliTest.Run r = lote(concat(new String[] {"train", skewed.toString(), "-o", dir.resolve("skewed.lote").toString()}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("lote: warning: the classes are imbalanced: '0' has 24 training images, '1' 4; --class-weight balanced"), r.err());
+
+        Path weighted = dir.resolve("weighted.lote");
+        r = lote(concat(new String[] {"train", skewed.toString(), "-o", weighted.toString(), "--class-weight", "balanced", "--sampler", "balanced"}, common));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(!r.err().contains("imbalanced"), "countered: no warning; " + r.err());
+        var recipe = ModelFile.load(weighted).info().training().recipe();
+        assertEquals(dev.lote.train.ClassWeight.BALANCED, recipe.classWeight());
+        assertEquals(dev.lote.train.Recipe.Sampler.BALANCED, recipe.sampler());
+        assertTrue(lote("evaluate", weighted.toString(), skewed.toString()).out().contains("balanced accuracy"));
+
+        Path file = Files.writeString(dir.resolve("weights.csv"), "class,weight\n1,6\n");
+        r = lote(concat(new String[] {"train", skewed.toString(), "-o", dir.resolve("fromfile.lote").toString(), "--class-weight", file.toString()}, common));
+        assertEquals(0, r.code(), r.err());
+        assertEquals("1 6.0", ModelFile.load(dir.resolve("fromfile.lote")).info().training().recipe().classWeight().label(),
+                "the file's weights are kept in the model, so a resumed run weighs the same");
+
+        r = lote(concat(new String[] {"train", skewed.toString(), "--sampler", "weighted"}, common));
+        assertEquals(2, r.code());
+        assertEquals("lote: Unknown sampler 'weighted'. Expected shuffle or balanced.", r.err().strip());
+        r = lote(concat(new String[] {"train", skewed.toString(), "--class-weight", dir.resolve("nope.csv").toString()}, common));
+        assertEquals(2, r.code());
+        assertTrue(r.err().strip().startsWith("lote: No class-weight file " + dir.resolve("nope.csv")), r.err());
+        Path wrong = Files.writeString(dir.resolve("wrong.csv"), "cat,2\n");
+        r = lote(concat(new String[] {"train", skewed.toString(), "--class-weight", wrong.toString()}, common));
+        assertEquals(2, r.code());
+        assertEquals("lote: The class weights name 'cat', not a class here (the classes: 0, 1).", r.err().strip());
+    }
+
     @Test
     void evaluateReportsMetricsConfusionAndHardestFiles() {
         Path model = trained("eval.lote");
         CliTest.Run r = lote("evaluate", model.toString(), data.toString(), "--worst", "3", "--top-k", "2");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().matches("(?s)24 images: loss \\d+\\.\\d{4}, accuracy \\d\\.\\d{4}, top-2 accuracy \\d\\.\\d{4}.*"), r.out());
+        assertTrue(r.out().matches("(?s)24 images: loss \\d+\\.\\d{4}, accuracy \\d\\.\\d{4}, balanced accuracy \\d\\.\\d{4}, top-2 accuracy \\d\\.\\d{4}.*"), r.out());
         assertTrue(r.out().contains("Confusion matrix (rows: true class, columns: predicted)"), r.out());
         assertTrue(r.out().contains("Highest loss"), r.out());
         assertEquals(3, r.out().lines().filter(l -> l.contains(", loss ") && l.contains("true ")).count(), r.out());
         r = lote("evaluate", model.toString(), data.toString(), "--json");
-        assertTrue(r.out().contains("\"confusion\""), r.out());
+        assertTrue(r.out().contains("\"confusion\"") && r.out().contains("\"balancedAccuracy\""), r.out());
         assertEquals(r.out(), lote("evaluate", model.toString(), data.toString(), "--format", "json").out(), "--json is --format json");
         r = lote("evaluate", model.toString(), data.toString(), "--csv");
         assertEquals("class,precision,recall,f1,support", r.out().lines().findFirst().orElse(""));

@@ -47,16 +47,17 @@ public final class BatchSequence {
     private final int epoch;
     private final int[] order;
     private final int rank, world; // this process's shard of every global batch of batchSize × world samples
+    private final boolean balanced; // epochs draw classes equally often instead of shuffling
 
     /** Decodes with OpenCV, resizing to {@code shape} by stretching (Keras' default). */
     public BatchSequence(List<Path> files, int[] labels, int batchSize, Shape shape) {
         this(files, labels, batchSize, shape, false, 42L, decoding(new Decoder(), shape, Resize.STRETCH), null,
-                Augmentation.parse("none"), 0, null, 0, 1);
+                Augmentation.parse("none"), 0, null, 0, 1, false);
     }
 
     private BatchSequence(List<Path> files, int[] labels, int batchSize, Shape shape, boolean keepLast, long seed,
                           ImageSource source, SkippedFiles skipped, Augmentation augmentation, int epoch, int[] order,
-                          int rank, int world) {
+                          int rank, int world, boolean balanced) {
         if (files.size() != labels.length) throw new IllegalArgumentException(files.size() + " files but " + labels.length + " labels.");
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize + ".");
         if (!shape.isImage() || shape.channels() != 3) throw new IllegalArgumentException("Expected an RGB image shape, got " + shape + ".");
@@ -73,6 +74,7 @@ public final class BatchSequence {
         this.order = order != null ? order : identity(files.size());
         this.rank = rank;
         this.world = world;
+        this.balanced = balanced;
     }
 
     /** A source that decodes files and brings them to {@code shape} with {@code policy}. */
@@ -90,22 +92,30 @@ public final class BatchSequence {
 
 
     /** Keeps the last partial batch instead of dropping it (the notebook's generator drops it). */
-    public BatchSequence keepLast(boolean keep) { return new BatchSequence(files, labels, batchSize, shape, keep, seed, source, skipped, augmentation, epoch, order, rank, world); }
+    public BatchSequence keepLast(boolean keep) { return new BatchSequence(files, labels, batchSize, shape, keep, seed, source, skipped, augmentation, epoch, order, rank, world, balanced); }
 
-    public BatchSequence seed(long s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, s, source, skipped, augmentation, epoch, order, rank, world); }
+    public BatchSequence seed(long s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, s, source, skipped, augmentation, epoch, order, rank, world, balanced); }
 
-    public BatchSequence source(ImageSource s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, s, skipped, augmentation, epoch, order, rank, world); }
+    public BatchSequence source(ImageSource s) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, s, skipped, augmentation, epoch, order, rank, world, balanced); }
 
     /** Reports bad files to {@code report} and leaves them out, instead of failing at the first one. */
-    public BatchSequence skipBadFiles(SkippedFiles report) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, report, augmentation, epoch, order, rank, world); }
+    public BatchSequence skipBadFiles(SkippedFiles report) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, report, augmentation, epoch, order, rank, world, balanced); }
 
     /** Applies {@code a} to every image, with randomness from (seed, epoch, sample): training data only. */
-    public BatchSequence augment(Augmentation a) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, a, epoch, order, rank, world); }
+    public BatchSequence augment(Augmentation a) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, a, epoch, order, rank, world, balanced); }
+
+    /**
+     * Epochs draw as many images as there are, with replacement, every class equally likely (PyTorch's
+     * {@code WeightedRandomSampler} with weights 1 / class size), instead of each image once: rare classes are seen as
+     * often as common ones. The draw depends only on (seed, epoch), as the shuffle does.
+     */
+    public BatchSequence balancedSampling(boolean on) { return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, augmentation, epoch, order, rank, world, on); }
 
     /** The same samples shuffled for epoch {@code epoch}: a permutation that depends only on (seed, epoch). */
     public BatchSequence forEpoch(int epoch) {
         return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, augmentation, epoch,
-                permutation(files.size(), seed, epoch), rank, world);
+                balanced ? balancedDraw(labels, new Random(seed * 0x9E3779B97F4A7C15L + epoch)) : permutation(files.size(), seed, epoch),
+                rank, world, balanced);
     }
 
     /**
@@ -115,7 +125,7 @@ public final class BatchSequence {
      */
     public BatchSequence shard(int rank, int world) {
         if (world < 1 || rank < 0 || rank >= world) throw new IllegalArgumentException("rank " + rank + " is not in a world of " + world + ".");
-        return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, augmentation, epoch, order, rank, world);
+        return new BatchSequence(files, labels, batchSize, shape, keepLast, seed, source, skipped, augmentation, epoch, order, rank, world, balanced);
     }
 
     static int[] permutation(int n, long seed, int epoch) {
@@ -126,6 +136,24 @@ public final class BatchSequence {
             int t = p[i]; p[i] = p[j]; p[j] = t;
         }
         return p;
+    }
+
+    /** {@code labels.length} sample indices drawn with replacement: a class uniformly among those present, then one of its samples. */
+    public static int[] balancedDraw(int[] labels, Random r) {
+        int classes = Arrays.stream(labels).max().orElse(-1) + 1;
+        int[][] members = new int[classes][];
+        int[] count = new int[classes];
+        for (int y : labels) count[y]++;
+        for (int c = 0; c < classes; c++) members[c] = new int[count[c]];
+        Arrays.fill(count, 0);
+        for (int i = 0; i < labels.length; i++) members[labels[i]][count[labels[i]]++] = i;
+        int[] present = java.util.stream.IntStream.range(0, classes).filter(c -> members[c].length > 0).toArray();
+        int[] drawn = new int[labels.length];
+        for (int i = 0; i < drawn.length; i++) {
+            int[] m = members[present[r.nextInt(present.length)]];
+            drawn[i] = m[r.nextInt(m.length)];
+        }
+        return drawn;
     }
 
     private static int[] identity(int n) {
@@ -180,7 +208,7 @@ public final class BatchSequence {
                     Pixels px = source.read(file);
                     if (px.height() != shape.height() || px.width() != shape.width()) throw new BadImageException(file, "is "
                             + px.height() + "x" + px.width() + " (HxW) but the model expects " + shape.height() + "x" + shape.width());
-                    px = augmentation.apply(px, sampleRandom(order[k]));
+                    px = augmentation.apply(px, sampleRandom(balanced ? files.size() + k : order[k])); // a repeated image: its own draw
                     System.arraycopy(px.rgb(), 0, buffer, n * per, per);
                 }
             } catch (BadImageException e) {

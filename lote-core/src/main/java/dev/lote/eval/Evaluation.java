@@ -5,12 +5,13 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * How a model does on labelled images: loss, accuracy, top-k accuracy, per-class precision, recall, F1 and support,
+ * How a model does on labelled images: loss, accuracy, top-k accuracy, balanced accuracy (the mean of the recalls of
+ * the classes present: what accuracy would be if every class had as many images; scikit-learn's definition), per-class precision, recall, F1 and support,
  * the confusion matrix (rows: true class, columns: predicted), the files with the highest loss, the expected
  * calibration error, and, with a threshold, how often the model answers "unknown" and how right it is otherwise.
  */
 public record Evaluation(List<String> classes, int images, double loss, double accuracy, int topK, double topKAccuracy,
-                         List<ClassReport> perClass, int[][] confusion, List<Mistake> highestLoss, List<String> skipped,
+                         double balancedAccuracy, List<ClassReport> perClass, int[][] confusion, List<Mistake> highestLoss, List<String> skipped,
                          double calibrationError, Unknown unknown) {
 
     /**
@@ -68,10 +69,11 @@ public record Evaluation(List<String> classes, int images, double loss, double a
             double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
             reports.add(new ClassReport(classes.get(c), precision, recall, f1, support));
         }
+        double balanced = reports.stream().filter(r -> r.support() > 0).mapToDouble(ClassReport::recall).average().orElse(Double.NaN);
         all.sort(Comparator.comparingDouble(Mistake::loss).reversed());
         int n = samples.size();
         return new Evaluation(classes, n, n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : correct / (double) n,
-                topK, n == 0 ? Double.NaN : inTopK / (double) n, reports, confusion, all.subList(0, Math.min(worst, all.size())),
+                topK, n == 0 ? Double.NaN : inTopK / (double) n, balanced, reports, confusion, all.subList(0, Math.min(worst, all.size())),
                 skipped, Calibration.expectedCalibrationError(samples.stream().map(Sample::probabilities).toList(),
                         samples.stream().mapToInt(Sample::label).toArray(), 15),
                 Double.isNaN(unknownBelow) ? null : new Unknown(unknownBelow, answered, n == 0 ? Double.NaN : answered / (double) n,

@@ -109,8 +109,8 @@ public final class Report {
     }
 
     private static void evaluation(StringBuilder s, Evaluation e, String evaluatedOn, Map<String, String> thumbnails) {
-        s.append(String.format(Locale.ROOT, "<p>On %s: loss %.4f, accuracy %.4f, top-%d accuracy %.4f.</p>", Html.escape(evaluatedOn),
-                e.loss(), e.accuracy(), e.topK(), e.topKAccuracy()));
+        s.append(String.format(Locale.ROOT, "<p>On %s: loss %.4f, accuracy %.4f, balanced accuracy %.4f (the mean of the classes' recalls), "
+                + "top-%d accuracy %.4f.</p>", Html.escape(evaluatedOn), e.loss(), e.accuracy(), e.balancedAccuracy(), e.topK(), e.topKAccuracy()));
         s.append("<h3>Confusion matrix</h3><p class=\"note\">Rows: true class; columns: predicted. Blue: right; red: wrong; "
                 + "the shade is the share of the true class.</p>").append(Charts.heatMap(e.classes(), e.confusion()));
         s.append("<h3>Per class</h3><table class=\"classes\"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th>"

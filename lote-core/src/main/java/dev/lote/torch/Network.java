@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -39,6 +40,7 @@ public final class Network implements AutoCloseable {
     private final Output output;
     private final long seed;
     private double pixelScale = 1 / 255.0, pixelOffset = 0;
+    private float[] classWeights; // null: every sample counts the same
     private DataParallel parallel; // null: training alone
     private final long[] phaseNanos = new long[4]; // forward, backward, all-reduce, Adam
 
@@ -75,6 +77,18 @@ public final class Network implements AutoCloseable {
     }
 
     public Adam optimizer() { return optimizer.settings(); }
+
+    /**
+     * Keras' {@code class_weight}: from now on the training loss weighs each sample by its class's weight, as the sum of
+     * weighted losses over the batch size (Keras' reduction; PyTorch's {@code weight=} divides by the weights' sum
+     * instead). Evaluation stays unweighted, as in Keras. Null: no weights.
+     */
+    public Network classWeights(float[] weights) {
+        if (weights != null && weights.length != spec.classes()) throw new IllegalArgumentException(weights.length
+                + " class weights for a model of " + spec.classes() + " classes.");
+        classWeights = weights == null ? null : weights.clone();
+        return this;
+    }
 
     /** Seeds libtorch's generator (dropout) for an epoch from the build seed, so a resumed run repeats it. */
     public void seedEpoch(int epoch) { Engine.seed(seed * 1_000_003L + epoch + (parallel == null ? 0 : parallel.group().rank() * 7_919L)); }
@@ -130,7 +144,7 @@ public final class Network implements AutoCloseable {
         long t0 = System.nanoTime(), t1 = t0, t2 = t0;
         if (x != null) {
             try {
-                Tensor y = Tensors.labels(labels), logits = forward(x, true), loss = loss(logits, y);
+                Tensor y = Tensors.labels(labels), logits = forward(x, true), loss = loss(logits, y, classWeights);
                 r = result(logits, loss, y, labels.length); // reads the loss, so the forward pass is done here
                 t1 = System.nanoTime();
                 if (!params.trained().isEmpty()) {
@@ -177,7 +191,7 @@ public final class Network implements AutoCloseable {
 
     private StepResult evaluate(Tensor x, int[] labels) {
         Tensor y = Tensors.labels(labels), logits = forward(x, false);
-        return result(logits, loss(logits, y), y, labels.length);
+        return result(logits, loss(logits, y, null), y, labels.length);
     }
 
     /** Class probabilities, one row per sample (a model with linear outputs: the softmax of its logits, as its loss). */
@@ -188,10 +202,15 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** Categorical cross-entropy: on logits, or on probabilities clipped at 1e-7 as Keras does. */
-    private Tensor loss(Tensor out, Tensor labels) {
-        if (output != Output.PROBABILITIES) return torch.cross_entropy_loss(out, labels);
-        return torch.nll_loss(torch.log(torch.clamp_min(out, new Scalar(1e-7))), labels);
+    /** Categorical cross-entropy: on logits, or on probabilities clipped at 1e-7 as Keras does; weighted by class when asked. */
+    private Tensor loss(Tensor out, Tensor labels, float[] weights) {
+        Tensor logProbabilities = output == Output.PROBABILITIES ? torch.log(torch.clamp_min(out, new Scalar(1e-7))) : null;
+        if (weights == null) return logProbabilities == null ? torch.cross_entropy_loss(out, labels) : torch.nll_loss(logProbabilities, labels);
+        TensorOptional w = new TensorOptional(Tensors.floats(weights, 1).reshape(-1));
+        long sum = 2, noIgnoredClass = -100; // at::Reduction::Sum
+        Tensor total = logProbabilities == null ? torch.cross_entropy_loss(out, labels, w, sum, noIgnoredClass, 0)
+                : torch.nll_loss(logProbabilities, labels, w, sum, noIgnoredClass);
+        return total.div(new Scalar((double) labels.size(0)));
     }
 
     /** The model's output per sample in Keras' order (an image output as (H, W, C), flattened): features, embeddings. */

@@ -24,6 +24,8 @@ import java.util.Map;
  * @param monitor        the metric early stopping, reduce-on-plateau and the best checkpoint watch; null: {@code
  *                       val_loss} with validation data, else {@code loss}
  * @param reduceLr       halve the learning rate after this many epochs without improvement; null: off
+ * @param classWeight    each class's weight in the training loss (Keras' {@code class_weight}); null: all 1
+ * @param sampler        how an epoch draws its training images: each once, shuffled, or classes equally often
  * @param fineTuning     a pretrained backbone under a new head; null: none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -45,6 +47,8 @@ public record Recipe(
         @JsonProperty("seed") long seed,
         @JsonProperty("keep_last_batch") boolean keepLastBatch,
         @JsonProperty("strict") boolean strict,
+        @JsonProperty("class_weight") ClassWeight classWeight,
+        @JsonProperty("sampler") Sampler sampler,
         @JsonProperty("fine_tuning") FineTuning fineTuning) {
 
     /** The learning rate over the run: constant, or Keras' cosine decay to 0 over the planned steps. */
@@ -56,6 +60,25 @@ public record Recipe(
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("Unknown learning-rate schedule '" + s + "'. Expected constant or cosine.");
+            }
+        }
+
+        @JsonValue public String label() { return name().toLowerCase(Locale.ROOT); }
+    }
+
+    /**
+     * How an epoch draws its training images: {@code shuffle} takes each once in a new order (Keras' {@code shuffle=True});
+     * {@code balanced} draws as many, with replacement, every class equally likely (PyTorch's {@code WeightedRandomSampler}
+     * with weights 1 / class size), so rare classes are seen as often as common ones.
+     */
+    public enum Sampler {
+        SHUFFLE, BALANCED;
+
+        @JsonCreator public static Sampler parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Unknown sampler '" + s + "'. Expected shuffle or balanced.");
             }
         }
 
@@ -86,6 +109,7 @@ public record Recipe(
         if (model == null || model.isBlank()) throw new IllegalArgumentException("A recipe needs a model.");
         if (resize == null) resize = Resize.STRETCH;
         if (schedule == null) schedule = Schedule.CONSTANT;
+        if (sampler == null) sampler = Sampler.SHUFFLE;
         if (augmentation == null) augmentation = Augmentation.parse("none");
         if (batchSize < 1) throw new IllegalArgumentException("The batch size must be at least 1, got " + batchSize + ".");
         if (epochs < 0 || (epochs == 0 && fineTuning == null)) throw new IllegalArgumentException("epochs must be at least 1, got "
@@ -106,7 +130,7 @@ public record Recipe(
      */
     public static Recipe defaults() {
         return new Recipe("small-cnn", null, Resize.STRETCH, 32, 30, 1e-3, 0, Schedule.COSINE, Augmentation.DEFAULT, 0.2,
-                10, 0, null, null, 42, false, false, null);
+                10, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, null);
     }
 
     /**
@@ -116,7 +140,7 @@ public record Recipe(
      */
     public static Recipe notebook() {
         return new Recipe("seed-cnn", null, Resize.STRETCH, 5, 5, 1e-3, 0, Schedule.CONSTANT, Augmentation.parse("none"), 0.2,
-                null, 0, null, null, 42, false, false, null);
+                null, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, null);
     }
 
     /**
@@ -150,26 +174,29 @@ public record Recipe(
     /** The metric that early stopping, reduce-on-plateau and the best checkpoint watch. */
     public String monitor(boolean hasValidation) { return monitor != null ? monitor : hasValidation ? "val_loss" : "loss"; }
 
-    public Recipe withModel(String v) { return new Recipe(v, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withImageSize(Shape v) { return new Recipe(model, v, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withResize(Resize v) { return new Recipe(model, imageSize, v, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withBatchSize(int v) { return new Recipe(model, imageSize, resize, v, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withEpochs(int v) { return new Recipe(model, imageSize, resize, batchSize, v, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withLearningRate(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, v, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withWeightDecay(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, v, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withSchedule(Schedule v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, v, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withAugmentation(Augmentation v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, v, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withValidationSplit(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, v, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
+    public Recipe withModel(String v) { return new Recipe(v, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withImageSize(Shape v) { return new Recipe(model, v, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withResize(Resize v) { return new Recipe(model, imageSize, v, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withBatchSize(int v) { return new Recipe(model, imageSize, resize, v, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withEpochs(int v) { return new Recipe(model, imageSize, resize, batchSize, v, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withLearningRate(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, v, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withWeightDecay(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, v, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withSchedule(Schedule v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, v, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withAugmentation(Augmentation v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, v, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withValidationSplit(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, v, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
     /** {@code null} turns early stopping off. */
-    public Recipe withEarlyStopping(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, v, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withMinDelta(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, v, monitor, reduceLr, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withMonitor(String v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, v, reduceLr, seed, keepLastBatch, strict, fineTuning); }
+    public Recipe withEarlyStopping(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, v, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withMinDelta(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, v, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withMonitor(String v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, v, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
     /** {@code null} turns reduce-on-plateau off. */
-    public Recipe withReduceLr(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, v, seed, keepLastBatch, strict, fineTuning); }
-    public Recipe withSeed(long v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, v, keepLastBatch, strict, fineTuning); }
-    public Recipe withKeepLastBatch(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, v, strict, fineTuning); }
-    public Recipe withStrict(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, v, fineTuning); }
-    public Recipe withFineTuning(FineTuning v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, v); }
+    public Recipe withReduceLr(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, v, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withSeed(long v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, v, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withKeepLastBatch(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, v, strict, classWeight, sampler, fineTuning); }
+    public Recipe withStrict(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, v, classWeight, sampler, fineTuning); }
+    /** {@code null}: every class weighs 1. */
+    public Recipe withClassWeight(ClassWeight v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, v, sampler, fineTuning); }
+    public Recipe withSampler(Sampler v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, v, fineTuning); }
+    public Recipe withFineTuning(FineTuning v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, v); }
 
     /** The recipe as rows for people (the report's settings table). */
     public Map<String, String> describe() {
@@ -184,6 +211,8 @@ public record Recipe(
         rows.put("early stopping", earlyStopping == null ? "off" : "patience " + earlyStopping);
         if (reduceLr != null) rows.put("reduce learning rate", "patience " + reduceLr);
         if (keepLastBatch) rows.put("last partial batch", "trained on");
+        if (classWeight != null) rows.put("class weight", classWeight.label());
+        if (sampler != Sampler.SHUFFLE) rows.put("sampler", sampler.label());
         if (fineTuning != null) {
             rows.put("backbone", fineTuning.backbone() + (fineTuning.cut() == null ? "" : " cut at " + fineTuning.cut()));
             rows.put("head epochs", "at most " + fineTuning.headEpochs());

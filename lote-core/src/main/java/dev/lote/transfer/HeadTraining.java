@@ -50,18 +50,21 @@ public final class HeadTraining {
      * standardises the features first (a Normalization layer with the training set's statistics), which Adam converges
      * on several times faster; the layer stays in the classifier, so phase 2 computes exactly what phase 1 trained.
      */
-    public static Head train(Features train, Features validation, int classes, int epochs, int batchSize, Adam adam,
-                             long seed, int patience, History history, PrintStream out) {
+    public static Head train(Features train, Features validation, int classes, Recipe recipe, float[] classWeights,
+                             History history, PrintStream out) {
         double[][] stats = statistics(train);
-        try (Network head = Network.build(Backbone.head(train.width(), classes, Recipe.HEAD_DROPOUT, stats[0], stats[1]), seed).optimizer(adam)) {
-            SplittableRandom random = new SplittableRandom(seed);
+        int epochs = recipe.fineTuning().headEpochs(), batchSize = recipe.batchSize(), patience = Recipe.HEAD_PATIENCE;
+        try (Network head = Network.build(Backbone.head(train.width(), classes, Recipe.HEAD_DROPOUT, stats[0], stats[1]), recipe.seed())
+                .optimizer(new Adam(recipe.learningRate()).withWeightDecay(recipe.weightDecay())).classWeights(classWeights)) {
+            SplittableRandom random = new SplittableRandom(recipe.seed());
+            java.util.Random draws = new java.util.Random(recipe.seed());
             int n = train.labels().length;
             double best = Double.POSITIVE_INFINITY;
             Map<String, float[]> bestWeights = head.weightValues();
             int bestEpoch = -1;
             for (int epoch = 0; epoch < epochs; epoch++) {
                 long start = System.nanoTime();
-                int[] order = shuffled(n, random);
+                int[] order = recipe.sampler() == Recipe.Sampler.BALANCED ? BatchSequence.balancedDraw(train.labels(), draws) : shuffled(n, random);
                 double loss = 0;
                 int correct = 0;
                 head.seedEpoch(epoch);

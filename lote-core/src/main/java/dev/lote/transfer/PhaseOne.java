@@ -1,7 +1,6 @@
 package dev.lote.transfer;
 
 import dev.lote.data.BatchSequence;
-import dev.lote.nn.Adam;
 import dev.lote.nn.Model;
 import dev.lote.torch.Network;
 import dev.lote.train.History;
@@ -21,9 +20,9 @@ public final class PhaseOne {
     /** The classifier phase 2 trains and its weights; the backbone's weights are under {@code backbonePrefix}. */
     public record Result(Model architecture, Map<String, float[]> weights, String backbonePrefix) {}
 
-    /** {@code train} and {@code validation}: the run's images at the backbone's input size (every image, keepLast). */
-    public static Result run(Backbone bb, int classes, BatchSequence train, BatchSequence validation, Recipe recipe, int workers,
-                             History history, PrintStream out) {
+    /** {@code train} and {@code validation}: the run's images at the backbone's input size (every image, keepLast); {@code classWeights} may be null. */
+    public static Result run(Backbone bb, int classes, BatchSequence train, BatchSequence validation, Recipe recipe, float[] classWeights,
+                             int workers, History history, PrintStream out) {
         Recipe.FineTuning ft = recipe.fineTuning();
         out.printf(Locale.ROOT, "Fine-tuning %s (%,d parameters) at %s: phase 1 trains a new head on its features%n", ft.backbone(),
                 bb.features().parameterCount(), bb.inputShape());
@@ -39,8 +38,7 @@ public final class PhaseOne {
         }
         out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%n", trainFeatures.labels().length + valFeatures.labels().length,
                 (System.nanoTime() - start) / 1e9);
-        HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes, ft.headEpochs(), recipe.batchSize(),
-                new Adam(recipe.learningRate()).withWeightDecay(recipe.weightDecay()), recipe.seed(), Recipe.HEAD_PATIENCE, history, out);
+        HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes, recipe, classWeights, history, out);
         Model arch = bb.classifier(classes, Recipe.HEAD_DROPOUT, head.mean(), head.variance());
         Backbone.unfreeze(arch);
         Map<String, float[]> all = bb.weightsIn(arch);
