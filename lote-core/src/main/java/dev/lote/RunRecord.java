@@ -1,12 +1,14 @@
 package dev.lote;
 
 import dev.lote.data.DataException;
+import dev.lote.data.Dataset;
 import dev.lote.data.Fingerprint;
 import dev.lote.data.ImageFolder.Sample;
 import dev.lote.data.Split;
 import dev.lote.dist.World;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +17,11 @@ import java.util.Map;
 final class RunRecord {
     private RunRecord() {}
 
-    /** One hash of every file's path, size and time: a resumed run or another rank with other data is noticed. */
-    static String fingerprint(List<Sample> train, List<Sample> validation) {
+    /** One hash of every file's path, size and time, and the labels file's: a resumed run or another rank with other data is noticed. */
+    static String fingerprint(List<Sample> train, List<Sample> validation, Path labels) {
         List<Path> all = new ArrayList<>(Split.files(train));
         all.addAll(Split.files(validation));
+        if (labels != null) all.add(labels);
         return Fingerprint.of(all, "");
     }
 
@@ -26,13 +29,20 @@ final class RunRecord {
         return samples.stream().map(s -> s.file().toAbsolutePath().toString()).toList();
     }
 
-    /** Samples from a run's file list; the label is the class folder's position in {@code classes}. */
-    static List<Sample> samples(List<String> files, List<String> classes) {
+    /** Samples from a run's file list: the label {@code data}'s labels file gives, else the class folder's position in {@code classes}. */
+    static List<Sample> samples(List<String> files, List<String> classes, Dataset data) {
+        Map<Path, String> labelled = new HashMap<>(); // by class name: the file's classes may be ordered otherwise now
+        if (data.labels() != null) for (Sample s : data.samples()) labelled.put(s.file().toAbsolutePath().normalize(), data.train().classes().get(s.label()));
         List<Sample> out = new ArrayList<>();
         for (String f : files) {
             Path p = Path.of(f);
-            int label = classes.indexOf(p.getParent().getFileName().toString());
-            if (label < 0) throw new DataException(p, "The run's file " + p + " is not in one of its class folders " + classes + ".");
+            String name = data.labels() != null ? labelled.get(p.toAbsolutePath().normalize()) : p.getParent().getFileName().toString();
+            if (name == null) throw new DataException(p, "The run's file " + p + " has no row in " + data.labels() + " any more.");
+            int label = classes.indexOf(name);
+            if (label < 0 && data.labels() != null) throw new DataException(p, "The run's file " + p + " is labelled '" + name
+                    + "' in " + data.labels() + ", not one of the run's classes " + classes + ".");
+            if (label < 0) throw new DataException(p, "The run's file " + p + " is not in one of its class folders " + classes
+                    + " (was the run trained with --labels?).");
             out.add(new Sample(p, label));
         }
         return out;

@@ -195,14 +195,17 @@ public final class TrainingRun {
                 + past.worldSize() + " process(es); resume it with the same number, so its batches stay the same.");
         Decoder decoder = new Decoder(limits);
         ImageFolder folder = data.train();
+        if (folder.samples().isEmpty()) throw new DataException(data.labels(), "No training images: every row of " + data.labels()
+                + " is in the val or test split.");
         out.println(folder.describe());
         List<Sample> train = folder.samples(), validation = List.of();
         if (past != null) {
-            train = RunRecord.samples(past.trainFiles(), resumed.classes());
-            validation = RunRecord.samples(past.validationFiles(), resumed.classes());
+            train = RunRecord.samples(past.trainFiles(), resumed.classes(), data);
+            validation = RunRecord.samples(past.validationFiles(), resumed.classes(), data);
         } else if (data.hasValidationFolder()) {
             validation = data.validation().orElseThrow().samples();
-            out.println("Using " + validation.size() + " validation images from " + data.validation().orElseThrow().root());
+            out.println("Using " + validation.size() + " validation images from " + (data.labels() != null ? data.labels() + "'s split column"
+                    : data.validation().orElseThrow().root()));
         } else if (recipe.validationSplit() > 0) {
             Split split = Split.stratified(folder.samples(), folder.classes().size(), recipe.validationSplit(), recipe.seed());
             train = split.train();
@@ -248,14 +251,15 @@ public final class TrainingRun {
                 .shard(world.rank(), world.size());
         String watched = recipe.monitor(valData != null);
         if (past != null) out.printf("Resuming at epoch %d of %d%n", firstEpoch + 1, totalEpochs);
-        String fingerprint = RunRecord.fingerprint(train, validation); // once, now: files may go while training runs
+        String fingerprint = RunRecord.fingerprint(train, validation, data.labels()); // once, now: files may go while training runs
         if (past != null && past.dataFingerprint() != null && !past.dataFingerprint().equals(fingerprint) && warnings != null) warnings.println(
                 "lote: warning: the run's images changed since it started (files added, removed, or rewritten); resuming on them as they are now.");
         int phaseTwo = phaseTwoStart;
         IntFunction<ModelInfo.Training> record = done -> new ModelInfo.Training(data.root().toAbsolutePath().toString(),
                 fingerprint, recipe.seed(), recipe.batchSize(), totalEpochs, done, recipe, world.size(), phaseTwo, RunRecord.environment(world),
                 null, history.asMap(), RunRecord.files(train), RunRecord.files(validation),
-                skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)));
+                skipped.asMap().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().toString(), Map.Entry::getValue)),
+                data.labels() == null ? null : data.labels().toAbsolutePath().toString());
 
         ProcessGroup group = null;
         TensorBoard board = tensorBoard != null && lead ? new TensorBoard(tensorBoard).learningRate(() -> net.optimizer().learningRate()) : null;

@@ -6,6 +6,7 @@ import dev.lote.LoteModel;
 import dev.lote.eval.Evaluation;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,6 +43,10 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "and the accuracy on those.")
     Double unknownBelow;
 
+    @Option(names = "--labels", paramLabel = "FILE",
+            description = "Labels from FILE instead of class folders (as train's --labels): its test rows when it has some, else every row.")
+    Path labels;
+
     @Option(names = "--json", hidden = true, description = "Same as --format json.")
     boolean json;
 
@@ -51,7 +56,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         double threshold = Options.probability(spec, "--unknown-below", unknownBelow);
         try (LoteModel model = LoteModel.load(modelFile)) {
-            Evaluation e = model.evaluate(dataDir, batchSize, Math.min(topK, model.classes().size()), worst, threshold);
+            int k = Math.min(topK, model.classes().size());
+            Evaluation e = labels == null ? model.evaluate(dataDir, batchSize, k, worst, threshold) : labelled(model, k, threshold);
             PrintStream out = System.out;
             Options.oneOf(format, "--format", "table", "json", "csv");
             if (json) format = "json";
@@ -61,6 +67,23 @@ final class EvaluateCommand implements Callable<Integer> {
             else print(e, model.info().calibration(), out);
         }
         return ExitCodes.OK;
+    }
+
+    /** The images {@code --labels} names: its test rows, else all; a label the model does not know is refused. */
+    private Evaluation labelled(LoteModel model, int k, double threshold) {
+        dev.lote.data.Dataset data = dev.lote.data.Dataset.withLabels(dataDir, labels, false, System.err);
+        List<dev.lote.data.ImageFolder.Sample> samples = data.test().map(dev.lote.data.ImageFolder::samples).orElse(data.samples());
+        List<Path> files = new java.util.ArrayList<>();
+        int[] y = new int[samples.size()];
+        for (int i = 0; i < y.length; i++) {
+            String name = data.train().classes().get(samples.get(i).label());
+            y[i] = model.classes().indexOf(name);
+            if (y[i] < 0) throw new IllegalArgumentException(labels + " labels " + samples.get(i).file() + " '" + name
+                    + "', which is not one of the model's classes " + model.classes() + ".");
+            files.add(samples.get(i).file());
+        }
+        System.err.println("Evaluating " + (data.test().isPresent() ? "the " + y.length + " test rows" : "all " + y.length + " rows") + " of " + labels);
+        return model.evaluate(files, y, batchSize, k, worst, threshold);
     }
 
     private static void print(Evaluation e, dev.lote.io.ModelInfo.Calibration calibrated, PrintStream out) {

@@ -1,7 +1,6 @@
 package dev.lote.cli;
 
 import dev.lote.TrainingRun;
-import dev.lote.data.Dataset;
 import dev.lote.dist.World;
 import dev.lote.io.AtomicFile;
 import dev.lote.report.LearningRateChart;
@@ -46,7 +45,7 @@ final class LrFindCommand extends TrainCommand {
         Recipe recipe = recipe();
         AtomicFile.checkWritable(plot, "the curve");
         Engine.start(threads);
-        LearningRateFinder.Result r = settings(TrainingRun.of(Dataset.open(dataDir), recipe), World.ALONE, System.out)
+        LearningRateFinder.Result r = settings(TrainingRun.of(dataset(dataDir, recipe.strict()), recipe), World.ALONE, System.out)
                 .findLearningRate(start, end, steps);
         String what = String.format(Locale.ROOT, "%s on %s, batch %d, %d steps from %.0e", recipe.model(), dataDir, recipe.batchSize(), r.curve().size(), start);
         AtomicFile.write(plot, o -> o.write(LearningRateChart.html(r, what).getBytes(StandardCharsets.UTF_8)));

@@ -136,6 +136,12 @@ class TrainCommand implements Callable<Integer> {
                     + "a val/ folder beside train/ is used instead when present).")
     double validationSplit;
 
+    @Option(names = "--labels", paramLabel = "FILE",
+            description = "Labels from FILE instead of class folders: CSV rows file,label[,split] (paths relative to DIR; split: "
+                    + "train, val or test, overriding --validation-split) or JSON lines. Rows that are wrong are named with their "
+                    + "line and left out (--strict: stop).")
+    Path labels;
+
     @Option(names = "--class-weight", defaultValue = "none", paramLabel = "balanced|none|FILE",
             description = "Weigh each class's images in the loss (Keras' class_weight): balanced = n / (classes × class size); "
                     + "FILE: a .json object or .csv rows of class,weight (classes not named weigh 1) (default: ${DEFAULT-VALUE}).")
@@ -214,18 +220,21 @@ class TrainCommand implements Callable<Integer> {
             if (batchSize != null) recipe = recipe.withBatchSize(batchSize);
             if (epochs != null) recipe = recipe.withEpochs(epochs - past.info().training().phaseTwoStart());
             Path data = dataDir != null ? dataDir : Path.of(past.info().training().data());
+            String recorded = past.info().training().labels();
+            if (labels == null && recorded != null) labels = Path.of(recorded);
             out.printf("Resuming %s%n", resume);
-            run = TrainingRun.resume(past, Dataset.open(data), recipe);
+            run = TrainingRun.resume(past, dataset(data, recipe.strict()), recipe);
         } else {
             if (dataDir == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'DIR'");
             Recipe recipe = recipe(); // the flags are checked before the folder is read
+            Dataset data = dataset(dataDir, recipe.strict());
             if (learningRate.equals("auto")) {
-                LearningRateFinder.Result found = settings(TrainingRun.of(Dataset.open(dataDir), recipe), world, out)
+                LearningRateFinder.Result found = settings(TrainingRun.of(data, recipe), world, out)
                         .findLearningRate(LrFindCommand.START, LrFindCommand.END, LrFindCommand.STEPS);
                 out.printf(Locale.ROOT, "Learning-rate finder: %.2e (the loss fell fastest there; lowest at %.2e)%n", found.suggested(), found.lowest());
                 recipe = recipe.withLearningRate(found.suggested());
             }
-            run = TrainingRun.of(Dataset.open(dataDir), recipe);
+            run = TrainingRun.of(data, recipe);
         }
         TrainingRun.Result r = settings(run, world, out).output(output).run();
         try (LoteModel m = r.model()) {
@@ -258,6 +267,11 @@ class TrainCommand implements Callable<Integer> {
         if (cache != null) run.cache(cache.isEmpty() ? defaultCacheDir() : Path.of(cache));
         else if (!noCache) run.cacheUpTo(defaultCacheDir(), AUTOMATIC_CACHE_BYTES);
         return run;
+    }
+
+    /** The run's images: {@code dir}'s class folders, or the images {@code --labels} names (its problems named once, or fatal when strict). */
+    Dataset dataset(Path dir, boolean strict) {
+        return labels == null ? Dataset.open(dir) : Dataset.withLabels(dir, labels, strict, System.err);
     }
 
     /** The recipe the flags ask for: the model's (or the backbone's) own, with every flag given on top. */

@@ -76,6 +76,40 @@ class ModelCommandsTest {
         assertTrue(val.get(val.size() - 1) >= 0.6, "chance is 0.25; val_accuracy per epoch " + val);
     }
 
+    /** The sample set's images relabelled by a CSV (class folders ignored), trained, resumed without --labels, evaluated on its test rows. */
+    @Test
+    void labelsFromACsvTrainResumeAndEvaluate() throws Exception {
+        StringBuilder rows = new StringBuilder("file,label,split\n");
+        try (var files = Files.walk(data)) {
+            int[] i = {0};
+            files.filter(Files::isRegularFile).sorted().forEach(f -> {
+                String cls = f.getParent().getFileName().toString(), split = i[0]++ % 4 == 0 ? "test" : i[0] % 4 == 2 ? "val" : "train";
+                rows.append(data.relativize(f)).append(",class ").append(cls).append(',').append(split).append('\n');
+            });
+        }
+        rows.append("0/missing.jpg,class 0,train\n");
+        Path csv = Files.writeString(dir.resolve("relabelled.csv"), rows), ck = dir.resolve("csv-ck");
+        CliTest.Run r = lote("train", data.toString(), "--labels", csv.toString(), "--epochs", "2", "--batch-size", "4", "--no-summary",
+                "--no-report", "--checkpoint", ck.toString(), "-o", dir.resolve("csv.lote").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains(csv + ": 1 problem (those rows and images are left out): line 26: 0/missing.jpg: no such file in "), r.err());
+        assertTrue(r.out().contains("Using 6 validation images from " + csv + "'s split column"), r.out());
+        var info = ModelFile.load(dir.resolve("csv.lote")).info();
+        assertEquals(List.of("class 0", "class 1", "class 2"), info.classes());
+        r = lote("train", "--resume", ck.resolve("epoch-001.lote").toString(), "-o", dir.resolve("csv-resumed.lote").toString(), "--no-summary", "--no-report");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(info.training().history().get("loss").get(1), ModelFile.load(dir.resolve("csv-resumed.lote")).info().training()
+                .history().get("loss").get(1), 1e-5, "the resumed run reads the recorded labels file");
+        r = lote("evaluate", dir.resolve("csv.lote").toString(), data.toString(), "--labels", csv.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("6 images: "), r.out());
+        assertTrue(r.err().contains("Evaluating the 6 test rows of " + csv), r.err());
+
+        r = lote("train", data.toString(), "--labels", csv.toString(), "--strict", "--epochs", "1", "--no-summary", "--no-report");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("lote: " + csv + ": 1 problem (--strict stops here): line 26"), r.err());
+    }
+
     /** 24 images of one class, 4 of the other: a warning, then Keras' class weights and a balanced sampler as flags. */
     @Test
     void anImbalancedSetIsNamedAndCounteredByClassWeightsOrTheSampler() throws Exception {

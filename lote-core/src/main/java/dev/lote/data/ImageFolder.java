@@ -36,6 +36,13 @@ public final class ImageFolder {
 
     public static ImageFolder scan(Path root) { return scan(root, null); }
 
+    /** Images labelled elsewhere (a labels file): {@code samples}' labels index {@code classes}. */
+    public static ImageFolder of(Path root, List<String> classes, List<Sample> samples) {
+        int[] counts = new int[classes.size()];
+        for (Sample s : samples) counts[s.label()]++;
+        return new ImageFolder(root, classes, samples, counts);
+    }
+
     /**
      * Scans {@code root} for exactly {@code expected} classes, in that order (the model's classes, or a training
      * folder's); a class folder that is missing or extra is an error that lists the differences. Null: any classes.

@@ -82,7 +82,8 @@ public record ModelInfo(
                            @JsonProperty("history") Map<String, List<Double>> history,
                            @JsonProperty("train_files") List<String> trainFiles,
                            @JsonProperty("validation_files") List<String> validationFiles,
-                           @JsonProperty("skipped_files") Map<String, String> skippedFiles) {
+                           @JsonProperty("skipped_files") Map<String, String> skippedFiles,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("labels") String labels) {
         public Training {
             if (worldSize < 1) worldSize = settings == null ? 1 : Integer.parseInt(settings.getOrDefault("--world-size", "1"));
             if (recipe == null && settings != null) {
