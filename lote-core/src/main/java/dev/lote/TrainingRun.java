@@ -5,6 +5,7 @@ import dev.lote.data.BatchSequence;
 import dev.lote.data.DataException;
 import dev.lote.data.Dataset;
 import dev.lote.data.DecodedCache;
+import dev.lote.data.Duplicates;
 import dev.lote.data.ImageFolder.Sample;
 import dev.lote.data.ImageFolder;
 import dev.lote.data.SkippedFiles;
@@ -213,6 +214,11 @@ public final class TrainingRun {
             out.printf(Locale.ROOT, "Using %d images for training, %d for validation (%.0f %% of each class)%n",
                     train.size(), validation.size(), recipe.validationSplit() * 100);
         }
+        if (past == null) {
+            Split kept = copies(train, validation, out);
+            train = kept.train();
+            validation = kept.validation();
+        }
         History history = past != null ? History.of(past.history()) : new History();
         int phaseTwoStart = past != null ? past.phaseTwoStart() : 0; // fine-tuning: where the whole network starts to train
         LoteModel m = resumed != null ? resumed : model;
@@ -384,6 +390,33 @@ public final class TrainingRun {
                 + "training images, '%s' %d; --class-weight balanced or --sampler balanced makes the rare ones count (and evaluate "
                 + "shows balanced accuracy)%n", classes.get(most), counts[most], classes.get(fewest), counts[fewest]);
         return recipe.classWeight() == null ? null : recipe.classWeight().resolve(classes, Split.labels(train));
+    }
+
+    /**
+     * Identical files among the run's images: a one-line warning when validation images are copies of training ones (the
+     * validation score is inflated), or, with the recipe's dedup, one file of each group kept (training's before validation's).
+     */
+    private Split copies(List<Sample> train, List<Sample> validation, PrintStream out) {
+        List<Sample> all = new ArrayList<>(train);
+        all.addAll(validation);
+        List<Duplicates.Group> groups = Duplicates.exact(Split.files(all));
+        if (groups.isEmpty()) return new Split(train, validation);
+        java.util.Set<Path> training = new java.util.HashSet<>(Split.files(train));
+        List<Duplicates.Group> leaks = groups.stream().filter(g -> g.files().stream().anyMatch(training::contains)
+                && !training.containsAll(g.files())).toList();
+        if (!recipe.dedup()) {
+            if (!leaks.isEmpty() && warnings != null && world.rank() == 0) warnings.printf(Locale.ROOT, "lote: warning: %d validation "
+                    + "image(s) are identical to training images (%s): the validation score is inflated; --dedup keeps one copy of each%n",
+                    leaks.stream().mapToLong(g -> g.files().stream().filter(f -> !training.contains(f)).count()).sum(),
+                    String.join(" = ", leaks.get(0).files().stream().map(Path::toString).toList()));
+            return new Split(train, validation);
+        }
+        java.util.Set<Path> dropped = new java.util.HashSet<>();
+        for (Duplicates.Group g : groups) dropped.addAll(g.files().subList(1, g.files().size()));
+        out.printf(Locale.ROOT, "Dropped %d identical cop%s of other images (one of each of %d groups kept, %d of them in validation)%n",
+                dropped.size(), dropped.size() == 1 ? "y" : "ies", groups.size(), validation.stream().filter(v -> dropped.contains(v.file())).count());
+        return new Split(train.stream().filter(t -> !dropped.contains(t.file())).toList(),
+                validation.stream().filter(v -> !dropped.contains(v.file())).toList());
     }
 
     /** The ratio of the largest class to the smallest over which a run warns. */

@@ -152,6 +152,10 @@ class TrainCommand implements Callable<Integer> {
                     + "equally often: rare classes oversampled) (default: ${DEFAULT-VALUE}).")
     String sampler;
 
+    @Option(names = "--dedup", description = "Keep one file of each group of identical files (training's before validation's); "
+            + "without it, validation images identical to training images are named in one warning.")
+    boolean dedup;
+
     @Option(names = "--strict", description = "Stop at the first bad image (default: name it once, skip it, go on).")
     boolean strict;
 
@@ -283,7 +287,7 @@ class TrainCommand implements Callable<Integer> {
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
                 backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale));
         r = r.withSeed(seed).withLearningRate(learningRate.equals("auto") ? 1e-3 : rate(learningRate)).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
-                .withReduceLr(reduceLr).withStrict(strict).withKeepLastBatch(keepLast).withImageSize(imageSize);
+                .withReduceLr(reduceLr).withStrict(strict).withDedup(dedup).withKeepLastBatch(keepLast).withImageSize(imageSize);
         if (batchSize != null) r = r.withBatchSize(batchSize);
         if (epochs != null) r = r.withEpochs(epochs);
         if (given("--resize")) r = r.withResize(Resize.parse(resize));

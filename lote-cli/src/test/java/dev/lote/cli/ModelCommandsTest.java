@@ -110,6 +110,32 @@ class ModelCommandsTest {
         assertTrue(r.err().startsWith("lote: " + csv + ": 1 problem (--strict stops here): line 26"), r.err());
     }
 
+    /** A re-encoded copy of a training image filed under another class in val/: identical bytes elsewhere, and the near copy. */
+    @Test
+    void inspectFindsNearDuplicatesAndNamesWhatTheyCross() throws Exception {
+        Path set = dir.resolve("dups");
+        Images.sampleFolder(set.resolve("train"), 2, 5, 48, 64);
+        Images.sampleFolder(set.resolve("val"), 2, 1, 48, 64);
+        Files.delete(set.resolve("val/1").toFile().listFiles()[0].toPath());
+        Path original = set.resolve("train/0").toFile().listFiles()[0].toPath();
+        Path copy = Images.resizedCopy(original, set.resolve("val/1/copy.jpg"), 1.0);
+        Files.copy(original, set.resolve("train/1/same.jpg"));
+        CliTest.Run r = lote("inspect", set.toString());
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.out().contains(original + " = " + set.resolve("train/1/same.jpg") + "  [contradictory labels: 0, 1]"), r.out());
+        assertTrue(!r.out().contains("Near-duplicates"), "only with --duplicates");
+        r = lote("inspect", set.toString(), "--duplicates");
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.out().contains("Near-duplicates (1 groups; cosine similarity of 32x32 grey levels at least 0.97):"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.contains(original.toString()) && l.contains(copy.toString())
+                && l.endsWith("[contradictory labels: 0, 1; leaks across train and val]")), r.out());
+        r = lote("inspect", set.toString(), "--duplicates", "--model", trained("eval.lote").toString(), "--similarity", "0.999", "--format", "json");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.out().contains("\"nearDuplicates\"") && r.out().contains(copy.toString()), r.out());
+        assertEquals(2, lote("inspect", set.toString(), "--duplicates", "--similarity", "1.5").code());
+        assertEquals(2, lote("inspect", set.toString(), "--model", "m.lote").code(), "--model without --duplicates");
+    }
+
     /** 24 images of one class, 4 of the other: a warning, then Keras' class weights and a balanced sampler as flags. */
     @Test
     void anImbalancedSetIsNamedAndCounteredByClassWeightsOrTheSampler() throws Exception {

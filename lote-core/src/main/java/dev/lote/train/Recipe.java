@@ -26,6 +26,7 @@ import java.util.Map;
  * @param reduceLr       halve the learning rate after this many epochs without improvement; null: off
  * @param classWeight    each class's weight in the training loss (Keras' {@code class_weight}); null: all 1
  * @param sampler        how an epoch draws its training images: each once, shuffled, or classes equally often
+ * @param dedup          keep one file of each group of identical files (training's copy before validation's)
  * @param fineTuning     a pretrained backbone under a new head; null: none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -49,6 +50,7 @@ public record Recipe(
         @JsonProperty("strict") boolean strict,
         @JsonProperty("class_weight") ClassWeight classWeight,
         @JsonProperty("sampler") Sampler sampler,
+        @JsonProperty("dedup") boolean dedup,
         @JsonProperty("fine_tuning") FineTuning fineTuning) {
 
     /** The learning rate over the run: constant, or Keras' cosine decay to 0 over the planned steps. */
@@ -130,7 +132,7 @@ public record Recipe(
      */
     public static Recipe defaults() {
         return new Recipe("small-cnn", null, Resize.STRETCH, 32, 30, 1e-3, 0, Schedule.COSINE, Augmentation.DEFAULT, 0.2,
-                10, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, null);
+                10, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, false, null);
     }
 
     /**
@@ -140,7 +142,7 @@ public record Recipe(
      */
     public static Recipe notebook() {
         return new Recipe("seed-cnn", null, Resize.STRETCH, 5, 5, 1e-3, 0, Schedule.CONSTANT, Augmentation.parse("none"), 0.2,
-                null, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, null);
+                null, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, false, null);
     }
 
     /**
@@ -174,29 +176,30 @@ public record Recipe(
     /** The metric that early stopping, reduce-on-plateau and the best checkpoint watch. */
     public String monitor(boolean hasValidation) { return monitor != null ? monitor : hasValidation ? "val_loss" : "loss"; }
 
-    public Recipe withModel(String v) { return new Recipe(v, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withImageSize(Shape v) { return new Recipe(model, v, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withResize(Resize v) { return new Recipe(model, imageSize, v, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withBatchSize(int v) { return new Recipe(model, imageSize, resize, v, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withEpochs(int v) { return new Recipe(model, imageSize, resize, batchSize, v, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withLearningRate(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, v, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withWeightDecay(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, v, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withSchedule(Schedule v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, v, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withAugmentation(Augmentation v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, v, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withValidationSplit(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, v, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withModel(String v) { return new Recipe(v, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withImageSize(Shape v) { return new Recipe(model, v, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withResize(Resize v) { return new Recipe(model, imageSize, v, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withBatchSize(int v) { return new Recipe(model, imageSize, resize, v, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withEpochs(int v) { return new Recipe(model, imageSize, resize, batchSize, v, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withLearningRate(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, v, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withWeightDecay(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, v, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withSchedule(Schedule v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, v, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withAugmentation(Augmentation v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, v, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withValidationSplit(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, v, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
     /** {@code null} turns early stopping off. */
-    public Recipe withEarlyStopping(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, v, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withMinDelta(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, v, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withMonitor(String v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, v, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
+    public Recipe withEarlyStopping(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, v, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withMinDelta(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, v, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withMonitor(String v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, v, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
     /** {@code null} turns reduce-on-plateau off. */
-    public Recipe withReduceLr(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, v, seed, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withSeed(long v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, v, keepLastBatch, strict, classWeight, sampler, fineTuning); }
-    public Recipe withKeepLastBatch(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, v, strict, classWeight, sampler, fineTuning); }
-    public Recipe withStrict(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, v, classWeight, sampler, fineTuning); }
+    public Recipe withReduceLr(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, v, seed, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withSeed(long v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, v, keepLastBatch, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withKeepLastBatch(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, v, strict, classWeight, sampler, dedup, fineTuning); }
+    public Recipe withStrict(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, v, classWeight, sampler, dedup, fineTuning); }
     /** {@code null}: every class weighs 1. */
-    public Recipe withClassWeight(ClassWeight v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, v, sampler, fineTuning); }
-    public Recipe withSampler(Sampler v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, v, fineTuning); }
-    public Recipe withFineTuning(FineTuning v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, v); }
+    public Recipe withClassWeight(ClassWeight v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, v, sampler, dedup, fineTuning); }
+    public Recipe withSampler(Sampler v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, v, dedup, fineTuning); }
+    public Recipe withDedup(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, v, fineTuning); }
+    public Recipe withFineTuning(FineTuning v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, v); }
 
     /** The recipe as rows for people (the report's settings table). */
     public Map<String, String> describe() {
@@ -213,6 +216,7 @@ public record Recipe(
         if (keepLastBatch) rows.put("last partial batch", "trained on");
         if (classWeight != null) rows.put("class weight", classWeight.label());
         if (sampler != Sampler.SHUFFLE) rows.put("sampler", sampler.label());
+        if (dedup) rows.put("identical files", "one kept");
         if (fineTuning != null) {
             rows.put("backbone", fineTuning.backbone() + (fineTuning.cut() == null ? "" : " cut at " + fineTuning.cut()));
             rows.put("head epochs", "at most " + fineTuning.headEpochs());

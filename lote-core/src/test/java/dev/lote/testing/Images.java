@@ -25,4 +25,17 @@ public final class Images {
         if (!ImageIO.write(img, format, file.toFile())) throw new IOException("no writer for " + format);
         return file;
     }
+
+    /** A smaller JPEG of {@code from}: the copy a user makes by exporting a photo again. */
+    public static Path resizedCopy(Path from, Path to, double scale) throws IOException {
+        BufferedImage src = ImageIO.read(from.toFile());
+        BufferedImage dst = new BufferedImage((int) (src.getWidth() * scale), (int) (src.getHeight() * scale), BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = dst.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, 0, 0, dst.getWidth(), dst.getHeight(), null);
+        g.dispose();
+        Files.createDirectories(to.getParent());
+        ImageIO.write(dst, "jpg", to.toFile());
+        return to;
+    }
 }
