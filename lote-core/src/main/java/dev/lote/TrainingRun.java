@@ -5,7 +5,6 @@ import dev.lote.data.BatchSequence;
 import dev.lote.data.DataException;
 import dev.lote.data.Dataset;
 import dev.lote.data.DecodedCache;
-import dev.lote.data.Duplicates;
 import dev.lote.data.ImageFolder.Sample;
 import dev.lote.data.ImageFolder;
 import dev.lote.data.SkippedFiles;
@@ -16,16 +15,13 @@ import dev.lote.image.Decoder;
 import dev.lote.image.Limits;
 import dev.lote.image.Resize;
 import dev.lote.io.AtomicFile;
-import dev.lote.io.ModelFileException;
 import dev.lote.io.ModelInfo;
 import dev.lote.nn.Adam;
-import dev.lote.nn.Presets;
 import dev.lote.nn.Shape;
 import dev.lote.nn.Summary;
 import dev.lote.torch.Network;
 import dev.lote.torch.ProcessGroup;
 import dev.lote.train.Callback;
-import dev.lote.train.ClassWeight;
 import dev.lote.train.CsvLogger;
 import dev.lote.train.History;
 import dev.lote.train.LearningRateFinder;
@@ -35,8 +31,6 @@ import dev.lote.train.RecipeCallbacks;
 import dev.lote.train.TensorBoard;
 import dev.lote.train.TerminateOnNaN;
 import dev.lote.train.Trainer;
-import dev.lote.transfer.Backbone;
-import dev.lote.transfer.PhaseOne;
 import dev.lote.weights.WeightCache;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -179,7 +173,7 @@ public final class TrainingRun {
         try {
             Shape input = s.model().architecture().inputShape();
             BatchSequence.ImageSource source = BatchSequence.decoding(s.decoder(), input, Resize.parse(s.model().info().preprocessing().resize()));
-            BatchSequence train = trainingSequence(s.train(), input, source, new SkippedFiles(warnings));
+            BatchSequence train = RunImages.training(recipe, s.train(), input, source, new SkippedFiles(warnings));
             return LearningRateFinder.run(s.model().network(), train, from, to, steps, workers);
         } finally {
             if (s.made()) s.model().close();
@@ -196,45 +190,25 @@ public final class TrainingRun {
                 + past.worldSize() + " process(es); resume it with the same number, so its batches stay the same.");
         Decoder decoder = new Decoder(limits);
         ImageFolder folder = data.train();
-        if (folder.samples().isEmpty()) throw new DataException(data.labels(), "No training images: every row of " + data.labels()
-                + " is in the val or test split.");
-        out.println(folder.describe());
-        List<Sample> train = folder.samples(), validation = List.of();
-        if (past != null) {
-            train = RunRecord.samples(past.trainFiles(), resumed.classes(), data);
-            validation = RunRecord.samples(past.validationFiles(), resumed.classes(), data);
-        } else if (data.hasValidationFolder()) {
-            validation = data.validation().orElseThrow().samples();
-            out.println("Using " + validation.size() + " validation images from " + (data.labels() != null ? data.labels() + "'s split column"
-                    : data.validation().orElseThrow().root()));
-        } else if (recipe.validationSplit() > 0) {
-            Split split = Split.stratified(folder.samples(), folder.classes().size(), recipe.validationSplit(), recipe.seed());
-            train = split.train();
-            validation = split.validation();
-            out.printf(Locale.ROOT, "Using %d images for training, %d for validation (%.0f %% of each class)%n",
-                    train.size(), validation.size(), recipe.validationSplit() * 100);
-        }
-        if (past == null) {
-            Split kept = copies(train, validation, out);
-            train = kept.train();
-            validation = kept.validation();
-        }
+        RunImages.Parts parts = RunImages.choose(data, recipe, past, resumed == null ? null : resumed.classes(), out,
+                world.rank() == 0 ? warnings : null);
+        List<Sample> train = parts.train(), validation = parts.validation();
         History history = past != null ? History.of(past.history()) : new History();
         int phaseTwoStart = past != null ? past.phaseTwoStart() : 0; // fine-tuning: where the whole network starts to train
         LoteModel m = resumed != null ? resumed : model;
         boolean made = m == null; // a model this run makes is closed here when the run fails
         if (m != null && !m.classes().equals(folder.classes())) throw new IllegalArgumentException("The classes in " + data.root()
                 + " " + folder.classes() + " differ from the model's " + m.classes() + ".");
-        float[] classWeights = classWeights(folder.classes(), train);
         if (m == null && recipe.fineTuning() != null) {
-            m = fineTuned(folder.classes(), train, validation, classWeights, decoder, history, out);
+            m = RunModels.fineTuned(recipe, folder.classes(), train, validation, parts.classWeights(), decoder,
+                    weightCache != null ? weightCache : new WeightCache(WeightCache.defaultDir(), System.err), workers, history, out);
             phaseTwoStart = history.epochs();
         } else if (m == null) {
-            m = fromRecipe(folder, decoder);
+            m = RunModels.fromRecipe(recipe, folder, decoder);
         } else if (resumed == null) {
-            m.network().optimizer(adam(recipe.learningRate()));
+            m.network().optimizer(RunModels.adam(recipe, recipe.learningRate()));
         }
-        m.network().classWeights(classWeights);
+        m.network().classWeights(parts.classWeights());
         return new Start(m, made, train, validation, history, phaseTwoStart, decoder);
     }
 
@@ -252,8 +226,8 @@ public final class TrainingRun {
         BatchSequence.ImageSource source = BatchSequence.decoding(decoder, input, policy);
         DecodedCache decodedCache = cache(input, policy, source, train, validation, totalEpochs - firstEpoch, out);
         if (decodedCache != null) source = decodedCache;
-        BatchSequence trainData = trainingSequence(train, input, source, skipped).shard(world.rank(), world.size());
-        BatchSequence valData = validation.isEmpty() ? null : sequence(validation, input, source, skipped).keepLast(true)
+        BatchSequence trainData = RunImages.training(recipe, train, input, source, skipped).shard(world.rank(), world.size());
+        BatchSequence valData = validation.isEmpty() ? null : RunImages.sequence(recipe, validation, input, source, skipped).keepLast(true)
                 .shard(world.rank(), world.size());
         String watched = recipe.monitor(valData != null);
         if (past != null) out.printf("Resuming at epoch %d of %d%n", firstEpoch + 1, totalEpochs);
@@ -329,102 +303,7 @@ public final class TrainingRun {
         return c;
     }
 
-    /** The model the recipe names: a preset or spec at the input size, or a model file to start from. */
-    private LoteModel fromRecipe(ImageFolder folder, Decoder decoder) throws ModelFileException {
-        LoteModel m;
-        if (LoteModel.isModelFile(recipe.model())) {
-            m = LoteModel.startFrom(Path.of(recipe.model()), folder.classes(), recipe.resize(), recipe.seed());
-            if (recipe.imageSize() != null && !recipe.imageSize().equals(m.architecture().inputShape())) {
-                m.close();
-                throw new IllegalArgumentException("The image size " + recipe.imageSize() + " differs from " + recipe.model()
-                        + "'s input " + m.architecture().inputShape() + ".");
-            }
-        } else {
-            Shape input = recipe.imageSize() != null ? recipe.imageSize()
-                    : Presets.defaultInput(recipe.model(), folder.firstImageShape(decoder, recipe.strict()));
-            m = LoteModel.create(Presets.resolve(recipe.model(), input, folder.classes().size()), folder.classes(), recipe.resize(), recipe.seed());
-        }
-        m.network().optimizer(adam(recipe.learningRate()));
-        return m;
-    }
-
-    private Adam adam(double learningRate) { return new Adam(learningRate).withWeightDecay(recipe.weightDecay()); }
-
-    /** Fine-tuning: phase 1 ({@link PhaseOne}) here; phase 2 is the ordinary fit that follows, the backbone at its share of the rate. */
-    private LoteModel fineTuned(List<String> classes, List<Sample> train, List<Sample> validation, float[] classWeights, Decoder decoder,
-                                History history, PrintStream out) throws IOException {
-        Recipe.FineTuning ft = recipe.fineTuning();
-        Backbone bb = LoteModel.backbone(ft.backbone(), ft.cut(), ft.weights() == null ? null : Path.of(ft.weights()),
-                weightCache != null ? weightCache : new WeightCache(WeightCache.defaultDir(), System.err));
-        BatchSequence.ImageSource source = BatchSequence.decoding(decoder, bb.inputShape(), recipe.resize());
-        SkippedFiles quiet = new SkippedFiles(null); // phase 2 names bad files once
-        PhaseOne.Result p = PhaseOne.run(bb, classes.size(), sequence(train, bb.inputShape(), source, quiet).keepLast(true),
-                sequence(validation, bb.inputShape(), source, quiet).keepLast(true), recipe, classWeights, workers, history, out);
-        LoteModel m = LoteModel.create(p.architecture(), classes, recipe.resize(), recipe.seed()).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
-        m.network().setWeightValues(p.weights());
-        m.network().learningRateScale(p.backbonePrefix(), ft.backboneLrScale());
-        m.network().optimizer(adam(recipe.fitLearningRate()));
-        return m;
-    }
-
     private static String backboneName(LoteModel m) {
         return m.architecture().layers().stream().filter(l -> l instanceof dev.lote.nn.Model).findFirst().orElseThrow().name();
-    }
-
-    /** The training images as the recipe draws them: augmented, shuffled or balanced, the last partial batch as asked. */
-    private BatchSequence trainingSequence(List<Sample> samples, Shape input, BatchSequence.ImageSource source, SkippedFiles skipped) {
-        return sequence(samples, input, source, skipped).keepLast(recipe.keepLastBatch()).augment(recipe.augmentation())
-                .balancedSampling(recipe.sampler() == Recipe.Sampler.BALANCED);
-    }
-
-    /** The recipe's class weights for this training split, or null; warns once when the classes are imbalanced and nothing counters it. */
-    private float[] classWeights(List<String> classes, List<Sample> train) {
-        int[] counts = ClassWeight.counts(Split.labels(train), classes.size());
-        int most = 0, fewest = 0;
-        for (int c = 0; c < counts.length; c++) {
-            if (counts[c] > counts[most]) most = c;
-            if (counts[c] < counts[fewest]) fewest = c;
-        }
-        if (counts[most] > IMBALANCE * counts[fewest] && recipe.classWeight() == null && recipe.sampler() == Recipe.Sampler.SHUFFLE
-                && warnings != null && world.rank() == 0) warnings.printf(Locale.ROOT, "lote: warning: the classes are imbalanced: '%s' has %d "
-                + "training images, '%s' %d; --class-weight balanced or --sampler balanced makes the rare ones count (and evaluate "
-                + "shows balanced accuracy)%n", classes.get(most), counts[most], classes.get(fewest), counts[fewest]);
-        return recipe.classWeight() == null ? null : recipe.classWeight().resolve(classes, Split.labels(train));
-    }
-
-    /**
-     * Identical files among the run's images: a one-line warning when validation images are copies of training ones (the
-     * validation score is inflated), or, with the recipe's dedup, one file of each group kept (training's before validation's).
-     */
-    private Split copies(List<Sample> train, List<Sample> validation, PrintStream out) {
-        List<Sample> all = new ArrayList<>(train);
-        all.addAll(validation);
-        List<Duplicates.Group> groups = Duplicates.exact(Split.files(all));
-        if (groups.isEmpty()) return new Split(train, validation);
-        java.util.Set<Path> training = new java.util.HashSet<>(Split.files(train));
-        List<Duplicates.Group> leaks = groups.stream().filter(g -> g.files().stream().anyMatch(training::contains)
-                && !training.containsAll(g.files())).toList();
-        if (!recipe.dedup()) {
-            if (!leaks.isEmpty() && warnings != null && world.rank() == 0) warnings.printf(Locale.ROOT, "lote: warning: %d validation "
-                    + "image(s) are identical to training images (%s): the validation score is inflated; --dedup keeps one copy of each%n",
-                    leaks.stream().mapToLong(g -> g.files().stream().filter(f -> !training.contains(f)).count()).sum(),
-                    String.join(" = ", leaks.get(0).files().stream().map(Path::toString).toList()));
-            return new Split(train, validation);
-        }
-        java.util.Set<Path> dropped = new java.util.HashSet<>();
-        for (Duplicates.Group g : groups) dropped.addAll(g.files().subList(1, g.files().size()));
-        out.printf(Locale.ROOT, "Dropped %d identical cop%s of other images (one of each of %d groups kept, %d of them in validation)%n",
-                dropped.size(), dropped.size() == 1 ? "y" : "ies", groups.size(), validation.stream().filter(v -> dropped.contains(v.file())).count());
-        return new Split(train.stream().filter(t -> !dropped.contains(t.file())).toList(),
-                validation.stream().filter(v -> !dropped.contains(v.file())).toList());
-    }
-
-    /** The ratio of the largest class to the smallest over which a run warns. */
-    static final int IMBALANCE = 5;
-
-    private BatchSequence sequence(List<Sample> samples, Shape input, BatchSequence.ImageSource source, SkippedFiles skipped) {
-        BatchSequence s = new BatchSequence(Split.files(samples), Split.labels(samples), recipe.batchSize(), input).source(source)
-                .seed(recipe.seed());
-        return recipe.strict() ? s : s.skipBadFiles(skipped);
     }
 }
