@@ -448,11 +448,16 @@ public final class LoteModel implements AutoCloseable {
     public Evaluation evaluate(List<Path> files, int[] labels, int batchSize, int topK, int worst, double unknownBelow) {
         if (!Double.isNaN(unknownBelow)) Prediction.checkThreshold(unknownBelow);
         SkippedFiles skipped = new SkippedFiles(null);
+        return Evaluation.of(classes(), samples(files, labels, batchSize, skipped), topK, worst, skipped.lines(), unknownBelow);
+    }
+
+    /** Each readable file's probabilities with its label; bad files go to {@code skipped}. */
+    List<Evaluation.Sample> samples(List<Path> files, int[] labels, int batchSize, SkippedFiles skipped) {
         List<Evaluation.Sample> samples = new ArrayList<>();
         for (Classifier.Result r : classifier().classify(files, labels, batchSize, cores(), skipped)) {
             samples.add(new Evaluation.Sample(r.file().toString(), r.label(), r.probabilities()));
         }
-        return Evaluation.of(classes(), samples, topK, worst, skipped.lines(), unknownBelow);
+        return samples;
     }
 
     /**

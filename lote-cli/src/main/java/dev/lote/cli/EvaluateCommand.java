@@ -47,6 +47,15 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Labels from FILE instead of class folders (as train's --labels): its test rows when it has some, else every row.")
     Path labels;
 
+    @Option(names = "--suspects", defaultValue = "0", paramLabel = "N",
+            description = "List the N images whose label the model doubts most (confident learning, as cleanlab), so you can fix the folder.")
+    int suspects;
+
+    @Option(names = "--folds", paramLabel = "K",
+            description = "Evaluate out of fold: train K models by the model's recipe, each on the other folds of DIR, and let each "
+                    + "predict the fold it never saw (honest on images the model trained on; what --suspects needs there).")
+    Integer folds;
+
     @Option(names = "--json", hidden = true, description = "Same as --format json.")
     boolean json;
 
@@ -55,9 +64,14 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         double threshold = Options.probability(spec, "--unknown-below", unknownBelow);
+        if (suspects < 0) Options.positive(spec, "--suspects", suspects);
+        if (folds != null && folds < 2) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--folds must be at least 2, got " + folds + ".");
+        if (folds != null && unknownBelow != null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--folds and --unknown-below do not go together.");
         try (LoteModel model = LoteModel.load(modelFile)) {
             int k = Math.min(topK, model.classes().size());
-            Evaluation e = labels == null ? model.evaluate(dataDir, batchSize, k, worst, threshold) : labelled(model, k, threshold);
+            Evaluation e = folds != null ? outOfFold(model, k) : labels == null ? model.evaluate(dataDir, batchSize, k, worst, threshold)
+                    : labelled(model, k, threshold);
+            if (folds == null && suspects > 0) warnIfTrainedOn(model, e);
             PrintStream out = System.out;
             Options.oneOf(format, "--format", "table", "json", "csv");
             if (json) format = "json";
@@ -65,8 +79,43 @@ final class EvaluateCommand implements Callable<Integer> {
             if (format.equals("json")) out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(e));
             else if (format.equals("csv")) printCsv(e, out);
             else print(e, model.info().calibration(), out);
+            if (format.equals("table") && suspects > 0) printSuspects(e, out);
         }
         return ExitCodes.OK;
+    }
+
+    /** {@code --folds}: the model's recipe trains K models on DIR; each predicts its held-out fold. */
+    private Evaluation outOfFold(LoteModel model, int k) throws Exception {
+        if (model.recipe() == null) throw new IllegalArgumentException(modelFile + " has no training recipe (it was imported); "
+                + "--folds trains new models by it.");
+        dev.lote.data.Dataset data = labels != null ? dev.lote.data.Dataset.withLabels(dataDir, labels, false, System.err)
+                : dev.lote.data.Dataset.open(dataDir);
+        if (!data.train().classes().equals(model.classes())) throw new IllegalArgumentException("The classes in " + dataDir + " "
+                + data.train().classes() + " differ from the model's " + model.classes() + ".");
+        System.err.printf("Out of fold: training %d models by %s's recipe (%s, %d epochs)%n", folds, modelFile, model.recipe().model(),
+                model.recipe().epochs());
+        return dev.lote.OutOfFold.evaluate(data, model.recipe(), folds, batchSize, k, worst, System.err);
+    }
+
+    /** In-sample probabilities on training images are overconfident: say so once, with the way out. */
+    private void warnIfTrainedOn(LoteModel model, Evaluation e) {
+        var t = model.info().training();
+        if (t == null || t.trainFiles() == null) return;
+        java.util.Set<String> trained = new java.util.HashSet<>(t.trainFiles());
+        long overlap = (labels != null ? dev.lote.data.Dataset.withLabels(dataDir, labels, false, null).samples()
+                : dev.lote.data.ImageFolder.scan(dataDir, model.classes()).samples()).stream()
+                .filter(x -> trained.contains(x.file().toAbsolutePath().toString())).count();
+        if (overlap > 0) System.err.printf("lote: note: %d of these images trained the model, so its probabilities on them are "
+                + "overconfident and wrong labels among them are missed; --folds 5 gives out-of-fold ones%n", overlap);
+    }
+
+    private void printSuspects(Evaluation e, PrintStream out) {
+        out.printf("%nSuspect labels (%d flagged%s; the least likely label first)%n", e.suspects().size(),
+                folds != null ? ", out of fold" : "");
+        for (Evaluation.Suspect x : e.suspects().subList(0, Math.min(suspects, e.suspects().size()))) {
+            out.printf(Locale.ROOT, "  %s  labelled %s (%.3f), looks like %s (%.3f)%n", x.file(), x.givenClass(), x.givenProbability(),
+                    x.likelyClass(), x.likelyProbability());
+        }
     }
 
     /** The images {@code --labels} names: its test rows, else all; a label the model does not know is refused. */

@@ -110,6 +110,20 @@ class ModelCommandsTest {
         assertTrue(r.err().startsWith("lote: " + csv + ": 1 problem (--strict stops here): line 26"), r.err());
     }
 
+    @Test
+    void evaluateListsSuspectLabelsInSampleWithANoteAndOutOfFold() {
+        Path model = trained("eval.lote");
+        CliTest.Run r = lote("evaluate", model.toString(), data.toString(), "--suspects", "3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\nSuspect labels ("), r.out());
+        assertTrue(r.err().matches("(?s).*lote: note: \\d+ of these images trained the model.*--folds 5 gives out-of-fold ones.*"), r.err());
+        r = lote("evaluate", model.toString(), data.toString(), "--suspects", "3", "--folds", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("Out of fold: training 2 models by " + model + "'s recipe (small-cnn, 2 epochs)") && r.err().contains("Fold 2/2: trained on 12 images"), r.err());
+        assertTrue(r.out().startsWith("24 images: ") && r.out().contains(", out of fold; the least likely label first)"), r.out());
+        assertEquals(2, lote("evaluate", model.toString(), data.toString(), "--folds", "1").code());
+    }
+
     /** A re-encoded copy of a training image filed under another class in val/: identical bytes elsewhere, and the near copy. */
     @Test
     void inspectFindsNearDuplicatesAndNamesWhatTheyCross() throws Exception {

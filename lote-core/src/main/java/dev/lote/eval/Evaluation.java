@@ -8,11 +8,12 @@ import java.util.List;
  * How a model does on labelled images: loss, accuracy, top-k accuracy, balanced accuracy (the mean of the recalls of
  * the classes present: what accuracy would be if every class had as many images; scikit-learn's definition), per-class precision, recall, F1 and support,
  * the confusion matrix (rows: true class, columns: predicted), the files with the highest loss, the expected
- * calibration error, and, with a threshold, how often the model answers "unknown" and how right it is otherwise.
+ * calibration error, with a threshold how often the model answers "unknown" and how right it is otherwise, and the
+ * images whose label looks wrong ({@link Suspect}).
  */
 public record Evaluation(List<String> classes, int images, double loss, double accuracy, int topK, double topKAccuracy,
                          double balancedAccuracy, List<ClassReport> perClass, int[][] confusion, List<Mistake> highestLoss, List<String> skipped,
-                         double calibrationError, Unknown unknown) {
+                         double calibrationError, Unknown unknown, List<Suspect> suspects) {
 
     /**
      * Answering "unknown" below a top probability of {@code threshold}: how many images got a class ({@code answered}),
@@ -24,6 +25,18 @@ public record Evaluation(List<String> classes, int images, double loss, double a
 
     /** A file the model found hard: its true and predicted class, and the probability given to the prediction. */
     public record Mistake(String file, String trueClass, String predictedClass, double probability, double loss) {}
+
+    /**
+     * An image whose given label the model doubts, by confident learning (Northcutt et al., as cleanlab's
+     * {@code find_label_issues}): each class c has the threshold t_c, the mean probability of c over the images labelled c;
+     * an image is a suspect when, of the classes whose probability reaches their threshold, the likeliest is not its label.
+     * Suspects come least likely label first (cleanlab's self-confidence ranking). On images the model trained on, the
+     * probabilities are overconfident and suspects are missed: use out-of-fold probabilities there.
+     */
+    public record Suspect(String file, String givenClass, String likelyClass, double givenProbability, double likelyProbability) {}
+
+    /** At most this many suspects are kept, least likely label first. */
+    public static final int MAX_SUSPECTS = 1000;
 
     /** One labelled prediction. */
     public record Sample(String file, int label, float[] probabilities) {}
@@ -77,7 +90,29 @@ public record Evaluation(List<String> classes, int images, double loss, double a
                 skipped, Calibration.expectedCalibrationError(samples.stream().map(Sample::probabilities).toList(),
                         samples.stream().mapToInt(Sample::label).toArray(), 15),
                 Double.isNaN(unknownBelow) ? null : new Unknown(unknownBelow, answered, n == 0 ? Double.NaN : answered / (double) n,
-                        answered == 0 ? Double.NaN : answeredRight / (double) answered));
+                        answered == 0 ? Double.NaN : answeredRight / (double) answered), suspects(classes, samples));
+    }
+
+    /** Confident learning's label issues ({@link Suspect}), least likely label first. */
+    static List<Suspect> suspects(List<String> classes, List<Sample> samples) {
+        int k = classes.size();
+        double[] threshold = new double[k];
+        int[] count = new int[k];
+        for (Sample s : samples) {
+            threshold[s.label()] += s.probabilities()[s.label()];
+            count[s.label()]++;
+        }
+        for (int c = 0; c < k; c++) threshold[c] = count[c] == 0 ? Double.POSITIVE_INFINITY : threshold[c] / count[c];
+        List<Suspect> out = new ArrayList<>();
+        for (Sample s : samples) {
+            int likely = -1;
+            float[] p = s.probabilities();
+            for (int c = 0; c < k; c++) if (p[c] >= threshold[c] && (likely < 0 || p[c] > p[likely])) likely = c;
+            if (likely >= 0 && likely != s.label()) out.add(new Suspect(s.file(), classes.get(s.label()), classes.get(likely),
+                    p[s.label()], p[likely]));
+        }
+        out.sort(Comparator.comparingDouble(Suspect::givenProbability));
+        return List.copyOf(out.subList(0, Math.min(MAX_SUSPECTS, out.size())));
     }
 
     static int argmax(float[] p) {

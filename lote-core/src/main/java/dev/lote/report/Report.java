@@ -42,9 +42,13 @@ public final class Report {
         if (evaluation != null) {
             Decoder decoder = new Decoder();
             for (Evaluation.Mistake m : evaluation.highestLoss()) thumbnails.put(m.file(), Thumbnails.dataUri(decoder, Path.of(m.file()), 120));
+            for (Evaluation.Suspect x : suspects(evaluation)) thumbnails.computeIfAbsent(x.file(), f -> Thumbnails.dataUri(decoder, Path.of(f), 120));
         }
         return html(info, evaluation, evaluatedOn, thumbnails);
     }
+
+    /** The suspects the page shows: the first {@link #WORST}. */
+    private static List<Evaluation.Suspect> suspects(Evaluation e) { return e.suspects().subList(0, Math.min(WORST, e.suspects().size())); }
 
     /** The report from the model file alone: curves, model, data and settings, no evaluation. */
     public static String withoutEvaluation(ModelInfo info) { return html(info, null, null, Map.of()); }
@@ -131,6 +135,19 @@ public final class Report {
                         + "<span class=\"path\" title=\"%s\">%s</span></figcaption></figure>", Html.escape(m.trueClass()),
                         Html.escape(m.predictedClass()), m.probability(), m.loss(), Html.escape(m.file()),
                         Html.escape(Path.of(m.file()).getFileName().toString())));
+            }
+            s.append("</div>");
+        }
+        if (!suspects(e).isEmpty()) {
+            s.append("<h3>Suspect labels</h3><p class=\"note\">").append(e.suspects().size()).append(" image(s) whose label the model "
+                    + "doubts (confident learning: another class is at least as likely as that class usually is); the least likely "
+                    + "label first. Check them and move the wrong ones.</p><div class=\"worst\">");
+            for (Evaluation.Suspect x : suspects(e)) {
+                String img = thumbnails.get(x.file());
+                s.append("<figure class=\"wrong\">").append(img == null ? "<div class=\"missing\">unreadable</div>" : "<img alt=\"\" src=\"" + img + "\">");
+                s.append(String.format(Locale.ROOT, "<figcaption><b>labelled</b> %s (%.2f)<br><b>looks like</b> %s (%.2f)<br>"
+                        + "<span class=\"path\" title=\"%s\">%s</span></figcaption></figure>", Html.escape(x.givenClass()), x.givenProbability(),
+                        Html.escape(x.likelyClass()), x.likelyProbability(), Html.escape(x.file()), Html.escape(Path.of(x.file()).getFileName().toString())));
             }
             s.append("</div>");
         }

@@ -30,6 +30,17 @@ class ReportTest {
     }
 
     @Test
+    void suspectLabelsAreShownWithWhatTheyLookLike() {
+        List<String> classes = List.of("cats", "dogs");
+        var e = Evaluation.of(classes, List.of(new Evaluation.Sample("/data/cats/a.jpg", 0, new float[] {0.9f, 0.1f}),
+                new Evaluation.Sample("/data/dogs/b.jpg", 1, new float[] {0.2f, 0.8f}),
+                new Evaluation.Sample("/data/cats/dog.jpg", 0, new float[] {0.05f, 0.95f})), 1, 5, List.of());
+        String html = Report.html(info(classes, Map.of("loss", List.of(1.0))), e, "3 images", Map.of());
+        assertTrue(html.contains("<h3>Suspect labels</h3>"), html);
+        assertTrue(html.contains("<b>labelled</b> cats (0.05)<br><b>looks like</b> dogs (0.95)"), html);
+    }
+
+    @Test
     void curvesHaveOnePointPerEpochAndTheHeatMapOneCellPerPair() {
         var history = Map.of("loss", List.of(2.0, 1.5, 1.0), "accuracy", List.of(0.3, 0.5, 0.7),
                 "val_loss", List.of(2.1, 1.7, 1.8), "val_accuracy", List.of(0.3, 0.4, 0.45));
