@@ -1,11 +1,14 @@
 package dev.lote;
 
+import dev.lote.data.Batch;
+import dev.lote.data.BatchSequence;
 import dev.lote.data.Dataset;
 import dev.lote.data.ImageFolder;
 import dev.lote.data.SkippedFiles;
 import dev.lote.data.Split;
 import dev.lote.eval.Evaluation;
 import dev.lote.image.BadImageException;
+import dev.lote.image.Decoder;
 import dev.lote.image.Resize;
 import dev.lote.io.ModelFile;
 import dev.lote.io.ModelFileException;
@@ -19,6 +22,7 @@ import dev.lote.nn.Shape;
 import dev.lote.predict.Classifier;
 import dev.lote.report.Report;
 import dev.lote.predict.Embedder;
+import dev.lote.predict.Explanation;
 import dev.lote.predict.Prediction;
 import dev.lote.torch.Engine;
 import dev.lote.torch.Network;
@@ -281,21 +285,46 @@ public final class LoteModel implements AutoCloseable {
      */
     public String report(Path data, int batchSize) {
         int topK = Math.min(5, classes().size());
-        if (data != null) return Report.build(info, evaluate(data, batchSize, topK, Report.WORST), "the images in " + data);
+        if (data != null) {
+            Evaluation e = evaluate(data, batchSize, topK, Report.WORST);
+            return Report.build(info, e, "the images in " + data, explained(e));
+        }
         ModelInfo.Training t = info.training();
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        Map<Path, String> labelled = new java.util.HashMap<>(); // a run trained with --labels: its file's classes
+        if (t != null && t.labels() != null && java.nio.file.Files.isRegularFile(Path.of(t.labels()))) {
+            Dataset d = Dataset.withLabels(Path.of(t.data()), Path.of(t.labels()), false, null);
+            for (ImageFolder.Sample x : d.samples()) labelled.put(x.file().toAbsolutePath().normalize(), d.train().classes().get(x.label()));
+        }
         for (String f : t == null || t.validationFiles() == null ? List.<String>of() : t.validationFiles()) {
             Path p = Path.of(f);
-            int label = p.getParent() == null ? -1 : classes().indexOf(p.getParent().getFileName().toString());
+            String name = t.labels() != null ? labelled.get(p.toAbsolutePath().normalize()) : p.getParent() == null ? null : p.getParent().getFileName().toString();
+            int label = name == null ? -1 : classes().indexOf(name);
             if (label >= 0 && java.nio.file.Files.isRegularFile(p)) {
                 files.add(p);
                 labels.add(label);
             }
         }
         if (files.isEmpty()) return Report.build(info, null, null);
-        return Report.build(info, evaluate(files, labels.stream().mapToInt(Integer::intValue).toArray(), batchSize, topK, Report.WORST),
-                "the run's " + files.size() + " validation images");
+        Evaluation e = evaluate(files, labels.stream().mapToInt(Integer::intValue).toArray(), batchSize, topK, Report.WORST);
+        return Report.build(info, e, "the run's " + files.size() + " validation images", explained(e));
+    }
+
+    /** Grad-CAM drawings of the images a report shows (the hardest, the suspects); none where the model has no layer to explain. */
+    private Map<String, byte[]> explained(Evaluation e) {
+        Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+        List<String> shown = new ArrayList<>(e.highestLoss().stream().map(Evaluation.Mistake::file).toList());
+        e.suspects().stream().limit(Report.WORST).forEach(x -> shown.add(x.file()));
+        for (String f : shown) {
+            if (out.containsKey(f)) continue;
+            try {
+                out.put(f, explain(Path.of(f), null, null).png(120));
+            } catch (BadImageException | IOException | IllegalArgumentException unexplained) {
+                if (out.isEmpty() && unexplained instanceof IllegalArgumentException) break; // no layer to explain: thumbnails
+            }
+        }
+        return out;
     }
 
     /** The run's validation images (recorded in the model file) with their classes; an error when it has none. */
@@ -458,6 +487,37 @@ public final class LoteModel implements AutoCloseable {
             samples.add(new Evaluation.Sample(r.file().toString(), r.label(), r.probabilities()));
         }
         return samples;
+    }
+
+    /**
+     * What the model looked at in {@code image}: a Grad-CAM heat map for the class it predicts (or {@code className}),
+     * at {@code layer} (null: the last layer with an image-shaped output; a path such as {@code backbone/out_relu} reaches
+     * into a nested model). Weights unchanged.
+     */
+    public Explanation explain(Path image, String layer, String className) throws BadImageException {
+        Shape input = architecture().inputShape();
+        String at = layer != null ? layer : Explanation.defaultLayer(architecture());
+        BatchSequence one = new BatchSequence(List.of(image), new int[1], 1, input)
+                .source(BatchSequence.decoding(new Decoder(), input, Resize.parse(info.preprocessing().resize())));
+        Batch batch;
+        try {
+            batch = one.get(0);
+        } catch (dev.lote.data.DataException e) {
+            throw new BadImageException(image, e.getMessage());
+        }
+        float[] p;
+        synchronized (this) {
+            p = network.predict(batch)[0];
+        }
+        int c = 0;
+        for (int i = 1; i < p.length; i++) if (p[i] > p[c]) c = i;
+        if (className != null) {
+            c = classes().indexOf(className);
+            if (c < 0) throw new IllegalArgumentException("No class '" + className + "'; the model's classes are " + classes() + ".");
+        }
+        synchronized (this) {
+            return Explanation.of(network, architecture(), batch, at, c, classes().get(c), p[c]);
+        }
     }
 
     /**

@@ -45,8 +45,18 @@ final class PredictCommand implements Callable<Integer> {
             description = "Answer 'unknown' for an image whose top probability is below P (0 to 1); see lote calibrate.")
     Double unknownBelow;
 
+    @Option(names = "--explain", paramLabel = "OUT.png|DIR",
+            description = "Also draw what the model looked at (Grad-CAM for the predicted class over the image): one image to OUT.png, "
+                    + "several to DIR/NAME.png.")
+    Path explain;
+
+    @Option(names = "--layer", paramLabel = "NAME", description = "With --explain: the layer to explain (default: the last one with an "
+            + "image-shaped output; backbone/LAYER reaches inside a nested model).")
+    String layer;
+
     @Override public Integer call() throws Exception {
         Options.oneOf(format, "--format", "table", "csv", "json");
+        if (layer != null && explain == null) throw new IllegalArgumentException("--layer chooses what --explain draws; add --explain.");
         double threshold = Options.probability(spec, "--unknown-below", unknownBelow);
         boolean answers = !Double.isNaN(threshold);
         List<Path> files = new ArrayList<>();
@@ -60,6 +70,7 @@ final class PredictCommand implements Callable<Integer> {
         List<Prediction> predictions;
         try (LoteModel model = LoteModel.load(modelFile)) {
             predictions = model.predict(files, batchSize, bad);
+            if (explain != null) explain(model, predictions);
         }
         switch (format) {
             case "json" -> {
@@ -88,6 +99,20 @@ final class PredictCommand implements Callable<Integer> {
         }
         bad.lines().forEach(l -> System.err.println("lote: cannot classify " + l));
         return bad.count() == 0 ? ExitCodes.OK : ExitCodes.BAD_DATA;
+    }
+
+    /** Grad-CAM of each classified image, to {@code --explain} (a file for one image, a folder for several). */
+    private void explain(LoteModel model, List<Prediction> predictions) throws Exception {
+        boolean one = predictions.size() == 1 && !Files.isDirectory(explain);
+        if (!one) Files.createDirectories(explain);
+        for (Prediction p : predictions) {
+            var e = model.explain(Path.of(p.file()), layer, null);
+            String name = Path.of(p.file()).getFileName().toString();
+            Path out = one ? explain : explain.resolve((name.lastIndexOf('.') > 0 ? name.substring(0, name.lastIndexOf('.')) : name) + ".png");
+            e.png(out, 256);
+            System.err.printf(Locale.ROOT, "lote: %s: what the model looked at for %s (%.3f), Grad-CAM at %s: %s%n", p.file(), e.className(),
+                    e.probability(), e.layer(), out);
+        }
     }
 
     /** Image files under {@code dir}, recursively, sorted; hidden ones left out. */

@@ -100,6 +100,10 @@ class ModelCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertEquals(info.training().history().get("loss").get(1), ModelFile.load(dir.resolve("csv-resumed.lote")).info().training()
                 .history().get("loss").get(1), 1e-5, "the resumed run reads the recorded labels file");
+        r = lote("report", dir.resolve("csv.lote").toString(), "--out", dir.resolve("csv-report.html").toString());
+        assertEquals(0, r.code(), r.err());
+        String page = Files.readString(dir.resolve("csv-report.html"));
+        assertTrue(page.contains("On the run&#39;s 6 validation images:"), "the labels file's classes: " + page.replaceAll("(?s).*?(On the[^<]*|Not evaluated[^<]*).*", "$1"));
         r = lote("evaluate", dir.resolve("csv.lote").toString(), data.toString(), "--labels", csv.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("6 images: "), r.out());
@@ -108,6 +112,23 @@ class ModelCommandsTest {
         r = lote("train", data.toString(), "--labels", csv.toString(), "--strict", "--epochs", "1", "--no-summary", "--no-report");
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("lote: " + csv + ": 1 problem (--strict stops here): line 26"), r.err());
+    }
+
+    @Test
+    void predictExplainDrawsWhatTheModelLookedAt() throws Exception {
+        Path model = trained("eval.lote"), a = data.resolve("0/0_0.jpg"), b = data.resolve("1/1_0.jpg"), png = dir.resolve("why.png");
+        CliTest.Run r = lote("predict", model.toString(), a.toString(), "--explain", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("lote: " + a + ": what the model looked at for "), r.err());
+        var drawn = javax.imageio.ImageIO.read(png.toFile());
+        assertEquals(256, Math.min(drawn.getWidth(), drawn.getHeight()), "a 24x32 input drawn large enough to see");
+        r = lote("predict", model.toString(), a.toString(), b.toString(), "--explain", dir.resolve("why").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(dir.resolve("why/0_0.png")) && Files.exists(dir.resolve("why/1_0.png")));
+        assertEquals(2, lote("predict", model.toString(), a.toString(), "--layer", "x").code(), "--layer without --explain");
+        r = lote("predict", model.toString(), a.toString(), "--explain", png.toString(), "--layer", "nope");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("has no layer 'nope'"), r.err());
     }
 
     @Test
@@ -327,6 +348,8 @@ class ModelCommandsTest {
         String html = Files.readString(out.resolve("report-report.html"));
         assertTrue(html.contains("On the images in " + data + ":"), "evaluated on the folder asked for");
         assertEquals(9, html.split("<rect class=\"cell\"", -1).length - 1, "3 classes: a 3x3 heat map");
+        assertTrue(html.contains("what the model looked at for its prediction (Grad-CAM") && html.contains("src=\"data:image/png;base64,"),
+                "the hardest images are drawn with their Grad-CAM");
         r = lote("report", dir.resolve("missing.lote").toString());
         assertEquals(3, r.code());
         assertTrue(r.err().contains("missing.lote: no such file"), r.err());

@@ -37,11 +37,15 @@ public final class Report {
      * The report of a model from its record, with {@code evaluation} (may be null) of the images {@code evaluatedOn}
      * names ("the images in DIR"); the hardest images are shown as thumbnails.
      */
-    public static String build(ModelInfo info, Evaluation evaluation, String evaluatedOn) {
+    public static String build(ModelInfo info, Evaluation evaluation, String evaluatedOn) { return build(info, evaluation, evaluatedOn, Map.of()); }
+
+    /** As above, showing the images in {@code explained} (file → PNG) instead of their thumbnails: what the model looked at. */
+    public static String build(ModelInfo info, Evaluation evaluation, String evaluatedOn, Map<String, byte[]> explained) {
         Map<String, String> thumbnails = new LinkedHashMap<>();
+        explained.forEach((f, png) -> thumbnails.put(f, "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(png)));
         if (evaluation != null) {
             Decoder decoder = new Decoder();
-            for (Evaluation.Mistake m : evaluation.highestLoss()) thumbnails.put(m.file(), Thumbnails.dataUri(decoder, Path.of(m.file()), 120));
+            for (Evaluation.Mistake m : evaluation.highestLoss()) thumbnails.computeIfAbsent(m.file(), f -> Thumbnails.dataUri(decoder, Path.of(f), 120));
             for (Evaluation.Suspect x : suspects(evaluation)) thumbnails.computeIfAbsent(x.file(), f -> Thumbnails.dataUri(decoder, Path.of(f), 120));
         }
         return html(info, evaluation, evaluatedOn, thumbnails);
@@ -125,7 +129,11 @@ public final class Report {
         }
         s.append("</tbody></table>");
         if (!e.highestLoss().isEmpty()) {
-            s.append("<h3>Highest loss</h3><div class=\"worst\">");
+            s.append("<h3>Highest loss</h3>");
+            if (thumbnails.values().stream().anyMatch(v -> v != null && v.startsWith("data:image/png"))) s.append("<p class=\"note\">"
+                    + "Coloured over each image: what the model looked at for its prediction (Grad-CAM at its last convolutional layer; red: "
+                    + "the strongest evidence).</p>");
+            s.append("<div class=\"worst\">");
             for (Evaluation.Mistake m : e.highestLoss()) {
                 String img = thumbnails.get(m.file());
                 boolean right = m.trueClass().equals(m.predictedClass());

@@ -24,7 +24,16 @@ final class Graph {
         Tensor apply(List<Tensor> in, Mode mode);
     }
 
+    /** A layer whose output a pass keeps as a leaf that gradients reach (Grad-CAM), by path ({@code backbone/out_relu}). */
+    static final class Tap {
+        String wanted;
+        Tensor captured;
+        final java.util.Set<String> folded = new java.util.HashSet<>(); // layers computed inside another: nothing to capture
+    }
+
     private final Model model;
+    private final String prefix;
+    final Tap tap;
     private final List<Forward> calls = new ArrayList<>();
     private final int[] lastUse; // the last call that reads each call's output
     final boolean fused; // the first block runs as one native operation
@@ -34,7 +43,13 @@ final class Graph {
      * collects the fused first block's work of a training step for its backward.
      */
     Graph(Model model, String prefix, boolean trains, Parameters params, List<FusedStem.Step> stemSteps) {
+        this(model, prefix, trains, params, stemSteps, new Tap());
+    }
+
+    private Graph(Model model, String prefix, boolean trains, Parameters params, List<FusedStem.Step> stemSteps, Tap tap) {
         this.model = model;
+        this.prefix = prefix;
+        this.tap = tap;
         lastUse = new int[model.calls().size()];
         for (int i = 0; i < lastUse.length; i++) for (int j : model.calls().get(i).inputs()) lastUse[j] = i;
         Map<Layer, Forward> byLayer = new IdentityHashMap<>();
@@ -46,6 +61,8 @@ final class Graph {
         for (int i = 0; i < lastUse.length; i++) {
             Model.Call c = model.calls().get(i);
             Layer l = c.layer();
+            if (stem != null && (i == stem[0] || i == stem[1])) tap.folded.add(prefix + l.name());
+            if (fusion.padTakenIn(i)) tap.folded.add(prefix + l.name());
             if (stem != null && (i == stem[0] || i == stem[1])) { // the fused block reads the input itself
                 Weights<Tensor> w = params.create(l, l.name() + "/", trains && l.trainable(), c.inputShapes()); // in the usual order
                 if (i == stem[0]) stemWeights = w;
@@ -71,7 +88,7 @@ final class Graph {
                 continue;
             }
             calls.add(byLayer.computeIfAbsent(l, k -> {
-                if (k instanceof Model sub) return new Graph(sub, prefix + k.name() + "/", trains && k.trainable(), params, stemSteps)::apply;
+                if (k instanceof Model sub) return new Graph(sub, prefix + k.name() + "/", trains && k.trainable(), params, stemSteps, tap)::apply;
                 Weights<Tensor> w = params.create(k, prefix + k.name() + "/", trains && k.trainable(), c.inputShapes());
                 return (in, m) -> k.compute(TorchOps.OPS, in, w, m);
             }));
@@ -109,6 +126,10 @@ final class Graph {
             List<Tensor> args = new ArrayList<>(c.inputs().size());
             for (int j : c.inputs()) args.add(out[j]);
             out[i] = calls.get(i).apply(args, i == model.outputIndex() ? mode : inner);
+            if (tap.wanted != null && tap.wanted.equals(prefix + c.layer().name())) { // the rest of the pass reads a leaf
+                out[i] = out[i].detach().requires_grad_(true);
+                tap.captured = out[i];
+            }
             for (int j : c.inputs()) if (lastUse[j] == i) release(out, j, in);
         }
         return out[model.outputIndex()];
@@ -120,7 +141,7 @@ final class Graph {
      */
     private void release(Tensor[] out, int j, List<Tensor> in) {
         Tensor t = out[j];
-        if (t == null || j == model.outputIndex()) return;
+        if (t == null || j == model.outputIndex() || t == tap.captured) return;
         for (Tensor x : in) if (x == t) return;
         for (int k = 0; k < out.length; k++) if (k != j && out[k] == t && (lastUse[k] > lastUse[j] || k == model.outputIndex())) return;
         out[j] = null;

@@ -213,6 +213,36 @@ public final class Network implements AutoCloseable {
         return total.div(new Scalar((double) labels.size(0)));
     }
 
+    /**
+     * Grad-CAM (Selvaraju et al.): for each image, the output of layer {@code layer} (a path, {@code backbone/out_relu} for
+     * one inside a nested model; it must give an image-shaped output) weighted by the mean gradient of the score of
+     * {@code classes[i]} (the logit where the model ends in softmax) over each channel, summed over channels, ReLU'd and
+     * scaled to a maximum of 1: rows of (height × width) of that layer's output. Weights unchanged; dropout off.
+     */
+    public float[][] gradCam(Batch batch, String layer, int[] classes) {
+        if (graph.tap.folded.contains(layer)) throw new IllegalArgumentException("Layer '" + layer + "' runs inside a fused "
+                + "operation (the first block, or a padding the next convolution takes in); explain a later layer.");
+        try (PointerScope scope = new PointerScope()) {
+            graph.tap.wanted = layer;
+            graph.tap.captured = null;
+            Tensor out;
+            try {
+                out = forward(Tensors.pixels(batch, pixelScale, pixelOffset), false);
+            } finally {
+                graph.tap.wanted = null;
+            }
+            Tensor a = graph.tap.captured;
+            graph.tap.captured = null;
+            if (a == null || a.dim() != 4) throw new IllegalArgumentException("Layer '" + layer + "' gives no image-shaped output to explain.");
+            Tensor score = out.gather(1, Tensors.labels(classes).unsqueeze(1)).sum();
+            score.backward();
+            Tensor weights = a.grad().mean(new long[] {2, 3}, true, new org.bytedeco.pytorch.ScalarTypeOptional()); // (n, c, 1, 1)
+            Tensor cam = a.detach().mul(weights).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).relu(); // (n, h, w)
+            Tensor peak = cam.amax(new long[] {1, 2}, true).clamp_min(new Scalar(1e-12));
+            return Tensors.rows(cam.div(peak), batch.size());
+        }
+    }
+
     /** The model's output per sample in Keras' order (an image output as (H, W, C), flattened): features, embeddings. */
     public float[][] outputs(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
