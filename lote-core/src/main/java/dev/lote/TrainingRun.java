@@ -208,7 +208,7 @@ public final class TrainingRun {
         } else if (resumed == null) {
             m.network().optimizer(RunModels.adam(recipe, recipe.learningRate()));
         }
-        m.network().classWeights(parts.classWeights());
+        m.network().classWeights(parts.classWeights()).labelSmoothing(recipe.labelSmoothing());
         return new Start(m, made, train, validation, history, phaseTwoStart, decoder);
     }
 

@@ -152,6 +152,11 @@ class TrainCommand implements Callable<Integer> {
                     + "equally often: rare classes oversampled) (default: ${DEFAULT-VALUE}).")
     String sampler;
 
+    @Option(names = "--label-smoothing", defaultValue = "0", paramLabel = "S",
+            description = "Keras' label_smoothing: train towards (1 - S) for the labelled class and S / classes for every class, "
+                    + "so the model is less overconfident (fastai's fine-tuning default is 0.1) (default: ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+
     @Option(names = "--dedup", description = "Keep one file of each group of identical files (training's before validation's); "
             + "without it, validation images identical to training images are named in one warning.")
     boolean dedup;
@@ -287,7 +292,7 @@ class TrainCommand implements Callable<Integer> {
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
                 backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale));
         r = r.withSeed(seed).withLearningRate(learningRate.equals("auto") ? 1e-3 : rate(learningRate)).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
-                .withReduceLr(reduceLr).withStrict(strict).withDedup(dedup).withKeepLastBatch(keepLast).withImageSize(imageSize);
+                .withReduceLr(reduceLr).withStrict(strict).withDedup(dedup).withLabelSmoothing(labelSmoothing).withKeepLastBatch(keepLast).withImageSize(imageSize);
         if (batchSize != null) r = r.withBatchSize(batchSize);
         if (epochs != null) r = r.withEpochs(epochs);
         if (given("--resize")) r = r.withResize(Resize.parse(resize));

@@ -14,7 +14,6 @@ import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -41,6 +40,7 @@ public final class Network implements AutoCloseable {
     private final long seed;
     private double pixelScale = 1 / 255.0, pixelOffset = 0;
     private float[] classWeights; // null: every sample counts the same
+    private double labelSmoothing;
     private DataParallel parallel; // null: training alone
     private final long[] phaseNanos = new long[4]; // forward, backward, all-reduce, Adam
 
@@ -87,6 +87,13 @@ public final class Network implements AutoCloseable {
         if (weights != null && weights.length != spec.classes()) throw new IllegalArgumentException(weights.length
                 + " class weights for a model of " + spec.classes() + " classes.");
         classWeights = weights == null ? null : weights.clone();
+        return this;
+    }
+
+    /** Keras' {@code label_smoothing} in [0, 1) for the loss from now on, training and validation alike (as Keras' compiled loss). */
+    public Network labelSmoothing(double s) {
+        if (!(s >= 0 && s < 1)) throw new IllegalArgumentException("Label smoothing must be in [0, 1), got " + s + ".");
+        labelSmoothing = s;
         return this;
     }
 
@@ -202,15 +209,21 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    /** Categorical cross-entropy: on logits, or on probabilities clipped at 1e-7 as Keras does; weighted by class when asked. */
+    /**
+     * Categorical cross-entropy as Keras computes it: on logits, or on probabilities clipped at 1e-7; with label smoothing s
+     * the target is (1 − s)·one-hot + s / classes; with class weights each sample's loss is weighed by its class's, then
+     * the mean over the batch.
+     */
     private Tensor loss(Tensor out, Tensor labels, float[] weights) {
         Tensor logProbabilities = output == Output.PROBABILITIES ? torch.log(torch.clamp_min(out, new Scalar(1e-7))) : null;
-        if (weights == null) return logProbabilities == null ? torch.cross_entropy_loss(out, labels) : torch.nll_loss(logProbabilities, labels);
-        TensorOptional w = new TensorOptional(Tensors.floats(weights, 1).reshape(-1));
-        long sum = 2, noIgnoredClass = -100; // at::Reduction::Sum
-        Tensor total = logProbabilities == null ? torch.cross_entropy_loss(out, labels, w, sum, noIgnoredClass, 0)
-                : torch.nll_loss(logProbabilities, labels, w, sum, noIgnoredClass);
-        return total.div(new Scalar((double) labels.size(0)));
+        if (weights == null && labelSmoothing == 0) return logProbabilities == null ? torch.cross_entropy_loss(out, labels)
+                : torch.nll_loss(logProbabilities, labels);
+        Tensor logp = logProbabilities != null ? logProbabilities : torch.log_softmax(out, 1);
+        Tensor each = logp.gather(1, labels.unsqueeze(1)).squeeze(1).neg(); // per sample
+        if (labelSmoothing > 0) each = each.mul(new Scalar(1 - labelSmoothing)).sub(logp.mean(new long[] {1}, false,
+                new org.bytedeco.pytorch.ScalarTypeOptional()).mul(new Scalar(labelSmoothing)));
+        if (weights != null) each = each.mul(torch.index_select(Tensors.floats(weights, 1).reshape(-1), 0, labels));
+        return each.mean();
     }
 
     /**

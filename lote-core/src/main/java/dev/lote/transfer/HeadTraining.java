@@ -55,7 +55,7 @@ public final class HeadTraining {
         double[][] stats = statistics(train);
         int epochs = recipe.fineTuning().headEpochs(), batchSize = recipe.batchSize(), patience = Recipe.HEAD_PATIENCE;
         try (Network head = Network.build(Backbone.head(train.width(), classes, Recipe.HEAD_DROPOUT, stats[0], stats[1]), recipe.seed())
-                .optimizer(new Adam(recipe.learningRate()).withWeightDecay(recipe.weightDecay())).classWeights(classWeights)) {
+                .optimizer(new Adam(recipe.learningRate()).withWeightDecay(recipe.weightDecay())).classWeights(classWeights).labelSmoothing(recipe.labelSmoothing())) {
             SplittableRandom random = new SplittableRandom(recipe.seed());
             java.util.Random draws = new java.util.Random(recipe.seed());
             int n = train.labels().length;
