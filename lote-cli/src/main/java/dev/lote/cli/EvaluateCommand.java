@@ -71,7 +71,7 @@ final class EvaluateCommand implements Callable<Integer> {
             int k = Math.min(topK, model.classes().size());
             Evaluation e = folds != null ? outOfFold(model, k) : labels == null ? model.evaluate(dataDir, batchSize, k, worst, threshold)
                     : labelled(model, k, threshold);
-            if (folds == null && suspects > 0) warnIfTrainedOn(model, e);
+            if (folds == null && suspects > 0) warnIfTrainedOn(model);
             PrintStream out = System.out;
             Options.oneOf(format, "--format", "table", "json", "csv");
             if (json) format = "json";
@@ -98,7 +98,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     /** In-sample probabilities on training images are overconfident: say so once, with the way out. */
-    private void warnIfTrainedOn(LoteModel model, Evaluation e) {
+    private void warnIfTrainedOn(LoteModel model) {
         var t = model.info().training();
         if (t == null || t.trainFiles() == null) return;
         java.util.Set<String> trained = new java.util.HashSet<>(t.trainFiles());

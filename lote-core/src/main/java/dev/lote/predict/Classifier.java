@@ -107,11 +107,31 @@ public final class Classifier implements AutoCloseable {
      * @throws Busy when {@code queue} images are waiting already
      */
     public CompletableFuture<Prediction> submit(byte[] bytes, String name) throws BadImageException {
-        Pixels px = decode(() -> decoder.read(bytes, Path.of(name.replaceAll("[\\x00-\\x1f/\\\\]", "_")), input.height(), input.width(), policy));
+        Pixels px = decode(() -> decoder.read(bytes, uploadPath(name), input.height(), input.width(), policy));
         CompletableFuture<float[]> p = batcher().submit(px);
         if (p == null) throw new Busy(queue);
         return p.thenApply(probabilities -> Prediction.of(name, classes(), probabilities));
     }
+
+    /**
+     * What the model looked at in {@code bytes} (an upload): Grad-CAM for its likeliest class at {@code layer} (null: the
+     * last layer with an image-shaped output), between batches, as the image was decoded for classifying.
+     */
+    public Explanation explain(byte[] bytes, String name, String layer) throws BadImageException {
+        Path named = uploadPath(name);
+        Pixels px = decode(() -> decoder.read(bytes, named, input.height(), input.width(), policy));
+        Batch b = new Batch(px.rgb().clone(), new int[1], input, List.of(named));
+        synchronized (this) {
+            float[] p = forward(b)[0];
+            int c = 0;
+            for (int i = 1; i < p.length; i++) if (p[i] > p[c]) c = i;
+            return Explanation.of(network, info.architecture(), b, layer != null ? layer : Explanation.defaultLayer(info.architecture()),
+                    c, classes().get(c), p[c]);
+        }
+    }
+
+    /** An upload's name as a path for messages: control characters and separators replaced. */
+    private static Path uploadPath(String name) { return Path.of(name.replaceAll("[\\x00-\\x1f/\\\\]", "_")); }
 
     /** One file's class probabilities, with the label it was given (for evaluation). */
     public record Result(Path file, int label, float[] probabilities) {}

@@ -7,7 +7,6 @@ import dev.lote.io.ModelInfo;
 import dev.lote.nn.Summary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -98,13 +98,14 @@ public final class Server implements AutoCloseable {
         app.get("/report", ctx -> ctx.header("Content-Security-Policy", "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
                 + "frame-ancestors 'none'").html(report()));
         app.post("/predict", this::predict);
+        app.post("/explain", this::explain);
         app.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             System.err.println("lote serve: " + ctx.method() + " " + ctx.path() + " failed: " + e);
             error(ctx, 500, "Internal error: " + e.getMessage());
         });
         app.error(404, ctx -> error(ctx, 404, "No such path: " + ctx.method() + " " + ctx.path()
-                + ". Try GET /, GET /model, GET /health or POST /predict."));
+                + ". Try GET /, GET /model, GET /health, POST /predict or POST /explain."));
         app.error(405, ctx -> error(ctx, 405, "Method " + ctx.method() + " is not allowed on " + ctx.path() + "."));
     }
 
@@ -166,33 +167,11 @@ public final class Server implements AutoCloseable {
     private void predict(Context ctx) throws IOException {
         int topK = topK(ctx.queryParam("top_k"));
         double unknownBelow = unknownBelow(ctx.queryParam("unknown_below"));
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > options.maxBodyBytes()) throw tooLarge(declared);
         List<String> names = new ArrayList<>();
         List<byte[]> bodies = new ArrayList<>();
-        if (ctx.isMultipartFormData()) {
-            List<UploadedFile> files;
-            try {
-                files = ctx.uploadedFiles();
-            } catch (IllegalStateException e) { // Jetty's multipart limits
-                throw tooLarge(declared);
-            }
-            if (files.isEmpty()) throw new ApiError(400, "No file in the multipart request: send images as file fields.");
-            for (UploadedFile f : files) {
-                names.add(f.filename() == null || f.filename().isBlank() ? "upload" : f.filename());
-                try (InputStream in = f.content()) {
-                    bodies.add(in.readAllBytes());
-                }
-            }
-        } else {
-            String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
-            if (!type.startsWith("image/") && !type.startsWith("application/octet-stream")) throw new ApiError(415, "Content-Type '"
-                    + ctx.contentType() + "' is not an image: send the image with Content-Type image/* or application/octet-stream, "
-                    + "or as multipart/form-data files.");
-            byte[] body = readLimited(ctx.req().getInputStream(), options.maxBodyBytes());
-            if (body.length == 0) throw new ApiError(400, "Empty body: send an image as the request body, or as multipart/form-data files.");
-            names.add(ctx.queryParam("name") != null ? ctx.queryParam("name") : "upload");
-            bodies.add(body);
+        for (Upload u : uploads(ctx)) {
+            names.add(u.name());
+            bodies.add(u.bytes());
         }
         List<CompletableFuture<Prediction>> pending = new ArrayList<>();
         for (int i = 0; i < bodies.size(); i++) {
@@ -209,6 +188,54 @@ public final class Server implements AutoCloseable {
         List<Map<String, Object>> results = new ArrayList<>();
         for (CompletableFuture<Prediction> p : pending) results.add(await(p).json(topK, unknownBelow));
         json(ctx, 200, ctx.isMultipartFormData() ? Map.of("results", results) : results.get(0));
+    }
+
+    /** An uploaded image: its name (for messages and answers) and bytes. */
+    private record Upload(String name, byte[] bytes) {}
+
+    /** The images of a request: multipart file fields, or the body itself (Content-Type image/* or octet-stream). */
+    private List<Upload> uploads(Context ctx) throws IOException {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > options.maxBodyBytes()) throw tooLarge(declared);
+        List<Upload> out = new ArrayList<>();
+        if (ctx.isMultipartFormData()) {
+            List<UploadedFile> files;
+            try {
+                files = ctx.uploadedFiles();
+            } catch (IllegalStateException e) { // Jetty's multipart limits
+                throw tooLarge(declared);
+            }
+            if (files.isEmpty()) throw new ApiError(400, "No file in the multipart request: send images as file fields.");
+            for (UploadedFile f : files) {
+                try (InputStream in = f.content()) {
+                    out.add(new Upload(f.filename() == null || f.filename().isBlank() ? "upload" : f.filename(), in.readAllBytes()));
+                }
+            }
+        } else {
+            String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
+            if (!type.startsWith("image/") && !type.startsWith("application/octet-stream")) throw new ApiError(415, "Content-Type '"
+                    + ctx.contentType() + "' is not an image: send the image with Content-Type image/* or application/octet-stream, "
+                    + "or as multipart/form-data files.");
+            byte[] body = readLimited(ctx.req().getInputStream(), options.maxBodyBytes());
+            if (body.length == 0) throw new ApiError(400, "Empty body: send an image as the request body, or as multipart/form-data files.");
+            out.add(new Upload(ctx.queryParam("name") != null ? ctx.queryParam("name") : "upload", body));
+        }
+        return out;
+    }
+
+    /** POST /explain: one image in, the image with its Grad-CAM heat map over it out (PNG), for the likeliest class. */
+    private void explain(Context ctx) throws IOException {
+        List<Upload> in = uploads(ctx);
+        if (in.size() != 1) throw new ApiError(400, "Explain one image at a time, got " + in.size() + ".");
+        dev.lote.predict.Explanation e;
+        try {
+            e = classifier.explain(in.get(0).bytes(), in.get(0).name(), ctx.queryParam("layer"));
+        } catch (BadImageException x) {
+            throw new ApiError(x.overLimit() ? 413 : 415, in.get(0).name() + ": " + x.reason());
+        } catch (IllegalArgumentException x) {
+            throw new ApiError(400, x.getMessage());
+        }
+        ctx.header("X-Lote-Class", e.className()).header("X-Lote-Layer", e.layer()).contentType("image/png").result(e.png(256));
     }
 
     private static Prediction await(CompletableFuture<Prediction> f) {

@@ -128,6 +128,16 @@ class BrowserTest {
             assertTrue(fill.doubleValue() > 0, "the bar is drawn");
             screenshot("serve.png");
 
+            browser.findElement(By.id("overlay")).click(); // what the model looked at, over the image
+            WebElement img = card.findElement(By.cssSelector("img"));
+            until(() -> "heat".equals(img.getAttribute("data-shows")) ? true : null);
+            assertTrue(img.getAttribute("src").startsWith("blob:"), img.getAttribute("src"));
+            Number width = until(() -> { Number w = js("return arguments[0].naturalWidth;", img); return w.intValue() > 0 ? w : null; });
+            assertTrue(width.intValue() >= 256, "the heat map is drawn at least 256 pixels on its shorter side: " + width);
+            browser.findElement(By.id("overlay")).click();
+            until(() -> "image".equals(img.getAttribute("data-shows")) ? true : null);
+            browser.findElement(By.id("overlay")).click(); // back on for the next image
+
             browser.findElement(By.id("files")).sendKeys(text.toAbsolutePath().toString());
             WebElement error = until(() -> browser.findElements(By.cssSelector(".card[data-state=error]")).stream().findFirst().orElse(null));
             assertTrue(error.getText().contains("notes.jpg: not an image"), error.getText());

@@ -121,6 +121,23 @@ class ServerTest {
     }
 
     @Test
+    void explainAnswersAPngOfWhatTheModelLookedAt() throws Exception {
+        Path image = images().get(0);
+        HttpRequest post = HttpRequest.newBuilder(URI.create(server.url() + "explain")).header("Content-Type", "image/jpeg")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(image))).build();
+        HttpResponse<byte[]> r = http.send(post, HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        assertEquals("image/png", r.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(classifier.classify(image).best().className(), r.headers().firstValue("X-Lote-Class").orElse(""));
+        var drawn = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(r.body()));
+        assertEquals(256, Math.min(drawn.getWidth(), drawn.getHeight()));
+        assertEquals(415, send("POST", "/explain", "not a picture".getBytes(), "image/jpeg").statusCode());
+        HttpResponse<String> wrongLayer = send("POST", "/explain?layer=nope", Files.readAllBytes(image), "image/jpeg");
+        assertEquals(400, wrongLayer.statusCode());
+        assertTrue(json(wrongLayer).get("error").asText().contains("has no layer 'nope'"), wrongLayer.body());
+    }
+
+    @Test
     void anImageBodyGetsTheSameProbabilitiesAsTheClassifier() throws Exception {
         Path image = images().get(0);
         HttpResponse<String> r = send("POST", "/predict?top_k=3", Files.readAllBytes(image), "image/jpeg");
