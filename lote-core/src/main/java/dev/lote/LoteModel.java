@@ -490,6 +490,15 @@ public final class LoteModel implements AutoCloseable {
     }
 
     /**
+     * Test-time augmentation for this model's predictions and evaluations from now on (fastai's {@code tta}): the mean
+     * probabilities over {@code views} views of each image (1: off; 2: and its mirror; up to 7 with 90 % crops).
+     */
+    public LoteModel testTimeAugmentation(int views) {
+        classifier().testTimeAugmentation(views);
+        return this;
+    }
+
+    /**
      * What the model looked at in {@code image}: a Grad-CAM heat map for the class it predicts (or {@code className}),
      * at {@code layer} (null: the last layer with an image-shaped output; a path such as {@code backbone/out_relu} reaches
      * into a nested model). Weights unchanged.

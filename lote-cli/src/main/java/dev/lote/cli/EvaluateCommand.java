@@ -47,6 +47,11 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Labels from FILE instead of class folders (as train's --labels): its test rows when it has some, else every row.")
     Path labels;
 
+    @Option(names = "--tta", defaultValue = "1", paramLabel = "VIEWS",
+            description = "Test-time augmentation: average the predictions of VIEWS views of each image (2: and its mirror; up to 7 "
+                    + "with 90 %% crops of the centre and corners) (default: ${DEFAULT-VALUE}, off).")
+    int tta;
+
     @Option(names = "--suspects", defaultValue = "0", paramLabel = "N",
             description = "List the N images whose label the model doubts most (confident learning, as cleanlab), so you can fix the folder.")
     int suspects;
@@ -68,6 +73,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (folds != null && folds < 2) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--folds must be at least 2, got " + folds + ".");
         if (folds != null && unknownBelow != null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--folds and --unknown-below do not go together.");
         try (LoteModel model = LoteModel.load(modelFile)) {
+            model.testTimeAugmentation(tta);
             int k = Math.min(topK, model.classes().size());
             Evaluation e = folds != null ? outOfFold(model, k) : labels == null ? model.evaluate(dataDir, batchSize, k, worst, threshold)
                     : labelled(model, k, threshold);

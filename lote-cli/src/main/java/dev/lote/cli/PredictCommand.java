@@ -45,6 +45,11 @@ final class PredictCommand implements Callable<Integer> {
             description = "Answer 'unknown' for an image whose top probability is below P (0 to 1); see lote calibrate.")
     Double unknownBelow;
 
+    @Option(names = "--tta", defaultValue = "1", paramLabel = "VIEWS",
+            description = "Test-time augmentation: average the predictions of VIEWS views of each image (2: and its mirror; up to 7 "
+                    + "with 90 %% crops of the centre and corners) (default: ${DEFAULT-VALUE}, off).")
+    int tta;
+
     @Option(names = "--explain", paramLabel = "OUT.png|DIR",
             description = "Also draw what the model looked at (Grad-CAM for the predicted class over the image): one image to OUT.png, "
                     + "several to DIR/NAME.png.")
@@ -69,6 +74,7 @@ final class PredictCommand implements Callable<Integer> {
         SkippedFiles bad = new SkippedFiles(null);
         List<Prediction> predictions;
         try (LoteModel model = LoteModel.load(modelFile)) {
+            model.testTimeAugmentation(tta);
             predictions = model.predict(files, batchSize, bad);
             if (explain != null) explain(model, predictions);
         }

@@ -219,6 +219,12 @@ class ModelCommandsTest {
         assertTrue(r.out().contains("Confusion matrix (rows: true class, columns: predicted)"), r.out());
         assertTrue(r.out().contains("Highest loss"), r.out());
         assertEquals(3, r.out().lines().filter(l -> l.contains(", loss ") && l.contains("true ")).count(), r.out());
+        r = lote("evaluate", model.toString(), data.toString(), "--tta", "3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("24 images: "), r.out());
+        r = lote("predict", model.toString(), data.resolve("0").toString(), "--tta", "9");
+        assertEquals(2, r.code());
+        assertEquals("lote: Test-time augmentation takes 1 to 7 views, got 9.", r.err().strip());
         r = lote("evaluate", model.toString(), data.toString(), "--json");
         assertTrue(r.out().contains("\"confusion\"") && r.out().contains("\"balancedAccuracy\""), r.out());
         assertEquals(r.out(), lote("evaluate", model.toString(), data.toString(), "--format", "json").out(), "--json is --format json");

@@ -47,6 +47,7 @@ public final class Classifier implements AutoCloseable {
     private final int maxBatch, queue;
     private final double temperature;
     private Batcher batcher;
+    private int views = 1; // test-time augmentation's views
 
     private Classifier(Network network, ModelInfo info, boolean owned, Limits limits, int maxBatch, int queue) {
         this.info = info;
@@ -174,8 +175,19 @@ public final class Classifier implements AutoCloseable {
     }
 
     /** Probabilities at the model's calibrated temperature (1 when it has none). */
+    /**
+     * Test-time augmentation from now on: every prediction is the mean over {@code views} views of the image (1: off;
+     * {@link Network#predict(Batch, int)} says which), for evaluation and prediction alike.
+     */
+    public synchronized Classifier testTimeAugmentation(int views) {
+        if (views < 1 || views > Network.MAX_VIEWS) throw new IllegalArgumentException("Test-time augmentation takes 1 to "
+                + Network.MAX_VIEWS + " views, got " + views + ".");
+        this.views = views;
+        return this;
+    }
+
     private synchronized float[][] forward(Batch b) {
-        float[][] p = network.predict(b);
+        float[][] p = network.predict(b, views);
         for (int i = 0; i < p.length; i++) p[i] = Calibration.scale(p[i], temperature);
         return p;
     }

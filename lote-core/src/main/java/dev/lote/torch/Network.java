@@ -202,11 +202,36 @@ public final class Network implements AutoCloseable {
     }
 
     /** Class probabilities, one row per sample (a model with linear outputs: the softmax of its logits, as its loss). */
-    public float[][] predict(Batch batch) {
+    public float[][] predict(Batch batch) { return predict(batch, 1); }
+
+    /** Test-time augmentation's views at most: the image, mirrored, and five 90 % crops. */
+    public static final int MAX_VIEWS = 7;
+
+    /**
+     * Test-time augmentation (fastai's {@code tta}): the mean of the class probabilities of {@code views} views of each
+     * image: itself, mirrored left to right, then 90 % crops (the centre, then the four corners) resized back.
+     */
+    public float[][] predict(Batch batch, int views) {
+        if (views < 1 || views > MAX_VIEWS) throw new IllegalArgumentException("Test-time augmentation takes 1 to " + MAX_VIEWS
+                + " views, got " + views + ".");
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            Tensor out = forward(Tensors.pixels(batch, pixelScale, pixelOffset), false);
-            return Tensors.rows(output != Output.PROBABILITIES ? torch.softmax(out, 1) : out, batch.size());
+            Tensor x = Tensors.pixels(batch, pixelScale, pixelOffset), sum = null;
+            for (int v = 0; v < views; v++) {
+                Tensor out = forward(view(x, v), false), p = output != Output.PROBABILITIES ? torch.softmax(out, 1) : out;
+                sum = sum == null ? p : sum.add(p);
+            }
+            return Tensors.rows(views == 1 ? sum : sum.div(new Scalar((double) views)), batch.size());
         }
+    }
+
+    /** View {@code v} of an (n, c, h, w) batch: 0 itself, 1 mirrored, 2 to 6 a 90 % crop (centre, corners) resized back. */
+    private static Tensor view(Tensor x, int v) {
+        if (v == 0) return x;
+        if (v == 1) return x.flip(3);
+        long h = x.size(2), w = x.size(3), ch = Math.max(1, Math.round(h * 0.9)), cw = Math.max(1, Math.round(w * 0.9));
+        long[][] corner = {{(h - ch) / 2, (w - cw) / 2}, {0, 0}, {0, w - cw}, {h - ch, 0}, {h - ch, w - cw}};
+        Tensor crop = x.narrow(2, corner[v - 2][0], ch).narrow(3, corner[v - 2][1], cw);
+        return torch.upsample_bilinear2d(crop, new long[] {h, w}, false);
     }
 
     /**
