@@ -273,8 +273,9 @@ public final class Network implements AutoCloseable {
             graph.tap.captured = null;
             if (a == null || a.dim() != 4) throw new IllegalArgumentException("Layer '" + layer + "' gives no image-shaped output to explain.");
             Tensor score = out.gather(1, Tensors.labels(classes).unsqueeze(1)).sum();
-            score.backward();
-            Tensor weights = a.grad().mean(new long[] {2, 3}, true, new org.bytedeco.pytorch.ScalarTypeOptional()); // (n, c, 1, 1)
+            // the gradient of the score at the layer alone: backward() would also leave gradients on the weights for Adam's next step
+            Tensor grad = torch.grad(new org.bytedeco.pytorch.TensorVector(score), new org.bytedeco.pytorch.TensorVector(a)).get(0);
+            Tensor weights = grad.mean(new long[] {2, 3}, true, new org.bytedeco.pytorch.ScalarTypeOptional()); // (n, c, 1, 1)
             Tensor cam = a.detach().mul(weights).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).relu(); // (n, h, w)
             Tensor peak = cam.amax(new long[] {1, 2}, true).clamp_min(new Scalar(1e-12));
             return Tensors.rows(cam.div(peak), batch.size());

@@ -1,5 +1,6 @@
 package dev.lote.predict;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +72,12 @@ class ExplanationTest {
             assertTrue(((hot >> 16) & 0xff) > ((hot >> 8) & 0xff) + 60 && ((cold >> 16) & 0xff) < 40 && (cold & 0xff) > ((cold >> 16) & 0xff),
                     "red over the square, blue elsewhere: "
                     + Integer.toHexString(hot) + " " + Integer.toHexString(cold));
+            try (LoteModel fresh = brightness()) { // explaining leaves no gradient behind for the next training step
+                var batch = new dev.lote.data.BatchSequence(List.of(file), new int[] {1}, 1, Shape.image(32, 32, 3)).get(0);
+                Engines.of(m).trainStep(batch);
+                Engines.of(fresh).trainStep(batch);
+                assertArrayEquals(Engines.of(fresh).weightValues().get("dense/kernel"), Engines.of(m).weightValues().get("dense/kernel"));
+            }
             assertThrows(IllegalArgumentException.class, () -> m.explain(file, "dense", null));
             assertThrows(IllegalArgumentException.class, () -> m.explain(file, "nope", null));
             assertThrows(IllegalArgumentException.class, () -> m.explain(file, null, "cat"));
