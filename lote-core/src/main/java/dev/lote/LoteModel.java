@@ -468,6 +468,31 @@ public final class LoteModel implements AutoCloseable {
         return evaluate(Split.files(data.samples()), Split.labels(data.samples()), batchSize, topK, worst, unknownBelow);
     }
 
+    /**
+     * Evaluates on {@code data}'s test images when it has some (a {@code test/} folder, a labels file's test rows), else on
+     * all its images; their classes are matched to the model's by name, and one the model does not know is refused.
+     */
+    public Evaluation evaluate(Dataset data, int batchSize, int topK, int worst, double unknownBelow) {
+        List<ImageFolder.Sample> samples = data.test().map(ImageFolder::samples).orElse(data.samples());
+        List<Path> files = new ArrayList<>();
+        int[] y = new int[samples.size()];
+        for (int i = 0; i < y.length; i++) {
+            String name = data.train().classes().get(samples.get(i).label());
+            y[i] = classes().indexOf(name);
+            if (y[i] < 0) throw new IllegalArgumentException((data.labels() != null ? data.labels() : data.root()) + " labels "
+                    + samples.get(i).file() + " '" + name + "', which is not one of the model's classes " + classes() + ".");
+            files.add(samples.get(i).file());
+        }
+        return evaluate(files, y, batchSize, topK, worst, unknownBelow);
+    }
+
+    /** The report evaluated on {@code data} as {@link #evaluate(Dataset, int, int, int, double)} chooses its images. */
+    public String reportOn(Dataset data, int batchSize) {
+        Evaluation e = evaluate(data, batchSize, Math.min(5, classes().size()), Report.WORST, Double.NaN);
+        Path from = data.labels() != null ? data.labels() : data.root();
+        return Report.build(info, e, (data.test().isPresent() ? "the test images of " : "the images of ") + from, explained(e));
+    }
+
     /** Evaluates on {@code files} whose classes are {@code labels} (indices into {@link #classes()}). */
     public Evaluation evaluate(List<Path> files, int[] labels, int batchSize, int topK, int worst) {
         return evaluate(files, labels, batchSize, topK, worst, Double.NaN);

@@ -124,21 +124,12 @@ final class EvaluateCommand implements Callable<Integer> {
         }
     }
 
-    /** The images {@code --labels} names: its test rows, else all; a label the model does not know is refused. */
+    /** The images {@code --labels} names: its test rows, else all. */
     private Evaluation labelled(LoteModel model, int k, double threshold) {
         dev.lote.data.Dataset data = dev.lote.data.Dataset.withLabels(dataDir, labels, false, System.err);
-        List<dev.lote.data.ImageFolder.Sample> samples = data.test().map(dev.lote.data.ImageFolder::samples).orElse(data.samples());
-        List<Path> files = new java.util.ArrayList<>();
-        int[] y = new int[samples.size()];
-        for (int i = 0; i < y.length; i++) {
-            String name = data.train().classes().get(samples.get(i).label());
-            y[i] = model.classes().indexOf(name);
-            if (y[i] < 0) throw new IllegalArgumentException(labels + " labels " + samples.get(i).file() + " '" + name
-                    + "', which is not one of the model's classes " + model.classes() + ".");
-            files.add(samples.get(i).file());
-        }
-        System.err.println("Evaluating " + (data.test().isPresent() ? "the " + y.length + " test rows" : "all " + y.length + " rows") + " of " + labels);
-        return model.evaluate(files, y, batchSize, k, worst, threshold);
+        System.err.println("Evaluating " + (data.test().isPresent() ? "the " + data.test().get().samples().size() + " test rows"
+                : "all " + data.samples().size() + " rows") + " of " + labels);
+        return model.evaluate(data, batchSize, k, worst, threshold);
     }
 
     private static void print(Evaluation e, dev.lote.io.ModelInfo.Calibration calibrated, PrintStream out) {

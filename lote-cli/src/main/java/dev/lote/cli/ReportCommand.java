@@ -28,6 +28,10 @@ final class ReportCommand implements Callable<Integer> {
             description = "Evaluate on this folder of class folders (default: the run's validation images).")
     Path data;
 
+    @Option(names = "--labels", paramLabel = "FILE", description = "With --data: labels from FILE instead of class folders "
+            + "(as train's --labels); its test rows when it has some, else every row.")
+    Path labels;
+
     @Option(names = "--batch-size", defaultValue = "16", description = "Images per batch while evaluating (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -39,7 +43,9 @@ final class ReportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + out + " is a file that is not .html; give a folder or FILE.html.");
         }
         try (LoteModel model = LoteModel.load(modelFile)) {
-            Report.write(target, model.report(data, batchSize));
+            if (labels != null && data == null) throw new IllegalArgumentException("--labels names the classes of --data's images; add --data DIR.");
+            Report.write(target, labels != null ? model.reportOn(dev.lote.data.Dataset.withLabels(data, labels, false, System.err), batchSize)
+                    : model.report(data, batchSize));
         }
         System.out.println("Wrote the report to " + target);
         return ExitCodes.OK;

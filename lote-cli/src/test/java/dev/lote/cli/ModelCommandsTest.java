@@ -104,6 +104,10 @@ class ModelCommandsTest {
         assertEquals(0, r.code(), r.err());
         String page = Files.readString(dir.resolve("csv-report.html"));
         assertTrue(page.contains("On the run&#39;s 6 validation images:"), "the labels file's classes: " + page.replaceAll("(?s).*?(On the[^<]*|Not evaluated[^<]*).*", "$1"));
+        r = lote("report", dir.resolve("csv.lote").toString(), "--data", data.toString(), "--labels", csv.toString(), "--out",
+                dir.resolve("csv-test.html").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.readString(dir.resolve("csv-test.html")).contains("On the test images of " + csv + ":"), "its test rows");
         r = lote("evaluate", dir.resolve("csv.lote").toString(), data.toString(), "--labels", csv.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("6 images: "), r.out());
