@@ -1,6 +1,5 @@
 package dev.lote;
 
-import dev.lote.data.Batch;
 import dev.lote.data.BatchSequence;
 import dev.lote.data.Dataset;
 import dev.lote.data.ImageFolder;
@@ -529,29 +528,7 @@ public final class LoteModel implements AutoCloseable {
      * into a nested model). Weights unchanged.
      */
     public Explanation explain(Path image, String layer, String className) throws BadImageException {
-        Shape input = architecture().inputShape();
-        String at = layer != null ? layer : Explanation.defaultLayer(architecture());
-        BatchSequence one = new BatchSequence(List.of(image), new int[1], 1, input)
-                .source(BatchSequence.decoding(new Decoder(), input, Resize.parse(info.preprocessing().resize())));
-        Batch batch;
-        try {
-            batch = one.get(0);
-        } catch (dev.lote.data.DataException e) {
-            throw new BadImageException(image, e.getMessage());
-        }
-        float[] p;
-        synchronized (this) {
-            p = network.predict(batch)[0];
-        }
-        int c = 0;
-        for (int i = 1; i < p.length; i++) if (p[i] > p[c]) c = i;
-        if (className != null) {
-            c = classes().indexOf(className);
-            if (c < 0) throw new IllegalArgumentException("No class '" + className + "'; the model's classes are " + classes() + ".");
-        }
-        synchronized (this) {
-            return Explanation.of(network, architecture(), batch, at, c, classes().get(c), p[c]);
-        }
+        return classifier().explain(image, layer, className);
     }
 
     /**

@@ -47,15 +47,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (backbone != null && dataDir == null) { dataDir = modelFile; modelFile = null; } // lote embed --backbone NAME DIR
         if ((modelFile == null) == (backbone == null) || dataDir == null) throw new IllegalArgumentException(
                 "Give a MODEL and a DIR, or --backbone NAME and a DIR.");
-        Embedder embedder;
-        if (backbone != null) {
-            Options.requireCut(backbone, cut);
-            embedder = LoteModel.backbone(backbone, cut, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err)).embedder();
-        } else {
-            try (LoteModel m = LoteModel.load(modelFile)) {
-                embedder = m.embedder();
-            }
-        }
+        Embedder embedder = embedder(modelFile, backbone, cut, backboneWeights);
         List<Path> files;
         List<String> classes = null;
         int[] labels;
@@ -96,5 +88,16 @@ final class EmbedCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "Wrote %d embeddings of %d values to %s in %.1f s%n", count[0], embedder.width(), output, (System.nanoTime() - start) / 1e9);
         if (skipped.count() > 0) skipped.lines().forEach(l -> System.out.println("  skipped " + l));
         return ExitCodes.OK;
+    }
+
+    /** A pretrained backbone's pooled features ({@code backbone}, downloading its weights unless given), else a model file's. */
+    static Embedder embedder(Path modelFile, String backbone, String cut, Path backboneWeights) throws Exception {
+        if (backbone != null) {
+            Options.requireCut(backbone, cut);
+            return LoteModel.backbone(backbone, cut, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err)).embedder();
+        }
+        try (LoteModel m = LoteModel.load(modelFile)) {
+            return m.embedder();
+        }
     }
 }

@@ -2,14 +2,12 @@ package dev.lote.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.lote.LoteModel;
 import dev.lote.data.Dataset;
 import dev.lote.data.Duplicates;
 import dev.lote.data.ImageFolder;
 import dev.lote.data.SkippedFiles;
 import dev.lote.predict.Embedder;
 import dev.lote.torch.Engine;
-import dev.lote.weights.WeightCache;
 import dev.lote.data.Inspection;
 import dev.lote.image.Decoder;
 import dev.lote.image.Limits;
@@ -140,15 +138,7 @@ final class InspectCommand implements Callable<Integer> {
             vectors = Duplicates.pixelVectors(readable, decoder, threads, null);
         } else {
             Engine.start(threads);
-            Embedder embedder;
-            if (backbone != null) {
-                Options.requireCut(backbone, cut);
-                embedder = LoteModel.backbone(backbone, cut, backboneWeights, new WeightCache(WeightCache.defaultDir(), System.err)).embedder();
-            } else {
-                try (LoteModel m = LoteModel.load(model)) {
-                    embedder = m.embedder();
-                }
-            }
+            Embedder embedder = EmbedCommand.embedder(model, backbone, cut, backboneWeights);
             Map<Path, float[]> byFile = new java.util.HashMap<>();
             try (embedder) {
                 embedder.embed(readable, null, 16, new SkippedFiles(null), e -> byFile.put(e.file(), e.features()));

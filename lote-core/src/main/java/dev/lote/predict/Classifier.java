@@ -120,12 +120,26 @@ public final class Classifier implements AutoCloseable {
      */
     public Explanation explain(byte[] bytes, String name, String layer) throws BadImageException {
         Path named = uploadPath(name);
-        Pixels px = decode(() -> decoder.read(bytes, named, input.height(), input.width(), policy));
-        Batch b = new Batch(px.rgb().clone(), new int[1], input, List.of(named));
+        return explain(decode(() -> decoder.read(bytes, named, input.height(), input.width(), policy)), named, layer, null);
+    }
+
+    /** As above for an image file, for {@code className} (null: the likeliest). */
+    public Explanation explain(Path image, String layer, String className) throws BadImageException {
+        return explain(decode(() -> decoder.read(image, input.height(), input.width(), policy)), image, layer, className);
+    }
+
+    private Explanation explain(Pixels px, Path file, String layer, String className) {
+        int wanted = className == null ? -1 : classes().indexOf(className);
+        if (className != null && wanted < 0) throw new IllegalArgumentException("No class '" + className + "'; the model's classes are "
+                + classes() + ".");
+        Batch b = new Batch(px.rgb().clone(), new int[1], input, List.of(file));
         synchronized (this) {
             float[] p = forward(b)[0];
-            int c = 0;
-            for (int i = 1; i < p.length; i++) if (p[i] > p[c]) c = i;
+            int c = wanted;
+            if (c < 0) {
+                c = 0;
+                for (int i = 1; i < p.length; i++) if (p[i] > p[c]) c = i;
+            }
             return Explanation.of(network, info.architecture(), b, layer != null ? layer : Explanation.defaultLayer(info.architecture()),
                     c, classes().get(c), p[c]);
         }
