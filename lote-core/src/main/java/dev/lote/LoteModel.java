@@ -6,6 +6,7 @@ import dev.lote.data.ImageFolder;
 import dev.lote.data.SkippedFiles;
 import dev.lote.data.Split;
 import dev.lote.eval.Evaluation;
+import dev.lote.eval.LabelEvaluation;
 import dev.lote.image.BadImageException;
 import dev.lote.image.Decoder;
 import dev.lote.image.Resize;
@@ -60,7 +61,7 @@ public final class LoteModel implements AutoCloseable {
         var in = architecture.inputShape();
         ModelInfo info = new ModelInfo(ModelFile.FORMAT, ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
                 List.copyOf(classes), new ModelInfo.Preprocessing(in.height(), in.width(), resize.label(), "1/255"),
-                architecture, new dev.lote.nn.Adam(), 0, null, null);
+                architecture, new dev.lote.nn.Adam(), 0, null, null, null);
         return new LoteModel(Network.build(architecture, seed), info);
     }
 
@@ -86,7 +87,7 @@ public final class LoteModel implements AutoCloseable {
         String scale = rescalesItself(m) ? "1" : "1/255";
         ModelInfo info = new ModelInfo(ModelFile.FORMAT, ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
                 List.copyOf(names), new ModelInfo.Preprocessing(in.height(), in.width(), Resize.STRETCH.label(), scale),
-                m, new dev.lote.nn.Adam(), 0, null, null);
+                m, new dev.lote.nn.Adam(), 0, null, null, null);
         Network net = Network.build(m, 0).pixels(info.preprocessing().pixelScale(), 0);
         try {
             net.setWeightValues(k.weights());
@@ -211,7 +212,7 @@ public final class LoteModel implements AutoCloseable {
 
     private ModelInfo withInfo(ModelInfo.Preprocessing q, ModelInfo.Training training) {
         return new ModelInfo(info.format(), info.formatVersion(), info.loteVersion(), info.libtorchVersion(), info.created(), info.classes(),
-                q, info.architecture(), info.optimizer(), info.optimizerSteps(), training, info.calibration());
+                q, info.architecture(), info.optimizer(), info.optimizerSteps(), training, info.calibration(), info.thresholds());
     }
 
     /**
@@ -257,6 +258,7 @@ public final class LoteModel implements AutoCloseable {
      */
     public Int8Export.Result exportOnnxInt8(Path file, boolean nchw, boolean uint8, List<Path> calibration, List<ImageFolder.Sample> test,
                                             double maxDropPoints, SkippedFiles skipped) throws IOException {
+        if (multiLabel()) throw new IllegalArgumentException("The int8 export measures one answer per image; export a multi-label model in float.");
         if (!(maxDropPoints >= 0)) throw new IllegalArgumentException("The largest accuracy drop allowed is 0 points or more, got " + maxDropPoints + ".");
         var p = info.preprocessing();
         Shape in = architecture().inputShape();
@@ -356,6 +358,7 @@ public final class LoteModel implements AutoCloseable {
         meta.put("resize", p.resize());
         meta.put("lote_version", version());
         if (temperature() != 1) meta.put("temperature", Double.toString(temperature()));
+        if (multiLabel()) meta.put("thresholds", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(thresholds())); // a class is answered from its own
         return meta;
     }
 
@@ -394,7 +397,7 @@ public final class LoteModel implements AutoCloseable {
     public void save(Path file, ModelInfo.Training training) throws IOException {
         info = new ModelInfo(info.format(), ModelFile.VERSION, version(), Engine.version(), Instant.now().toString(),
                 info.classes(), info.preprocessing(), info.architecture(), network.optimizer(), network.optimizerState().steps(),
-                training != null ? training : info.training(), info.calibration());
+                training != null ? training : info.training(), info.calibration(), info.thresholds());
         new ModelFile(info, network.weightValues(), network.optimizerState()).save(file);
     }
 
@@ -490,6 +493,50 @@ public final class LoteModel implements AutoCloseable {
         Evaluation e = evaluate(data, batchSize, Math.min(5, classes().size()), Report.WORST, Double.NaN);
         Path from = data.labels() != null ? data.labels() : data.root();
         return Report.build(info, e, (data.test().isPresent() ? "the test images of " : "the images of ") + from, explained(e));
+    }
+
+    /** Whether the model answers each class yes or no on its own (it ends in a sigmoid): several labels per image. */
+    public boolean multiLabel() { return network.multiLabel(); }
+
+    /** A multi-label model's per-class thresholds (0.5 each until {@link #fitThresholds} chose them); null for one class per image. */
+    public double[] thresholds() { return classifier().thresholds(); }
+
+    /**
+     * Chooses and keeps each class's F1-optimal threshold ({@link LabelEvaluation#bestThresholds}) on {@code images},
+     * labelled by their data's classes {@code dataClasses} (sets of labels, {@code a;b}); predictions, evaluations,
+     * the server and exports then answer every class at or above its threshold.
+     */
+    public double[] fitThresholds(List<ImageFolder.Sample> images, List<String> dataClasses, int batchSize) {
+        LabelEvaluation.Scored s = scored(images, dataClasses, batchSize);
+        if (s.probabilities().length == 0) throw new IllegalArgumentException("No readable images to choose thresholds on.");
+        double[] t = LabelEvaluation.bestThresholds(s.probabilities(), s.truth());
+        info = info.withThresholds(java.util.Arrays.stream(t).boxed().toList());
+        resetClassifier();
+        return t;
+    }
+
+    /**
+     * A multi-label model evaluated on {@code data}'s test images when it has some, else all of them: per class precision,
+     * recall, F1 and average precision, micro and macro F1, mAP ({@link LabelEvaluation}).
+     */
+    public LabelEvaluation evaluateLabels(Dataset data, int batchSize) {
+        if (!multiLabel()) throw new IllegalArgumentException("The model answers one class per image; evaluate it without multi-label metrics.");
+        List<ImageFolder.Sample> samples = data.test().map(ImageFolder::samples).orElse(data.samples());
+        LabelEvaluation.Scored s = scored(samples, data.train().classes(), batchSize);
+        return LabelEvaluation.of(classes(), s.probabilities(), s.truth(), thresholds(), s.skipped());
+    }
+
+    private LabelEvaluation.Scored scored(List<ImageFolder.Sample> images, List<String> dataClasses, int batchSize) {
+        float[][] table = dev.lote.data.LabelSets.table(dataClasses, classes());
+        SkippedFiles skipped = new SkippedFiles(null);
+        List<Classifier.Result> r = classifier().classify(Split.files(images), Split.labels(images), batchSize, cores(), skipped);
+        float[][] p = new float[r.size()][];
+        boolean[][] y = new boolean[r.size()][classes().size()];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = r.get(i).probabilities();
+            for (int c = 0; c < y[i].length; c++) y[i][c] = table[r.get(i).label()][c] > 0;
+        }
+        return new LabelEvaluation.Scored(p, y, skipped.lines());
     }
 
     /** Evaluates on {@code files} whose classes are {@code labels} (indices into {@link #classes()}). */

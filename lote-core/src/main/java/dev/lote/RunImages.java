@@ -5,6 +5,7 @@ import dev.lote.data.DataException;
 import dev.lote.data.Dataset;
 import dev.lote.data.Duplicates;
 import dev.lote.data.ImageFolder;
+import dev.lote.data.LabelSets;
 import dev.lote.data.ImageFolder.Sample;
 import dev.lote.data.SkippedFiles;
 import dev.lote.data.Split;
@@ -56,7 +57,20 @@ final class RunImages {
             train = kept.train();
             validation = kept.validation();
         }
+        if (multiLabel(data, recipe)) {
+            if (recipe.classWeight() != null) throw new IllegalArgumentException("Class weights are for one label per image; a "
+                    + "multi-label model weighs each class's yes and no alike (--sampler balanced draws the label sets equally often).");
+            return new Parts(train, validation, null);
+        }
         return new Parts(train, validation, classWeights(folder.classes(), train, recipe, warnings));
+    }
+
+    /** Whether the run trains one yes or no per class: the recipe says so, or some image has several labels. */
+    static boolean multiLabel(Dataset data, Recipe recipe) { return recipe.multiLabel() || data.multiLabel(); }
+
+    /** The model's classes: the data's, or with several labels per image the single labels ({@link LabelSets}). */
+    static List<String> modelClasses(Dataset data, Recipe recipe) {
+        return multiLabel(data, recipe) ? LabelSets.classes(data.train().classes()) : data.train().classes();
     }
 
     /**

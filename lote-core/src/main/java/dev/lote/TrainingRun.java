@@ -7,6 +7,7 @@ import dev.lote.data.Dataset;
 import dev.lote.data.DecodedCache;
 import dev.lote.data.ImageFolder.Sample;
 import dev.lote.data.ImageFolder;
+import dev.lote.data.LabelSets;
 import dev.lote.data.SkippedFiles;
 import dev.lote.data.Split;
 import dev.lote.dist.Agreement;
@@ -81,7 +82,7 @@ public final class TrainingRun {
 
     private TrainingRun(Dataset data, Recipe recipe) {
         this.data = data;
-        this.recipe = recipe;
+        this.recipe = data.multiLabel() ? recipe.withMultiLabel(true) : recipe; // several labels in a row imply it
     }
 
     /** A run on {@code data} by {@code recipe}; the model is the recipe's unless {@link #model} gives one. */
@@ -190,25 +191,31 @@ public final class TrainingRun {
                 + past.worldSize() + " process(es); resume it with the same number, so its batches stay the same.");
         Decoder decoder = new Decoder(limits);
         ImageFolder folder = data.train();
-        RunImages.Parts parts = RunImages.choose(data, recipe, past, resumed == null ? null : resumed.classes(), out,
-                world.rank() == 0 ? warnings : null);
+        List<String> classes = RunImages.modelClasses(data, recipe); // multi-label: the single labels of the data's label sets
+        RunImages.Parts parts = RunImages.choose(data, recipe, past, resumed == null ? null : recipe.multiLabel() ? folder.classes()
+                : resumed.classes(), out, world.rank() == 0 ? warnings : null);
+        float[][] labelSets = recipe.multiLabel() ? LabelSets.table(folder.classes(), classes) : null;
         List<Sample> train = parts.train(), validation = parts.validation();
         History history = past != null ? History.of(past.history()) : new History();
         int phaseTwoStart = past != null ? past.phaseTwoStart() : 0; // fine-tuning: where the whole network starts to train
         LoteModel m = resumed != null ? resumed : model;
         boolean made = m == null; // a model this run makes is closed here when the run fails
-        if (m != null && !m.classes().equals(folder.classes())) throw new IllegalArgumentException("The classes in " + data.root()
-                + " " + folder.classes() + " differ from the model's " + m.classes() + ".");
+        if (m != null && !m.classes().equals(classes)) throw new IllegalArgumentException("The classes in " + data.root()
+                + " " + classes + " differ from the model's " + m.classes() + ".");
+        if (m != null && m.multiLabel() != recipe.multiLabel()) throw new IllegalArgumentException("The model answers "
+                + (m.multiLabel() ? "each class yes or no (multi-label)" : "one class per image") + "; the run's data and recipe ask for "
+                + (recipe.multiLabel() ? "several labels per image." : "one label per image."));
         if (m == null && recipe.fineTuning() != null) {
-            m = RunModels.fineTuned(recipe, folder.classes(), train, validation, parts.classWeights(), decoder,
+            m = RunModels.fineTuned(recipe, classes, train, validation, parts.classWeights(), labelSets, decoder,
                     weightCache != null ? weightCache : new WeightCache(WeightCache.defaultDir(), System.err), workers, history, out);
             phaseTwoStart = history.epochs();
         } else if (m == null) {
-            m = RunModels.fromRecipe(recipe, folder, decoder);
+            m = RunModels.fromRecipe(recipe, folder, classes, recipe.multiLabel(), decoder);
         } else if (resumed == null) {
             m.network().optimizer(RunModels.adam(recipe, recipe.learningRate()));
         }
         m.network().classWeights(parts.classWeights()).labelSmoothing(recipe.labelSmoothing());
+        if (labelSets != null) m.network().labelSets(labelSets);
         return new Start(m, made, train, validation, history, phaseTwoStart, decoder);
     }
 
@@ -267,8 +274,9 @@ public final class TrainingRun {
             if (nan.stopped()) throw new Diverged("Training diverged (the loss became " + history.last("loss") + ")"
                     + (output != null ? "; " + output + " was not written" : "") + ". Try a lower learning rate"
                     + (checkpointDir != null ? ", or resume an earlier checkpoint in " + checkpointDir : "") + ".");
+            if (recipe.multiLabel()) thresholds(m, train, validation, out);
             m.record(record.apply(history.epochs()));
-            if (board != null && !validation.isEmpty()) board.confusion(m.classes(), m.evaluate(Split.files(validation),
+            if (board != null && !validation.isEmpty() && !recipe.multiLabel()) board.confusion(m.classes(), m.evaluate(Split.files(validation),
                     Split.labels(validation), recipe.batchSize(), 1, 0).confusion(), Math.max(0, history.epochs() - 1));
             if (lead && output != null) m.save(output);
             if (group != null) group.barrier(); // the model is on disk before any rank reports success
@@ -301,6 +309,15 @@ public final class TrainingRun {
         DecodedCache c = DecodedCache.open(dir, Split.files(all), input, policy, decoding);
         out.println("Caching decoded images in " + c.file());
         return c;
+    }
+
+    /** Multi-label: each class's F1-optimal threshold, chosen on the validation images (the training ones when there are none). */
+    private void thresholds(LoteModel m, List<Sample> train, List<Sample> validation, PrintStream out) {
+        List<Sample> on = validation.isEmpty() ? train : validation;
+        double[] t = m.fitThresholds(on, data.train().classes(), recipe.batchSize());
+        out.printf(Locale.ROOT, "Thresholds chosen on %d %s images (best F1 per class): %s%n", on.size(), validation.isEmpty()
+                ? "training" : "validation", java.util.stream.IntStream.range(0, t.length).mapToObj(c -> String.format(Locale.ROOT, "%s %.2f",
+                m.classes().get(c), t[c])).collect(Collectors.joining(", ")));
     }
 
     private static String backboneName(LoteModel m) {

@@ -74,6 +74,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (folds != null && unknownBelow != null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--folds and --unknown-below do not go together.");
         try (LoteModel model = LoteModel.load(modelFile)) {
             model.testTimeAugmentation(tta);
+            if (model.multiLabel()) return multiLabel(model);
             int k = Math.min(topK, model.classes().size());
             Evaluation e = folds != null ? outOfFold(model, k) : labels == null ? model.evaluate(dataDir, batchSize, k, worst, threshold)
                     : labelled(model, k, threshold);
@@ -87,6 +88,19 @@ final class EvaluateCommand implements Callable<Integer> {
             else print(e, model.info().calibration(), out);
             if (format.equals("table") && suspects > 0) printSuspects(e, out);
         }
+        return ExitCodes.OK;
+    }
+
+    /** A multi-label model: per-class precision, recall, F1 and AP at its thresholds, micro/macro F1 and mAP. */
+    private int multiLabel(LoteModel model) throws Exception {
+        if (folds != null || suspects > 0 || unknownBelow != null) throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "--folds, --suspects and --unknown-below are for a model that answers one class per image; " + modelFile + " is multi-label.");
+        Options.oneOf(format, "--format", "table", "json");
+        dev.lote.data.Dataset data = labels != null ? dev.lote.data.Dataset.withLabels(dataDir, labels, false, System.err)
+                : dev.lote.data.Dataset.open(dataDir);
+        dev.lote.eval.LabelEvaluation e = model.evaluateLabels(data, batchSize);
+        if (json || format.equals("json")) System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(e));
+        else System.out.print(e.table());
         return ExitCodes.OK;
     }
 

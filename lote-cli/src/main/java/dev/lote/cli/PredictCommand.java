@@ -98,6 +98,7 @@ final class PredictCommand implements Callable<Integer> {
                 for (Prediction p : predictions) {
                     StringBuilder s = new StringBuilder(p.file()).append("  ");
                     if (answers && p.best().probability() < threshold) s.append(" unknown, best:");
+                    if (p.labels() != null) s.append(" labels: ").append(p.labels().isEmpty() ? "(none)" : String.join(", ", p.labels())).append(";");
                     for (Prediction.Ranked r : p.top(topK)) s.append(String.format(Locale.ROOT, " %s %.3f", r.className(), r.probability()));
                     out.println(s);
                 }

@@ -46,8 +46,19 @@ final class SampleDataCommand implements Callable<Integer> {
     @Option(names = "--test-per-class", defaultValue = "20", description = "Test images per class with --paste (default: ${DEFAULT-VALUE}).")
     int testPerClass;
 
+    @Option(names = "--multi-label", paramLabel = "IMAGES", arity = "0..1", fallbackValue = "600",
+            description = "Instead of a folder per class, IMAGES images (${FALLBACK-VALUE} when not given) with 1 to 3 objects of "
+                    + "different classes each, in OUT/images, and OUT/labels.csv naming them (file,label,split; labels joined by ;).")
+    Integer multiLabel;
+
     @Override public Integer call() {
         long start = System.nanoTime();
+        if (multiLabel != null) {
+            SampleImages.writeMultiLabel(out, classes, multiLabel, size.height(), size.width(), seed);
+            System.out.printf("Wrote %d images of %dx%d with 1 to 3 of %d classes each to %s/images, labelled in %s (%.1f s)%n", multiLabel,
+                    size.height(), size.width(), classes, out, out.resolve("labels.csv"), (System.nanoTime() - start) / 1e9);
+            return ExitCodes.OK;
+        }
         if (paste != null) {
             if (on == null) throw new IllegalArgumentException("--paste needs --on BACKGROUNDS, a folder of background photos.");
             var s = PastedPhotos.write(paste, on, out, perClass, testPerClass, 0.3, size.height(), size.width(), seed);

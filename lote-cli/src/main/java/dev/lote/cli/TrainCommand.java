@@ -157,6 +157,11 @@ class TrainCommand implements Callable<Integer> {
                     + "so the model is less overconfident (fastai's fine-tuning default is 0.1) (default: ${DEFAULT-VALUE}).")
     double labelSmoothing;
 
+    @Option(names = "--multi-label", description = "Each class a yes or no of its own (sigmoid outputs, binary cross-entropy, a "
+            + "threshold per class chosen on the validation images for the best F1), for images with several labels; implied when a "
+            + "--labels row names several (a;b).")
+    boolean multiLabel;
+
     @Option(names = "--dedup", description = "Keep one file of each group of identical files (training's before validation's); "
             + "without it, validation images identical to training images are named in one warning.")
     boolean dedup;
@@ -292,7 +297,7 @@ class TrainCommand implements Callable<Integer> {
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
                 backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale));
         r = r.withSeed(seed).withLearningRate(learningRate.equals("auto") ? 1e-3 : rate(learningRate)).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
-                .withReduceLr(reduceLr).withStrict(strict).withDedup(dedup).withLabelSmoothing(labelSmoothing).withKeepLastBatch(keepLast).withImageSize(imageSize);
+                .withReduceLr(reduceLr).withStrict(strict).withDedup(dedup).withLabelSmoothing(labelSmoothing).withMultiLabel(multiLabel).withKeepLastBatch(keepLast).withImageSize(imageSize);
         if (batchSize != null) r = r.withBatchSize(batchSize);
         if (epochs != null) r = r.withEpochs(epochs);
         if (given("--resize")) r = r.withResize(Resize.parse(resize));

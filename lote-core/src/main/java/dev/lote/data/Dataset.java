@@ -41,6 +41,9 @@ public record Dataset(Path root, ImageFolder train, Optional<ImageFolder> valida
         return new Dataset(root, ImageFolder.of(root, read.classes(), train), part(root, read, "val"), part(root, read, "test"), labels);
     }
 
+    /** Whether some image has several labels (a labels file's {@code a;b}): then the model's classes are the single labels. */
+    public boolean multiLabel() { return LabelSets.any(train.classes()); }
+
     /** True when the validation images come from their own folder or split column, not from a random split. */
     public boolean hasValidationFolder() { return validation.isPresent(); }
 

@@ -23,9 +23,10 @@ import java.util.stream.Stream;
  * Labels from a file instead of class folders: CSV rows {@code file,label[,split]} (a header row may name the columns
  * {@code file}/{@code filename}/{@code image}/{@code path}, {@code label}/{@code class}/{@code category} and {@code split};
  * without one they are taken in that order), or JSON lines ({@code {"file": …, "label": …, "split": …}}). Paths are
- * relative to the data folder. Every row is checked before training: a missing file, an empty label, a file listed
- * twice, an unknown split, several labels in one row, and the folder's images that no row names are collected as
- * {@link Problem}s, with line numbers.
+ * relative to the data folder. Several labels in one cell are separated by {@code ;} (a JSON list in JSON lines): the image
+ * then belongs to the set of them ({@link LabelSets}), for multi-label training. Every row is checked before training: a
+ * missing file, an empty label, a file listed twice, an unknown split, and the folder's images that no row names are
+ * collected as {@link Problem}s, with line numbers.
  */
 public final class LabelFile {
     private LabelFile() {}
@@ -64,16 +65,14 @@ public final class LabelFile {
             named.add(file);
             String split = r.split() == null || r.split().isBlank() ? "train" : splitName(r.split());
             if (r.file().isBlank()) problems.add(new Problem(r.line(), "no file named"));
-            else if (r.label().isBlank()) problems.add(new Problem(r.line(), r.file() + ": empty label"));
-            else if (r.label().contains(";")) problems.add(new Problem(r.line(), r.file() + ": several labels (" + r.label()
-                    + "); Lote trains one label per image"));
+            else if (LabelSets.name(r.label()).isEmpty()) problems.add(new Problem(r.line(), r.file() + ": empty label"));
             else if (split == null) problems.add(new Problem(r.line(), r.file() + ": unknown split '" + r.split() + "' (expected train, val or test)"));
             else if (firstLine.containsKey(file)) problems.add(new Problem(r.line(), r.file() + ": listed again (first on line "
                     + firstLine.get(file) + ")"));
             else if (!Files.isRegularFile(file)) problems.add(new Problem(r.line(), r.file() + ": no such file in " + dir));
             else {
                 firstLine.put(file, r.line());
-                kept.add(new Row(r.line(), file.toString(), r.label().strip(), split));
+                kept.add(new Row(r.line(), file.toString(), LabelSets.name(r.label()), split));
             }
         }
         for (Path p : unlisted(dir, named, labels)) problems.add(new Problem(0, dir.relativize(p) + ": in " + dir + " but not in " + labels.getFileName()));

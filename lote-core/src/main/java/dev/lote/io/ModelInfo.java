@@ -24,12 +24,23 @@ public record ModelInfo(
         @JsonProperty("optimizer") Adam optimizer,
         @JsonProperty("optimizer_steps") long optimizerSteps,
         @JsonProperty("training") Training training,
-        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("calibration") Calibration calibration) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("calibration") Calibration calibration,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("thresholds") List<Double> thresholds) {
 
     /** The same model with {@code c} as its calibration (null: none). */
     public ModelInfo withCalibration(Calibration c) {
         return new ModelInfo(format, formatVersion, loteVersion, libtorchVersion, created, classes, preprocessing, architecture, optimizer,
-                optimizerSteps, training, c);
+                optimizerSteps, training, c, thresholds);
+    }
+
+    /**
+     * The same model with {@code t} as its per-class thresholds (null: none): a multi-label model answers every class
+     * whose probability reaches its threshold.
+     */
+    public ModelInfo withThresholds(List<Double> t) {
+        if (t != null && t.size() != classes.size()) throw new IllegalArgumentException(t.size() + " thresholds for " + classes.size() + " classes.");
+        return new ModelInfo(format, formatVersion, loteVersion, libtorchVersion, created, classes, preprocessing, architecture, optimizer,
+                optimizerSteps, training, calibration, t == null ? null : List.copyOf(t));
     }
 
     /**

@@ -88,9 +88,9 @@ public abstract class Layer {
      */
     public float[][] inferenceAffine(java.util.Map<String, float[]> weights, String path, int channels) { return null; }
 
-    /** The activation, except a softmax where the loss takes logits. */
+    /** The activation, except a final softmax or sigmoid where the loss takes logits. */
     protected static <T> T activate(Ops<T> ops, T x, Activation a, Mode mode) {
-        return a == Activation.LINEAR || (a == Activation.SOFTMAX && mode.logits()) ? x : ops.activation(x, a);
+        return a == Activation.LINEAR || ((a == Activation.SOFTMAX || a == Activation.SIGMOID) && mode.logits()) ? x : ops.activation(x, a);
     }
 
     /** Calls the layer on symbolic inputs, checking shapes now: {@code y = layer.call(x)}. */

@@ -2,7 +2,7 @@ package dev.lote.nn;
 
 /**
  * How a layer is being run. {@code training}: dropout and batch statistics on. {@code logits}: this call gives the
- * model's output and a final softmax is left to the loss. {@code pads}: zero padding (top, bottom, left, right) that a
+ * model's output and a final softmax or sigmoid is left to the loss. {@code pads}: zero padding (top, bottom, left, right) that a
  * ZeroPadding2D before this convolution handed to it ({@link Fusion}), or null.
  */
 public record Mode(boolean training, boolean logits, int[] pads) {

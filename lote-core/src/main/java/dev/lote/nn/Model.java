@@ -225,6 +225,24 @@ public class Model extends Layer {
         return out;
     }
 
+    /**
+     * For several labels per image: the final softmax {@code Dense} made a sigmoid one, each class a yes or no of its own
+     * (Keras' multi-label recipe). Changes this model, before any network is built from it, and returns it.
+     */
+    public Model sigmoidOutput() {
+        Layer last = calls.get(output).layer();
+        if (last instanceof Model inner) {
+            inner.sigmoidOutput();
+        } else if (last instanceof Dense d && d.activation() == Activation.SOFTMAX) {
+            d.activation(Activation.SIGMOID);
+        } else if (activation() != Activation.SIGMOID) {
+            throw new IllegalArgumentException("Model '" + name() + "' ends in " + last.getClass().getSimpleName() + " ("
+                    + activation().name().toLowerCase(java.util.Locale.ROOT) + "), not a softmax Dense that multi-label training "
+                    + "could turn into a sigmoid one.");
+        }
+        return this;
+    }
+
     /** The activation of the layer that gives the output (so the loss can take the logits before a softmax). */
     @Override public Activation activation() { return calls.get(output).layer().activation(); }
 

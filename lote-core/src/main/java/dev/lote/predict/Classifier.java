@@ -46,6 +46,7 @@ public final class Classifier implements AutoCloseable {
     private final Semaphore decoding = new Semaphore(Runtime.getRuntime().availableProcessors());
     private final int maxBatch, queue;
     private final double temperature;
+    private final double[] thresholds; // multi-label: from which probability each class is answered; else null
     private Batcher batcher;
     private int views = 1; // test-time augmentation's views
 
@@ -59,6 +60,9 @@ public final class Classifier implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.queue = queue;
         this.temperature = info.calibration() == null ? 1 : info.calibration().temperature();
+        this.thresholds = !network.multiLabel() ? null : info.thresholds() != null
+                ? info.thresholds().stream().mapToDouble(Double::doubleValue).toArray()
+                : java.util.stream.DoubleStream.generate(() -> 0.5).limit(info.classes().size()).toArray();
     }
 
     /**
@@ -87,12 +91,14 @@ public final class Classifier implements AutoCloseable {
     }
 
     public List<String> classes() { return info.classes(); }
+    /** A multi-label model's per-class thresholds (0.5 each where none were chosen); null for one class per image. */
+    public double[] thresholds() { return thresholds == null ? null : thresholds.clone(); }
     public ModelInfo info() { return info; }
     public Shape inputShape() { return input; }
 
     /** One image file's prediction. */
     public Prediction classify(Path image) throws BadImageException {
-        return Prediction.of(image.toString(), classes(), probabilities(image));
+        return Prediction.of(image.toString(), classes(), probabilities(image), thresholds);
     }
 
     /** One image file's class probabilities, in {@link #classes()} order. */
@@ -111,7 +117,7 @@ public final class Classifier implements AutoCloseable {
         Pixels px = decode(() -> decoder.read(bytes, uploadPath(name), input.height(), input.width(), policy));
         CompletableFuture<float[]> p = batcher().submit(px);
         if (p == null) throw new Busy(queue);
-        return p.thenApply(probabilities -> Prediction.of(name, classes(), probabilities));
+        return p.thenApply(probabilities -> Prediction.of(name, classes(), probabilities, thresholds));
     }
 
     /**
@@ -176,7 +182,7 @@ public final class Classifier implements AutoCloseable {
     /** Predictions for many files, ranked; bad files go to {@code skipped}. */
     public List<Prediction> predict(List<Path> files, int batchSize, int workers, SkippedFiles skipped) {
         List<Prediction> out = new ArrayList<>();
-        for (Result r : classify(files, null, batchSize, workers, skipped)) out.add(Prediction.of(r.file().toString(), classes(), r.probabilities()));
+        for (Result r : classify(files, null, batchSize, workers, skipped)) out.add(Prediction.of(r.file().toString(), classes(), r.probabilities(), thresholds));
         return out;
     }
 

@@ -8,19 +8,28 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One image's prediction: every class with its probability, most probable first. {@link #json} is the one shape a
- * prediction has everywhere: {@code lote predict --format json}, {@code serve}'s {@code /predict} and the Java API.
+ * One image's prediction: every class with its probability, most probable first, and for a multi-label model the
+ * classes at or above their thresholds ({@code labels}; null for a model that answers one class). {@link #json} is the
+ * one shape a prediction has everywhere: {@code lote predict --format json}, {@code serve}'s {@code /predict} and the
+ * Java API.
  */
-public record Prediction(String file, List<Ranked> ranked) {
+public record Prediction(String file, List<Ranked> ranked, List<String> labels) {
     /** A class name with its probability. */
     public record Ranked(@JsonProperty("class") String className, @JsonProperty("probability") double probability) {}
 
     /** Ranks {@code probabilities} (in {@code classes}' order). */
-    public static Prediction of(String file, List<String> classes, float[] probabilities) {
+    public static Prediction of(String file, List<String> classes, float[] probabilities) { return of(file, classes, probabilities, null); }
+
+    /** As above; with {@code thresholds} (multi-label, else null) also the labels: every class at or above its own. */
+    public static Prediction of(String file, List<String> classes, float[] probabilities, double[] thresholds) {
         List<Ranked> ranked = new ArrayList<>(probabilities.length);
-        for (int i = 0; i < probabilities.length; i++) ranked.add(new Ranked(classes.get(i), probabilities[i]));
+        List<String> labels = thresholds == null ? null : new ArrayList<>();
+        for (int i = 0; i < probabilities.length; i++) {
+            ranked.add(new Ranked(classes.get(i), probabilities[i]));
+            if (labels != null && probabilities[i] >= thresholds[i]) labels.add(classes.get(i));
+        }
         ranked.sort(Comparator.comparingDouble(Ranked::probability).reversed()); // stable: ties keep the classes' order
-        return new Prediction(file, List.copyOf(ranked));
+        return new Prediction(file, List.copyOf(ranked), labels == null ? null : List.copyOf(labels));
     }
 
     public List<Ranked> top(int k) { return ranked.subList(0, Math.min(k, ranked.size())); }
@@ -47,7 +56,10 @@ public record Prediction(String file, List<Ranked> ranked) {
         return threshold;
     }
 
-    /** {@code {"file": …, "predictions": [{"class": …, "probability": …}, …]}} with the top {@code k}. */
+    /**
+     * {@code {"file": …, "predictions": [{"class": …, "probability": …}, …]}} with the top {@code k}, and a multi-label
+     * model's {@code "labels": [...]}.
+     */
     public Map<String, Object> json(int k) { return json(k, Double.NaN); }
 
     /**
@@ -62,6 +74,7 @@ public record Prediction(String file, List<Ranked> ranked) {
             m.put("class", unknown ? UNKNOWN : best().className());
             m.put("unknown", unknown);
         }
+        if (labels != null) m.put("labels", labels);
         m.put("predictions", top(k));
         return m;
     }

@@ -61,20 +61,84 @@ public final class SampleImages {
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         // a scene that leans to the class (as photos of one kind of object share settings), varied per image
-        float sceneHue = (float) ((c * 0.382 + 0.5 + (r.nextDouble() - 0.5) * 0.2) % 1.0 + 1.0) % 1f;
+        background(g, (c * 0.382 + 0.5 + (r.nextDouble() - 0.5) * 0.2), h, w, r);
+        int s = Math.min(w, h);
+        // the object is roughly centred, as a photographer frames it: position and size vary, within limits
+        double size = s * (0.5 + 0.15 * r.nextDouble());
+        double cx = w / 2.0 + (r.nextDouble() - 0.5) * (w - size) * 0.3, cy = h / 2.0 + (r.nextDouble() - 0.5) * (h - size) * 0.3;
+        object(g, c, cx, cy, size, h, w, r);
+        g.dispose();
+        addNoise(img, r, 10);
+        return img;
+    }
+
+    /**
+     * Writes a multi-label set: {@code images} photos {@code OUT/images/<i>.jpg}, each with 1 to 3 objects of different
+     * classes ({@code 0..classes-1}, drawn as {@link #render}'s) in different quarters of a scene that belongs to no class,
+     * and {@code OUT/labels.csv} ({@code file,label,split}: the classes joined by {@code ;}; 70 % train, 15 % val, 15 % test).
+     */
+    public static void writeMultiLabel(Path out, int classes, int images, int height, int width, long seed) {
+        if (classes < 2 || classes > MAX_CLASSES) throw new IllegalArgumentException("classes must be between 2 and "
+                + MAX_CLASSES + ", got " + classes + ".");
+        if (images < 1) throw new IllegalArgumentException("images must be positive, got " + images + ".");
+        if (height < 16 || width < 16) throw new IllegalArgumentException("Images must be at least 16x16, got " + height + "x" + width + ".");
+        String[] rows = new String[images];
+        try {
+            Files.createDirectories(out.resolve("images"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create " + out + ": " + e.getMessage(), e);
+        }
+        IntStream.range(0, images).parallel().forEach(k -> {
+            SplittableRandom r = new SplittableRandom(seed * 1_000_003L + k);
+            BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+            Graphics2D g = img.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            background(g, r.nextDouble(), height, width, r);
+            int count = 1 + r.nextInt(Math.min(3, classes)), quarters = 4;
+            java.util.TreeSet<Integer> chosen = new java.util.TreeSet<>();
+            while (chosen.size() < count) chosen.add(r.nextInt(classes));
+            int[] cells = IntStream.range(0, quarters).toArray();
+            for (int a = quarters - 1; a > 0; a--) { int b = r.nextInt(a + 1), t = cells[a]; cells[a] = cells[b]; cells[b] = t; }
+            int at = 0;
+            double size = Math.min(width, height) * 0.42;
+            for (int c : chosen) {
+                int cell = cells[at++];
+                double cx = width * (0.25 + 0.5 * (cell % 2)) + (r.nextDouble() - 0.5) * width * 0.08;
+                double cy = height * (0.25 + 0.5 * (cell / 2)) + (r.nextDouble() - 0.5) * height * 0.08;
+                object(g, c, cx, cy, size * (0.85 + 0.3 * r.nextDouble()), height, width, r);
+            }
+            g.dispose();
+            addNoise(img, r, 10);
+            String name = String.format(java.util.Locale.ROOT, "images/%05d.jpg", k);
+            writeJpeg(img, out.resolve(name));
+            double u = r.nextDouble();
+            rows[k] = name + "," + String.join(";", chosen.stream().map(String::valueOf).toList()) + "," + (u < 0.7 ? "train" : u < 0.85 ? "val" : "test");
+        });
+        try {
+            Files.writeString(out.resolve("labels.csv"), "file,label,split\n" + String.join("\n", rows) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + out.resolve("labels.csv") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A gradient around {@code hue} (a turn, any real) with thin lines of clutter that belong to no class. */
+    private static void background(Graphics2D g, double hue, int h, int w, SplittableRandom r) {
+        float sceneHue = (float) (hue % 1.0 + 1.0) % 1f;
         float otherHue = (sceneHue + 0.15f + 0.2f * r.nextFloat()) % 1f;
         g.setPaint(new GradientPaint(0, 0, Color.getHSBColor(sceneHue, 0.2f + 0.4f * r.nextFloat(), 0.3f + 0.5f * r.nextFloat()),
                 w, h, Color.getHSBColor(otherHue, 0.2f + 0.5f * r.nextFloat(), 0.2f + 0.6f * r.nextFloat())));
         g.fillRect(0, 0, w, h);
         int s = Math.min(w, h);
-        for (int k = 0; k < 4; k++) { // clutter: thin lines and faint blobs that belong to no class
+        for (int k = 0; k < 4; k++) { // clutter
             g.setColor(withAlpha(randomColour(r, 0.2f, 0.9f), 90));
             g.setStroke(new BasicStroke(Math.max(1f, s / 120f)));
             g.drawLine(r.nextInt(w), r.nextInt(h), r.nextInt(w), r.nextInt(h));
         }
-        // the object is roughly centred, as a photographer frames it: position and size vary, within limits
-        double size = s * (0.5 + 0.15 * r.nextDouble());
-        double cx = w / 2.0 + (r.nextDouble() - 0.5) * (w - size) * 0.3, cy = h / 2.0 + (r.nextDouble() - 0.5) * (h - size) * 0.3;
+    }
+
+    /** Class {@code c}'s object, {@code size} across, centred at (cx, cy): its shape, surface and hue, jittered. */
+    private static void object(Graphics2D g, int c, double cx, double cy, double size, int h, int w, SplittableRandom r) {
+        int s = Math.min(w, h);
         Shape shape = AffineTransform.getTranslateInstance(cx, cy).createTransformedShape(
                 AffineTransform.getRotateInstance((r.nextDouble() - 0.5) * Math.PI / 4).createTransformedShape(
                         outline(c % SHAPES, size / 2)));
@@ -105,9 +169,6 @@ public final class SampleImages {
             }
             default -> { g.setColor(colour); g.setStroke(new BasicStroke(stroke)); g.draw(shape); }
         }
-        g.dispose();
-        addNoise(img, r, 10);
-        return img;
     }
 
     /** A shape of radius {@code rad} centred on the origin. */

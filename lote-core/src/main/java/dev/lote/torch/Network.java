@@ -1,7 +1,6 @@
 package dev.lote.torch;
 
 import dev.lote.data.Batch;
-import dev.lote.nn.Activation;
 import dev.lote.nn.Adam;
 import dev.lote.nn.Mode;
 import dev.lote.nn.Model;
@@ -10,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -28,27 +26,21 @@ public final class Network implements AutoCloseable {
     /** Loss summed over the batch, correct predictions and the number of samples of one step. */
     public record StepResult(double lossSum, int correct, int samples) {}
 
-    /** How the output becomes a loss: logits before a final softmax, raw logits, or probabilities from elsewhere. */
-    private enum Output { SOFTMAX_LOGITS, LOGITS, PROBABILITIES }
-
     private final Model spec;
     private final Parameters params = new Parameters();
     private final List<FusedStem.Step> stemSteps = new ArrayList<>(); // this step's fused first block, for backward
     private final Graph graph;
     private final Optimizer optimizer;
-    private final Output output;
+    private final Loss loss;
     private final long seed;
     private double pixelScale = 1 / 255.0, pixelOffset = 0;
-    private float[] classWeights; // null: every sample counts the same
-    private double labelSmoothing;
     private DataParallel parallel; // null: training alone
     private final long[] phaseNanos = new long[4]; // forward, backward, all-reduce, Adam
 
     private Network(Model spec, long seed) {
         this.spec = spec;
         this.seed = seed;
-        Activation last = spec.activation();
-        output = last == Activation.SOFTMAX ? Output.SOFTMAX_LOGITS : last == Activation.LINEAR ? Output.LOGITS : Output.PROBABILITIES;
+        loss = new Loss(spec.activation(), spec.classes());
         graph = new Graph(spec, "", spec.trainable(), params, stemSteps);
         optimizer = new Optimizer(params);
     }
@@ -84,16 +76,25 @@ public final class Network implements AutoCloseable {
      * instead). Evaluation stays unweighted, as in Keras. Null: no weights.
      */
     public Network classWeights(float[] weights) {
-        if (weights != null && weights.length != spec.classes()) throw new IllegalArgumentException(weights.length
-                + " class weights for a model of " + spec.classes() + " classes.");
-        classWeights = weights == null ? null : weights.clone();
+        loss.classWeights(weights);
         return this;
     }
 
     /** Keras' {@code label_smoothing} in [0, 1) for the loss from now on, training and validation alike (as Keras' compiled loss). */
     public Network labelSmoothing(double s) {
-        if (!(s >= 0 && s < 1)) throw new IllegalArgumentException("Label smoothing must be in [0, 1), got " + s + ".");
-        labelSmoothing = s;
+        loss.labelSmoothing(s);
+        return this;
+    }
+
+    /** Whether the model ends in a sigmoid: each class a yes or no of its own, trained by binary cross-entropy. */
+    public boolean multiLabel() { return loss.multiLabel(); }
+
+    /**
+     * Multi-label training: a sample's label indexes {@code sets}, the rows of 0/1 saying which classes it has (one
+     * column per class), so a batch's labels stay one int per image. Without it, label i means class i alone.
+     */
+    public Network labelSets(float[][] sets) {
+        loss.labelSets(sets);
         return this;
     }
 
@@ -151,11 +152,11 @@ public final class Network implements AutoCloseable {
         long t0 = System.nanoTime(), t1 = t0, t2 = t0;
         if (x != null) {
             try {
-                Tensor y = Tensors.labels(labels), logits = forward(x, true), loss = loss(logits, y, classWeights);
-                r = result(logits, loss, y, labels.length); // reads the loss, so the forward pass is done here
+                Tensor logits = forward(x, true), l = loss.of(logits, labels, true);
+                r = result(logits, l, labels); // reads the loss, so the forward pass is done here
                 t1 = System.nanoTime();
                 if (!params.trained().isEmpty()) {
-                    loss.backward();
+                    l.backward();
                     for (FusedStem.Step s : stemSteps) s.backward();
                 }
             } finally {
@@ -197,15 +198,15 @@ public final class Network implements AutoCloseable {
     }
 
     private StepResult evaluate(Tensor x, int[] labels) {
-        Tensor y = Tensors.labels(labels), logits = forward(x, false);
-        return result(logits, loss(logits, y, null), y, labels.length);
+        Tensor logits = forward(x, false);
+        return result(logits, loss.of(logits, labels, false), labels);
     }
 
-    /** Class probabilities, one row per sample (a model with linear outputs: the softmax of its logits, as its loss). */
+    /** Class probabilities, one row per sample (linear outputs: the softmax of the logits, as the loss takes them). */
     public float[][] predict(Batch batch) { return predict(batch, 1); }
 
     /** Test-time augmentation's views at most: the image, mirrored, and five 90 % crops. */
-    public static final int MAX_VIEWS = 7;
+    public static final int MAX_VIEWS = Views.MAX;
 
     /**
      * Test-time augmentation (fastai's {@code tta}): the mean of the class probabilities of {@code views} views of each
@@ -217,68 +218,21 @@ public final class Network implements AutoCloseable {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             Tensor x = Tensors.pixels(batch, pixelScale, pixelOffset), sum = null;
             for (int v = 0; v < views; v++) {
-                Tensor out = forward(view(x, v), false), p = output != Output.PROBABILITIES ? torch.softmax(out, 1) : out;
+                Tensor p = loss.probabilities(forward(Views.view(x, v), false));
                 sum = sum == null ? p : sum.add(p);
             }
             return Tensors.rows(views == 1 ? sum : sum.div(new Scalar((double) views)), batch.size());
         }
     }
 
-    /** View {@code v} of an (n, c, h, w) batch: 0 itself, 1 mirrored, 2 to 6 a 90 % crop (centre, corners) resized back. */
-    private static Tensor view(Tensor x, int v) {
-        if (v == 0) return x;
-        if (v == 1) return x.flip(3);
-        long h = x.size(2), w = x.size(3), ch = Math.max(1, Math.round(h * 0.9)), cw = Math.max(1, Math.round(w * 0.9));
-        long[][] corner = {{(h - ch) / 2, (w - cw) / 2}, {0, 0}, {0, w - cw}, {h - ch, 0}, {h - ch, w - cw}};
-        Tensor crop = x.narrow(2, corner[v - 2][0], ch).narrow(3, corner[v - 2][1], cw);
-        return torch.upsample_bilinear2d(crop, new long[] {h, w}, false);
-    }
 
     /**
-     * Categorical cross-entropy as Keras computes it: on logits, or on probabilities clipped at 1e-7; with label smoothing s
-     * the target is (1 − s)·one-hot + s / classes; with class weights each sample's loss is weighed by its class's, then
-     * the mean over the batch.
-     */
-    private Tensor loss(Tensor out, Tensor labels, float[] weights) {
-        Tensor logProbabilities = output == Output.PROBABILITIES ? torch.log(torch.clamp_min(out, new Scalar(1e-7))) : null;
-        if (weights == null && labelSmoothing == 0) return logProbabilities == null ? torch.cross_entropy_loss(out, labels)
-                : torch.nll_loss(logProbabilities, labels);
-        Tensor logp = logProbabilities != null ? logProbabilities : torch.log_softmax(out, 1);
-        Tensor each = logp.gather(1, labels.unsqueeze(1)).squeeze(1).neg(); // per sample
-        if (labelSmoothing > 0) each = each.mul(new Scalar(1 - labelSmoothing)).sub(logp.mean(new long[] {1}, false,
-                new org.bytedeco.pytorch.ScalarTypeOptional()).mul(new Scalar(labelSmoothing)));
-        if (weights != null) each = each.mul(torch.index_select(Tensors.floats(weights, 1).reshape(-1), 0, labels));
-        return each.mean();
-    }
-
-    /**
-     * Grad-CAM (Selvaraju et al.): for each image, the output of layer {@code layer} (a path, {@code backbone/out_relu} for
-     * one inside a nested model; it must give an image-shaped output) weighted by the mean gradient of the score of
-     * {@code classes[i]} (the logit where the model ends in softmax) over each channel, summed over channels, ReLU'd and
-     * scaled to a maximum of 1: rows of (height × width) of that layer's output. Weights unchanged; dropout off.
+     * Grad-CAM (Selvaraju et al.) at layer {@code layer} for {@code classes[i]} of each image ({@link GradCam}): rows of
+     * (height × width) of that layer's output, scaled to a maximum of 1. Weights unchanged; dropout off.
      */
     public float[][] gradCam(Batch batch, String layer, int[] classes) {
-        if (graph.tap.folded.contains(layer)) throw new IllegalArgumentException("Layer '" + layer + "' runs inside a fused "
-                + "operation (the first block, or a padding the next convolution takes in); explain a later layer.");
         try (PointerScope scope = new PointerScope()) {
-            graph.tap.wanted = layer;
-            graph.tap.captured = null;
-            Tensor out;
-            try {
-                out = forward(Tensors.pixels(batch, pixelScale, pixelOffset), false);
-            } finally {
-                graph.tap.wanted = null;
-            }
-            Tensor a = graph.tap.captured;
-            graph.tap.captured = null;
-            if (a == null || a.dim() != 4) throw new IllegalArgumentException("Layer '" + layer + "' gives no image-shaped output to explain.");
-            Tensor score = out.gather(1, Tensors.labels(classes).unsqueeze(1)).sum();
-            // the gradient of the score at the layer alone: backward() would also leave gradients on the weights for Adam's next step
-            Tensor grad = torch.grad(new org.bytedeco.pytorch.TensorVector(score), new org.bytedeco.pytorch.TensorVector(a)).get(0);
-            Tensor weights = grad.mean(new long[] {2, 3}, true, new org.bytedeco.pytorch.ScalarTypeOptional()); // (n, c, 1, 1)
-            Tensor cam = a.detach().mul(weights).sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).relu(); // (n, h, w)
-            Tensor peak = cam.amax(new long[] {1, 2}, true).clamp_min(new Scalar(1e-12));
-            return Tensors.rows(cam.div(peak), batch.size());
+            return GradCam.of(graph, () -> forward(Tensors.pixels(batch, pixelScale, pixelOffset), false), layer, classes);
         }
     }
 
@@ -290,13 +244,12 @@ public final class Network implements AutoCloseable {
         }
     }
 
-    private StepResult result(Tensor logits, Tensor loss, Tensor labels, int n) {
-        long correct = logits.argmax(new LongOptional(1), false).eq(labels).sum().item().toLong();
-        return new StepResult(loss.item_float() * (double) n, (int) correct, n);
+    private StepResult result(Tensor logits, Tensor l, int[] labels) {
+        return new StepResult(l.item_float() * (double) labels.length, (int) loss.correct(logits, labels), labels.length);
     }
 
     private Tensor forward(Tensor x, boolean training) {
-        return graph.apply(List.of(x), new Mode(training, output == Output.SOFTMAX_LOGITS));
+        return graph.apply(List.of(x), new Mode(training, loss.takesLogits()));
     }
 
     @Override public void close() {

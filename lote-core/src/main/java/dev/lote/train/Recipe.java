@@ -29,6 +29,8 @@ import java.util.Map;
  * @param dedup          keep one file of each group of identical files (training's copy before validation's)
  * @param labelSmoothing Keras' {@code label_smoothing}: the loss's target is (1 − s)·one-hot + s / classes; 0: off
  * @param fineTuning     a pretrained backbone under a new head; null: none
+ * @param multiLabel     each class a yes or no of its own (sigmoid outputs, binary cross-entropy, a threshold per class),
+ *                       as for images with several labels; implied by a labels file with several labels in a row
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Recipe(
@@ -53,7 +55,8 @@ public record Recipe(
         @JsonProperty("sampler") Sampler sampler,
         @JsonProperty("dedup") boolean dedup,
         @JsonProperty("label_smoothing") double labelSmoothing,
-        @JsonProperty("fine_tuning") FineTuning fineTuning) {
+        @JsonProperty("fine_tuning") FineTuning fineTuning,
+        @JsonProperty("multi_label") boolean multiLabel) {
 
     /** The learning rate over the run: constant, or Keras' cosine decay to 0 over the planned steps. */
     public enum Schedule {
@@ -136,7 +139,7 @@ public record Recipe(
      */
     public static Recipe defaults() {
         return new Recipe("small-cnn", null, Resize.STRETCH, 32, 30, 1e-3, 0, Schedule.COSINE, Augmentation.DEFAULT, 0.2,
-                10, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, false, 0, null);
+                10, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, false, 0, null, false);
     }
 
     /**
@@ -146,7 +149,7 @@ public record Recipe(
      */
     public static Recipe notebook() {
         return new Recipe("seed-cnn", null, Resize.STRETCH, 5, 5, 1e-3, 0, Schedule.CONSTANT, Augmentation.parse("none"), 0.2,
-                null, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, false, 0, null);
+                null, 0, null, null, 42, false, false, null, Sampler.SHUFFLE, false, 0, null, false);
     }
 
     /**
@@ -180,31 +183,32 @@ public record Recipe(
     /** The metric that early stopping, reduce-on-plateau and the best checkpoint watch. */
     public String monitor(boolean hasValidation) { return monitor != null ? monitor : hasValidation ? "val_loss" : "loss"; }
 
-    public Recipe withModel(String v) { return new Recipe(v, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withImageSize(Shape v) { return new Recipe(model, v, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withResize(Resize v) { return new Recipe(model, imageSize, v, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withBatchSize(int v) { return new Recipe(model, imageSize, resize, v, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withEpochs(int v) { return new Recipe(model, imageSize, resize, batchSize, v, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withLearningRate(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, v, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withWeightDecay(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, v, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withSchedule(Schedule v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, v, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withAugmentation(Augmentation v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, v, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withValidationSplit(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, v, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
+    public Recipe withModel(String v) { return new Recipe(v, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withImageSize(Shape v) { return new Recipe(model, v, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withResize(Resize v) { return new Recipe(model, imageSize, v, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withBatchSize(int v) { return new Recipe(model, imageSize, resize, v, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withEpochs(int v) { return new Recipe(model, imageSize, resize, batchSize, v, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withLearningRate(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, v, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withWeightDecay(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, v, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withSchedule(Schedule v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, v, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withAugmentation(Augmentation v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, v, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withValidationSplit(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, v, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
     /** {@code null} turns early stopping off. */
-    public Recipe withEarlyStopping(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, v, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withMinDelta(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, v, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withMonitor(String v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, v, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
+    public Recipe withEarlyStopping(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, v, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withMinDelta(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, v, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withMonitor(String v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, v, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
     /** {@code null} turns reduce-on-plateau off. */
-    public Recipe withReduceLr(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, v, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withSeed(long v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, v, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withKeepLastBatch(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, v, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withStrict(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, v, classWeight, sampler, dedup, labelSmoothing, fineTuning); }
+    public Recipe withReduceLr(Integer v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, v, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withSeed(long v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, v, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withKeepLastBatch(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, v, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withStrict(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, v, classWeight, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
     /** {@code null}: every class weighs 1. */
-    public Recipe withClassWeight(ClassWeight v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, v, sampler, dedup, labelSmoothing, fineTuning); }
-    public Recipe withSampler(Sampler v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, v, dedup, labelSmoothing, fineTuning); }
-    public Recipe withDedup(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, v, labelSmoothing, fineTuning); }
-    public Recipe withLabelSmoothing(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, v, fineTuning); }
-    public Recipe withFineTuning(FineTuning v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, v); }
+    public Recipe withClassWeight(ClassWeight v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, v, sampler, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withSampler(Sampler v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, v, dedup, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withDedup(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, v, labelSmoothing, fineTuning, multiLabel); }
+    public Recipe withLabelSmoothing(double v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, v, fineTuning, multiLabel); }
+    public Recipe withFineTuning(FineTuning v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, v, multiLabel); }
+    public Recipe withMultiLabel(boolean v) { return new Recipe(model, imageSize, resize, batchSize, epochs, learningRate, weightDecay, schedule, augmentation, validationSplit, earlyStopping, minDelta, monitor, reduceLr, seed, keepLastBatch, strict, classWeight, sampler, dedup, labelSmoothing, fineTuning, v); }
 
     /** The recipe as rows for people (the report's settings table). */
     public Map<String, String> describe() {
@@ -223,6 +227,7 @@ public record Recipe(
         if (sampler != Sampler.SHUFFLE) rows.put("sampler", sampler.label());
         if (dedup) rows.put("identical files", "one kept");
         if (labelSmoothing > 0) rows.put("label smoothing", Double.toString(labelSmoothing));
+        if (multiLabel) rows.put("labels", "several per image (sigmoid outputs, a threshold per class)");
         if (fineTuning != null) {
             rows.put("backbone", fineTuning.backbone() + (fineTuning.cut() == null ? "" : " cut at " + fineTuning.cut()));
             rows.put("head epochs", "at most " + fineTuning.headEpochs());

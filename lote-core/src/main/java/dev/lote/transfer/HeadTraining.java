@@ -4,6 +4,7 @@ import dev.lote.data.Batch;
 import dev.lote.data.BatchSequence;
 import dev.lote.data.Loader;
 import dev.lote.nn.Adam;
+import dev.lote.nn.Model;
 import dev.lote.torch.Network;
 import dev.lote.train.History;
 import dev.lote.train.Logs;
@@ -51,11 +52,13 @@ public final class HeadTraining {
      * on several times faster; the layer stays in the classifier, so phase 2 computes exactly what phase 1 trained.
      */
     public static Head train(Features train, Features validation, int classes, Recipe recipe, float[] classWeights,
-                             History history, PrintStream out) {
+                             float[][] labelSets, History history, PrintStream out) {
         double[][] stats = statistics(train);
         int epochs = recipe.fineTuning().headEpochs(), batchSize = recipe.batchSize(), patience = Recipe.HEAD_PATIENCE;
-        try (Network head = Network.build(Backbone.head(train.width(), classes, Recipe.HEAD_DROPOUT, stats[0], stats[1]), recipe.seed())
+        Model spec = Backbone.head(train.width(), classes, Recipe.HEAD_DROPOUT, stats[0], stats[1]);
+        try (Network head = Network.build(labelSets != null ? spec.sigmoidOutput() : spec, recipe.seed())
                 .optimizer(new Adam(recipe.learningRate()).withWeightDecay(recipe.weightDecay())).classWeights(classWeights).labelSmoothing(recipe.labelSmoothing())) {
+            if (labelSets != null) head.labelSets(labelSets);
             SplittableRandom random = new SplittableRandom(recipe.seed());
             java.util.Random draws = new java.util.Random(recipe.seed());
             int n = train.labels().length;

@@ -20,9 +20,12 @@ public final class PhaseOne {
     /** The classifier phase 2 trains and its weights; the backbone's weights are under {@code backbonePrefix}. */
     public record Result(Model architecture, Map<String, float[]> weights, String backbonePrefix) {}
 
-    /** {@code train} and {@code validation}: the run's images at the backbone's input size (every image, keepLast); {@code classWeights} may be null. */
+    /**
+     * {@code train} and {@code validation}: the run's images at the backbone's input size (every image, keepLast);
+     * {@code classWeights} may be null; {@code labelSets}: multi-label's table ({@link Network#labelSets}), else null.
+     */
     public static Result run(Backbone bb, int classes, BatchSequence train, BatchSequence validation, Recipe recipe, float[] classWeights,
-                             int workers, History history, PrintStream out) {
+                             float[][] labelSets, int workers, History history, PrintStream out) {
         Recipe.FineTuning ft = recipe.fineTuning();
         out.printf(Locale.ROOT, "Fine-tuning %s (%,d parameters) at %s: phase 1 trains a new head on its features%n", ft.backbone(),
                 bb.features().parameterCount(), bb.inputShape());
@@ -38,8 +41,9 @@ public final class PhaseOne {
         }
         out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%n", trainFeatures.labels().length + valFeatures.labels().length,
                 (System.nanoTime() - start) / 1e9);
-        HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes, recipe, classWeights, history, out);
+        HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes, recipe, classWeights, labelSets, history, out);
         Model arch = bb.classifier(classes, Recipe.HEAD_DROPOUT, head.mean(), head.variance());
+        if (labelSets != null) arch.sigmoidOutput();
         Backbone.unfreeze(arch);
         Map<String, float[]> all = bb.weightsIn(arch);
         all.putAll(head.weights());

@@ -47,24 +47,23 @@ class LabelFileTest {
                 + "train,red,img/missing.png\n"  // line 8
                 + "train,blue,img/b0.png\n"      // line 9: again
                 + "holdout,blue,img/b2.png\n"    // line 10
-                + "train,red;blue,img/b2.png\n"  // line 11
+                + "train, red ;blue;red,img/b2.png\n"  // line 11: several labels, a set
                 + "train,green,\"img/a, b.png\"\n");
         LabelFile.Read read = LabelFile.read(root, csv);
-        assertEquals(List.of("blue", "green", "red"), read.classes());
+        assertEquals(List.of("blue", "blue;red", "green", "red"), read.classes(), "a set of labels is named in order, without repeats");
         assertEquals(List.of(
                 "line 7: img/b2.png: empty label",
                 "line 8: img/missing.png: no such file in " + root,
                 "line 9: img/b0.png: listed again (first on line 5)",
                 "line 10: img/b2.png: unknown split 'holdout' (expected train, val or test)",
-                "line 11: img/b2.png: several labels (red;blue); Lote trains one label per image",
                 "extra/unlisted.png: in " + root + " but not in labels.csv"), read.problems().stream().map(Object::toString).toList());
-        assertEquals(4, read.splits().get("train").size(), "rows without a split train");
+        assertEquals(5, read.splits().get("train").size(), "rows without a split train");
         assertEquals(List.of(root.resolve("img/r2.png")), Split.files(read.splits().get("val")));
-        assertEquals(root.resolve("img/a, b.png"), read.splits().get("train").get(3).file(), "a quoted name keeps its comma");
+        assertEquals(root.resolve("img/a, b.png"), read.splits().get("train").get(4).file(), "a quoted name keeps its comma");
 
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Dataset d = Dataset.withLabels(root, csv, false, new PrintStream(err, true));
-        assertTrue(err.toString().startsWith("lote: warning: " + csv + ": 6 problems (those rows and images are left out): line 7: "), err.toString());
+        assertTrue(err.toString().startsWith("lote: warning: " + csv + ": 5 problems (those rows and images are left out): line 7: "), err.toString());
         assertEquals(1, err.toString().lines().count(), "one message");
         assertTrue(d.hasValidationFolder());
         assertEquals(1, d.test().orElseThrow().samples().size());
@@ -75,14 +74,17 @@ class LabelFileTest {
     @Test
     void jsonLinesAndHeaderlessCsvReadTheSame() throws Exception {
         Path root = photos(1);
+        Images.write(root.resolve("img/both.png"), 16, 16, 0xdd22dd, "png");
         Path jsonl = Files.writeString(dir.resolve("labels.jsonl"), "{\"file\": \"img/r0.png\", \"label\": \"red\"}\n\n"
-                + "{\"image\": \"img/b0.png\", \"label\": \"blue\", \"split\": \"val\"}\n{\"file\": \"img/b0.png\", \"label\": [\"a\", \"b\"]}\n");
-        Path csv = Files.writeString(dir.resolve("plain.csv"), "img/r0.png,red\nimg/b0.png,blue,val\nimg/b0.png,a;b\n");
+                + "{\"image\": \"img/b0.png\", \"label\": \"blue\", \"split\": \"val\"}\n{\"file\": \"img/both.png\", \"label\": [\"red\", \"blue\"]}\n"
+                + "{\"file\": \"img/b0.png\", \"label\": \"red\"}\n");
+        Path csv = Files.writeString(dir.resolve("plain.csv"), "img/r0.png,red\nimg/b0.png,blue,val\nimg/both.png,red;blue\nimg/b0.png,red\n");
         for (Path f : List.of(jsonl, csv)) {
             LabelFile.Read r = LabelFile.read(root, f);
-            assertEquals(List.of("blue", "red"), r.classes(), f.toString());
+            assertEquals(List.of("blue", "blue;red", "red"), r.classes(), f.toString());
             assertEquals(List.of(root.resolve("img/b0.png")), Split.files(r.splits().get("val")));
-            assertTrue(r.problems().get(0).toString().contains("several labels (a;b)"), r.problems().toString());
+            assertEquals(List.of("line " + (f == jsonl ? 5 : 4) + ": img/b0.png: listed again (first on line " + (f == jsonl ? 3 : 2) + ")"),
+                    r.problems().stream().map(Object::toString).toList());
         }
         Path broken = Files.writeString(dir.resolve("broken.jsonl"), "{\"file\": \"img/r0.png\"}\n[1, 2]\n");
         assertEquals(broken + " line 2: not a JSON object.", assertThrows(DataException.class, () -> LabelFile.read(root, broken)).getMessage());

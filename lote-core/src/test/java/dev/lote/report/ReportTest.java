@@ -26,7 +26,7 @@ class ReportTest {
                 1, 0, Map.of("java", "17"), null, history, List.of("/data/" + classes.get(0) + "/a.jpg", "/data/" + classes.get(1) + "/b.jpg"),
                 List.of("/data/" + classes.get(1) + "/c.jpg"), Map.of("/data/x/bad.jpg", "truncated JPEG"), null);
         return new ModelInfo("lote-model", 1, "0.1", "2.10", "2026-11-27T00:00:00Z", classes, new ModelInfo.Preprocessing(64, 64, "stretch", "1/255"),
-                Presets.resolve("small-cnn", Shape.image(64, 64, 3), classes.size()), new Adam(), 10, training, null);
+                Presets.resolve("small-cnn", Shape.image(64, 64, 3), classes.size()), new Adam(), 10, training, null, null);
     }
 
     @Test
