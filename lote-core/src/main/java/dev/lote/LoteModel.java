@@ -285,6 +285,7 @@ public final class LoteModel implements AutoCloseable {
      * evaluation.
      */
     public String report(Path data, int batchSize) {
+        if (multiLabel()) return labelReport(data, batchSize);
         int topK = Math.min(5, classes().size());
         if (data != null) {
             Evaluation e = evaluate(data, batchSize, topK, Report.WORST);
@@ -307,9 +308,26 @@ public final class LoteModel implements AutoCloseable {
                 labels.add(label);
             }
         }
-        if (files.isEmpty()) return Report.build(info, null, null);
+        if (files.isEmpty()) return Report.withoutEvaluation(info);
         Evaluation e = evaluate(files, labels.stream().mapToInt(Integer::intValue).toArray(), batchSize, topK, Report.WORST);
         return Report.build(info, e, "the run's " + files.size() + " validation images", explained(e));
+    }
+
+    /** A multi-label model's report: on {@code data} (class folders) when given, else on the run's validation images of its labels file. */
+    private String labelReport(Path data, int batchSize) {
+        if (data != null) return Report.build(info, evaluateLabels(Dataset.open(data), batchSize), "the images in " + data);
+        ModelInfo.Training t = info.training();
+        if (t == null || t.labels() == null || t.validationFiles() == null || !java.nio.file.Files.isRegularFile(Path.of(t.labels()))) {
+            return Report.withoutEvaluation(info);
+        }
+        Dataset d = Dataset.withLabels(Path.of(t.data()), Path.of(t.labels()), false, null);
+        java.util.Set<Path> validation = new java.util.HashSet<>();
+        for (String f : t.validationFiles()) validation.add(Path.of(f).toAbsolutePath().normalize());
+        List<ImageFolder.Sample> on = d.samples().stream().filter(x -> validation.contains(x.file().toAbsolutePath().normalize())).toList();
+        if (on.isEmpty()) return Report.withoutEvaluation(info);
+        LabelEvaluation.Scored sc = scored(on, d.train().classes(), batchSize);
+        return Report.build(info, LabelEvaluation.of(classes(), sc.probabilities(), sc.truth(), thresholds(), sc.skipped()),
+                "the run's " + on.size() + " validation images");
     }
 
     /** Grad-CAM drawings of the images a report shows (the hardest, the suspects); none where the model has no layer to explain. */
@@ -490,8 +508,9 @@ public final class LoteModel implements AutoCloseable {
 
     /** The report evaluated on {@code data} as {@link #evaluate(Dataset, int, int, int, double)} chooses its images. */
     public String reportOn(Dataset data, int batchSize) {
-        Evaluation e = evaluate(data, batchSize, Math.min(5, classes().size()), Report.WORST, Double.NaN);
         Path from = data.labels() != null ? data.labels() : data.root();
+        if (multiLabel()) return Report.build(info, evaluateLabels(data, batchSize), (data.test().isPresent() ? "the test images of " : "the images of ") + from);
+        Evaluation e = evaluate(data, batchSize, Math.min(5, classes().size()), Report.WORST, Double.NaN);
         return Report.build(info, e, (data.test().isPresent() ? "the test images of " : "the images of ") + from, explained(e));
     }
 
@@ -521,8 +540,7 @@ public final class LoteModel implements AutoCloseable {
      */
     public LabelEvaluation evaluateLabels(Dataset data, int batchSize) {
         if (!multiLabel()) throw new IllegalArgumentException("The model answers one class per image; evaluate it without multi-label metrics.");
-        List<ImageFolder.Sample> samples = data.test().map(ImageFolder::samples).orElse(data.samples());
-        LabelEvaluation.Scored s = scored(samples, data.train().classes(), batchSize);
+        LabelEvaluation.Scored s = scored(data.test().map(ImageFolder::samples).orElse(data.samples()), data.train().classes(), batchSize);
         return LabelEvaluation.of(classes(), s.probabilities(), s.truth(), thresholds(), s.skipped());
     }
 

@@ -119,6 +119,37 @@ class ModelCommandsTest {
     }
 
     @Test
+    void severalLabelsPerImageTrainEvaluatePredictAndServeAsLabelSets() throws Exception {
+        Path tagged = dir.resolve("tagged");
+        CliTest.Run r = lote("sample-data", tagged.toString(), "--multi-label", "160", "--classes", "3", "--size", "32x32", "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.readString(tagged.resolve("labels.csv")).contains(";"), "some rows have several labels");
+        Path model = dir.resolve("tagged.lote"), csv = tagged.resolve("labels.csv");
+        r = lote("train", tagged.toString(), "--labels", csv.toString(), "--epochs", "3", "--batch-size", "16", "--no-summary", "--no-report",
+                "-o", model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*Thresholds chosen on \\d+ validation images \\(best F1 per class\\): 0 [0-9.]+, 1 [0-9.]+, 2 [0-9.]+\n.*"), r.out());
+        assertEquals(3, ModelFile.load(model).info().thresholds().size(), "the thresholds are in the model file");
+        r = lote("evaluate", model.toString(), tagged.toString(), "--labels", csv.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s)\\d+ images: micro F1 [0-9.]+ \\(precision [0-9.]+, recall [0-9.]+\\), macro F1 [0-9.]+, mAP [0-9.]+, exact match.*"), r.out());
+        assertTrue(r.out().contains("class  threshold  precision     recall      f1      AP  support"), r.out());
+        r = lote("evaluate", model.toString(), tagged.toString(), "--labels", csv.toString(), "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"micro_f1\"") && r.out().contains("\"average_precision\""), r.out());
+        r = lote("predict", model.toString(), tagged.resolve("images/00000.jpg").toString(), "--format", "json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"labels\" : ["), r.out());
+        r = lote("evaluate", model.toString(), tagged.toString(), "--labels", csv.toString(), "--suspects", "5");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("lote: --folds, --suspects and --unknown-below are for a model that answers one class per image"), r.err());
+        r = lote("train", tagged.toString(), "--labels", csv.toString(), "--class-weight", "balanced", "--epochs", "1", "--no-summary", "--no-report");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("lote: Class weights are for one label per image"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
     void predictExplainDrawsWhatTheModelLookedAt() throws Exception {
         Path model = trained("eval.lote"), a = data.resolve("0/0_0.jpg"), b = data.resolve("1/1_0.jpg"), png = dir.resolve("why.png");
         CliTest.Run r = lote("predict", model.toString(), a.toString(), "--explain", png.toString());

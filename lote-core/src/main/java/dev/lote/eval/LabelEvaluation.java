@@ -30,7 +30,8 @@ public record LabelEvaluation(@JsonProperty("images") int images,
     public record PerClass(@JsonProperty("class") String name, @JsonProperty("support") int support,
                            @JsonProperty("threshold") double threshold, @JsonProperty("precision") double precision,
                            @JsonProperty("recall") double recall, @JsonProperty("f1") double f1,
-                           @JsonProperty("average_precision") double averagePrecision) {}
+                           @JsonProperty("average_precision") double averagePrecision,
+                           @JsonProperty("curve") List<double[]> curve) {}
 
     /**
      * {@code probabilities[i][c]}: image i's probability of class c; {@code truth[i][c]}: whether it has it;
@@ -54,7 +55,7 @@ public record LabelEvaluation(@JsonProperty("images") int images,
                 else if (y[i]) fn++;
             }
             double ap = averagePrecision(p, y);
-            per.add(new PerClass(names.get(c), tp + fn, thresholds[c], ratio(tp, tp + fp), ratio(tp, tp + fn), f1(tp, fp, fn), ap));
+            per.add(new PerClass(names.get(c), tp + fn, thresholds[c], ratio(tp, tp + fp), ratio(tp, tp + fn), f1(tp, fp, fn), ap, curve(p, y)));
             tpAll += tp;
             fpAll += fp;
             fnAll += fn;
@@ -123,6 +124,23 @@ public record LabelEvaluation(@JsonProperty("images") int images,
             lastRecall = recall;
         }
         return ap;
+    }
+
+    /** (recall, precision) as the threshold falls through the distinct probabilities, at most about 60 points; empty without positives. */
+    static List<double[]> curve(float[] p, boolean[] y) {
+        Integer[] order = byProbability(p);
+        int positives = 0;
+        for (boolean b : y) if (b) positives++;
+        List<double[]> points = new ArrayList<>();
+        if (positives == 0) return points;
+        int tp = 0, fp = 0, step = Math.max(1, order.length / 60);
+        for (int r = 0; r < order.length; r++) {
+            if (y[order[r]]) tp++;
+            else fp++;
+            if (r + 1 < order.length && (p[order[r + 1]] == p[order[r]] || r % step != 0)) continue;
+            points.add(new double[] {tp / (double) positives, tp / (double) (tp + fp)});
+        }
+        return points;
     }
 
     /** A table for people: the summary, then a row per class. */

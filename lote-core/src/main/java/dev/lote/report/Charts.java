@@ -66,6 +66,30 @@ final class Charts {
         return s.append("</svg>").toString();
     }
 
+    /** A class's precision (up) against recall (across), both 0 to 1, with a dot at ({@code recall}, {@code precision}). */
+    static String precisionRecall(String name, List<double[]> curve, double recall, double precision) {
+        int w = 220, h = 200, left = 36, top = 24, plot = 150;
+        java.util.function.DoubleUnaryOperator x = r -> left + plot * r, y = p -> top + plot * (1 - p);
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "<svg class=\"pr\" data-class=\"%s\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+                + "height=\"%d\" role=\"img\" aria-label=\"precision against recall for %s\">", Html.escape(name), w, h, w, h, Html.escape(name)));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"16\" class=\"title\">%s</text>", left, Html.escape(shorten(name, 24))));
+        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"plot\"/>", left, top, plot, plot));
+        for (double t : new double[] {0, 0.5, 1}) {
+            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>", left - 4,
+                    y.applyAsDouble(t) + 4, label(t)));
+            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>",
+                    x.applyAsDouble(t), top + plot + 14, label(t)));
+        }
+        StringBuilder points = new StringBuilder();
+        for (double[] p : curve) points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x.applyAsDouble(p[0]), y.applyAsDouble(p[1])));
+        s.append(String.format(Locale.ROOT, "<polyline class=\"line\" points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>",
+                points.toString().trim(), VALIDATION_COLOUR));
+        s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"><title>at its threshold: recall %.3f, "
+                + "precision %.3f</title></circle>", x.applyAsDouble(recall), y.applyAsDouble(precision), TRAIN_COLOUR, recall, precision));
+        s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"axis\" text-anchor=\"middle\">recall</text>", left + plot / 2.0, h - 4));
+        return s.append("</svg>").toString();
+    }
+
     private static void line(StringBuilder s, List<Double> values, String colour, String name, String dash,
                              java.util.function.IntToDoubleFunction x, java.util.function.DoubleUnaryOperator y) {
         if (values == null || values.isEmpty()) return;

@@ -1,6 +1,9 @@
 package dev.lote.report;
 
+import dev.lote.data.LabelFile;
+import dev.lote.data.LabelSets;
 import dev.lote.eval.Evaluation;
+import dev.lote.eval.LabelEvaluation;
 import dev.lote.image.Decoder;
 import dev.lote.io.AtomicFile;
 import dev.lote.io.ModelInfo;
@@ -53,6 +56,11 @@ public final class Report {
     /** The suspects the page shows: the first {@link #WORST}. */
     private static List<Evaluation.Suspect> suspects(Evaluation e) { return e.suspects().subList(0, Math.min(WORST, e.suspects().size())); }
 
+    /** A multi-label model's report, with {@code labels} (per-class thresholds, scores and precision-recall curves) of {@code evaluatedOn}. */
+    public static String build(ModelInfo info, LabelEvaluation labels, String evaluatedOn) {
+        return html(info, null, labels, evaluatedOn, Map.of());
+    }
+
     /** The report from the model file alone: curves, model, data and settings, no evaluation. */
     public static String withoutEvaluation(ModelInfo info) { return html(info, null, null, Map.of()); }
 
@@ -64,6 +72,10 @@ public final class Report {
 
     /** The page; {@code evaluation} may be null, {@code thumbnails} maps a file to its image (null when unreadable). */
     static String html(ModelInfo info, Evaluation evaluation, String evaluatedOn, Map<String, String> thumbnails) {
+        return html(info, evaluation, null, evaluatedOn, thumbnails);
+    }
+
+    private static String html(ModelInfo info, Evaluation evaluation, LabelEvaluation labels, String evaluatedOn, Map<String, String> thumbnails) {
         ModelInfo.Training t = info.training();
         StringBuilder s = new StringBuilder(64 << 10);
         String title = "Lote report: " + info.classes().size() + " classes, " + (t == null ? "untrained" : t.epochsDone() + " epochs");
@@ -74,6 +86,8 @@ public final class Report {
                 .append(" (libtorch ").append(Html.escape(info.libtorchVersion())).append(")").append(t == null ? ""
                         : " from " + Html.escape(t.data())).append(".</p>");
         headline(s, t, evaluation, evaluatedOn);
+        if (labels != null) s.append("<p class=\"headline\">").append(metric("micro F1 on " + evaluatedOn, labels.microF1())).append(" · ")
+                .append(metric("mAP", labels.meanAveragePrecision())).append("</p>");
 
         s.append("<h2>Learning curves</h2>");
         Map<String, List<Double>> h = t == null || t.history() == null ? Map.of() : t.history();
@@ -82,7 +96,9 @@ public final class Report {
                 .append(Charts.curve("accuracy", h.get("accuracy"), h.get("val_accuracy"), false)).append("</div>");
 
         s.append("<h2>Evaluation</h2>");
-        if (evaluation == null) {
+        if (labels != null) {
+            labels(s, labels, evaluatedOn);
+        } else if (evaluation == null) {
             s.append("<p>Not evaluated: the run kept no validation images, or they are gone. "
                     + "<code>lote report MODEL --data DIR</code> evaluates on a folder of labelled images.</p>");
         } else {
@@ -165,11 +181,27 @@ public final class Report {
         }
     }
 
+    private static void labels(StringBuilder s, LabelEvaluation e, String evaluatedOn) {
+        s.append(String.format(Locale.ROOT, "<p>On %s (%d images), each class answered from its own threshold: micro F1 %.4f (precision %.4f, "
+                + "recall %.4f), macro F1 %.4f, mean average precision %.4f, every class right on %.4f of the images.</p>",
+                Html.escape(evaluatedOn), e.images(), e.microF1(), e.microPrecision(), e.microRecall(), e.macroF1(), e.meanAveragePrecision(), e.exactMatch()));
+        s.append("<h3>Per class</h3><table class=\"classes\"><thead><tr><th>class</th><th>threshold</th><th>precision</th><th>recall</th>"
+                + "<th>F1</th><th>AP</th><th>support</th></tr></thead><tbody>");
+        for (LabelEvaluation.PerClass c : e.classes()) s.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%.3f</td><td>%.4f</td><td>%.4f</td>"
+                + "<td>%.4f</td><td>%.4f</td><td>%d</td></tr>", Html.escape(c.name()), c.threshold(), c.precision(), c.recall(), c.f1(),
+                c.averagePrecision(), c.support()));
+        s.append("</tbody></table><h3>Precision against recall</h3><p class=\"note\">One curve per class as its threshold falls; "
+                + "the dot is the threshold the model answers from.</p><div class=\"charts\">");
+        for (LabelEvaluation.PerClass c : e.classes()) s.append(Charts.precisionRecall(c.name(), c.curve(), c.recall(), c.precision()));
+        s.append("</div>");
+    }
+
     private static void data(StringBuilder s, List<String> classes, ModelInfo.Training t) {
         Map<String, int[]> counts = new LinkedHashMap<>();
         for (String c : classes) counts.put(c, new int[2]);
-        count(counts, t.trainFiles(), 0);
-        count(counts, t.validationFiles(), 1);
+        Map<Path, String> labelled = labelled(t);
+        count(counts, t.trainFiles(), 0, labelled);
+        count(counts, t.validationFiles(), 1, labelled);
         s.append("<h2>Data</h2><table class=\"data\"><thead><tr><th>class</th><th>training</th><th>validation</th></tr></thead><tbody>");
         int train = 0, val = 0;
         for (var c : counts.entrySet()) {
@@ -189,12 +221,28 @@ public final class Report {
         }
     }
 
-    private static void count(Map<String, int[]> counts, List<String> files, int column) {
+    /** A run trained with a labels file: each file's labels by that file (a set {@code a;b} counts for each), if it is still there; else null. */
+    private static Map<Path, String> labelled(ModelInfo.Training t) {
+        if (t.labels() == null || t.data() == null || !java.nio.file.Files.isRegularFile(Path.of(t.labels()))) return null;
+        Map<Path, String> out = new java.util.HashMap<>();
+        try {
+            LabelFile.Read read = LabelFile.read(Path.of(t.data()), Path.of(t.labels()));
+            read.splits().values().forEach(part -> part.forEach(x -> out.put(x.file().toAbsolutePath().normalize(), read.classes().get(x.label()))));
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
+        return out;
+    }
+
+    private static void count(Map<String, int[]> counts, List<String> files, int column, Map<Path, String> labelled) {
         if (files == null) return;
         for (String f : files) {
             Path parent = Path.of(f).getParent();
-            int[] c = parent == null ? null : counts.get(parent.getFileName().toString());
-            if (c != null) c[column]++;
+            String set = labelled != null ? labelled.get(Path.of(f).toAbsolutePath().normalize()) : parent == null ? null : parent.getFileName().toString();
+            for (String label : set == null ? List.<String>of() : labelled != null ? LabelSets.labels(set) : List.of(set)) {
+                int[] c = counts.get(label);
+                if (c != null) c[column]++;
+            }
         }
     }
 
