@@ -140,6 +140,11 @@ class ModelCommandsTest {
         r = lote("predict", model.toString(), tagged.resolve("images/00000.jpg").toString(), "--format", "json");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"labels\" : ["), r.out());
+        r = lote("train", tagged.toString(), "--labels", csv.toString(), "--backbone", model.toString(), "--cut", "global_average_pooling2d",
+                "--head-epochs", "3", "--epochs", "1", "--batch-size", "16", "--no-summary", "--no-report", "-o", dir.resolve("tagged-ft.lote").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("phase 1 trains a new head") && r.out().contains("Thresholds chosen on"), "fine-tuning too: " + r.out());
+        assertEquals(3, ModelFile.load(dir.resolve("tagged-ft.lote")).info().thresholds().size());
         r = lote("evaluate", model.toString(), tagged.toString(), "--labels", csv.toString(), "--suspects", "5");
         assertEquals(2, r.code());
         assertTrue(r.err().startsWith("lote: --folds, --suspects and --unknown-below are for a model that answers one class per image"), r.err());
