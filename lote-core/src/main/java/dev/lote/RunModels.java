@@ -1,6 +1,8 @@
 package dev.lote;
 
 import dev.lote.data.BatchSequence;
+import dev.lote.io.ModelInfo;
+import dev.lote.data.LabelSets;
 import dev.lote.data.ImageFolder;
 import dev.lote.data.ImageFolder.Sample;
 import dev.lote.data.SkippedFiles;
@@ -20,7 +22,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The model a new run trains: the recipe's preset, spec or starting model file, or a backbone fine-tuned (its phase 1 here). */
+/**
+ * What a run starts from: the model a new run trains (the recipe's preset, spec or starting model file, or a backbone
+ * fine-tuned, its phase 1 here) or the one it was given or resumes, with its images, history and loss settings.
+ */
 final class RunModels {
     private RunModels() {}
 
@@ -66,5 +71,43 @@ final class RunModels {
         m.network().learningRateScale(p.backbonePrefix(), ft.backboneLrScale());
         m.network().optimizer(adam(recipe, recipe.fitLearningRate()));
         return m;
+    }
+
+    /** What a run starts from: its model (made here or given), split, history so far and where phase 2 starts. */
+    record Start(LoteModel model, boolean made, List<Sample> train, List<Sample> validation, History history, int phaseTwoStart,
+                         Decoder decoder) {}
+
+    static Start start(TrainingRun run, PrintStream out) throws IOException {
+        ModelInfo.Training past = run.past();
+        if (past != null && past.worldSize() != run.world.size()) throw new IllegalArgumentException("The run was trained by "
+                + past.worldSize() + " process(es); resume it with the same number, so its batches stay the same.");
+        Decoder decoder = new Decoder(run.limits);
+        ImageFolder folder = run.data.train();
+        List<String> classes = RunImages.modelClasses(run.data, run.recipe); // multi-label: the single labels of the data's label sets
+        RunImages.Parts parts = RunImages.choose(run.data, run.recipe, past, run.resumed == null ? null : run.recipe.multiLabel() ? folder.classes()
+                : run.resumed.classes(), out, run.world.rank() == 0 ? run.warnings : null);
+        float[][] labelSets = run.recipe.multiLabel() ? LabelSets.table(folder.classes(), classes) : null;
+        List<Sample> train = parts.train(), validation = parts.validation();
+        History history = past != null ? History.of(past.history()) : new History();
+        int phaseTwoStart = past != null ? past.phaseTwoStart() : 0; // fine-tuning: where the whole network starts to train
+        LoteModel m = run.resumed != null ? run.resumed : run.model;
+        boolean made = m == null; // a model this run makes is closed here when the run fails
+        if (m != null && !m.classes().equals(classes)) throw new IllegalArgumentException("The classes in " + run.data.root()
+                + " " + classes + " differ from the model's " + m.classes() + ".");
+        if (m != null && m.multiLabel() != run.recipe.multiLabel()) throw new IllegalArgumentException("The model answers "
+                + (m.multiLabel() ? "each class yes or no (multi-label)" : "one class per image") + "; the run's data and recipe ask for "
+                + (run.recipe.multiLabel() ? "several labels per image." : "one label per image."));
+        if (m == null && run.recipe.fineTuning() != null) {
+            m = RunModels.fineTuned(run.recipe, classes, train, validation, parts.classWeights(), labelSets, decoder,
+                    run.weightCache != null ? run.weightCache : new WeightCache(WeightCache.defaultDir(), System.err), run.workers, history, out);
+            phaseTwoStart = history.epochs();
+        } else if (m == null) {
+            m = RunModels.fromRecipe(run.recipe, folder, classes, run.recipe.multiLabel(), decoder);
+        } else if (run.resumed == null) {
+            m.network().optimizer(RunModels.adam(run.recipe, run.recipe.learningRate()));
+        }
+        m.network().classWeights(parts.classWeights()).labelSmoothing(run.recipe.labelSmoothing());
+        if (labelSets != null) m.network().labelSets(labelSets);
+        return new Start(m, made, train, validation, history, phaseTwoStart, decoder);
     }
 }

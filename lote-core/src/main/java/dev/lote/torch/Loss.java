@@ -1,6 +1,6 @@
 package dev.lote.torch;
 
-import dev.lote.nn.Activation;
+import dev.lote.nn.Model;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -18,14 +18,14 @@ final class Loss {
     enum Output { SOFTMAX_LOGITS, SIGMOID_LOGITS, LOGITS, PROBABILITIES }
 
     final Output output;
-    private final int classes;
+    private final Model spec; // its classes are read only where a loss needs them: a feature extractor has none
     private float[] classWeights; // null: every sample counts the same
     private double labelSmoothing;
     private float[][] labelSets; // multi-label: label index → its classes as 0/1 (null: label i is class i alone)
 
-    Loss(Activation last, int classes) {
-        this.classes = classes;
-        output = switch (last) {
+    Loss(Model spec) {
+        this.spec = spec;
+        output = switch (spec.activation()) {
             case SOFTMAX -> Output.SOFTMAX_LOGITS;
             case SIGMOID -> Output.SIGMOID_LOGITS;
             case LINEAR -> Output.LOGITS;
@@ -39,8 +39,8 @@ final class Loss {
     boolean multiLabel() { return output == Output.SIGMOID_LOGITS; }
 
     void classWeights(float[] weights) {
-        if (weights != null && weights.length != classes) throw new IllegalArgumentException(weights.length
-                + " class weights for a model of " + classes + " classes.");
+        if (weights != null && weights.length != spec.classes()) throw new IllegalArgumentException(weights.length
+                + " class weights for a model of " + spec.classes() + " classes.");
         if (weights != null && multiLabel()) throw new IllegalArgumentException("Class weights are for one label per image; "
                 + "a multi-label model weighs each class's yes and no alike.");
         classWeights = weights == null ? null : weights.clone();
@@ -54,8 +54,8 @@ final class Loss {
     /** Multi-label: the classes of each label index (rows of 0/1, one column per class). */
     void labelSets(float[][] sets) {
         if (!multiLabel()) throw new IllegalArgumentException("Label sets are for a model that ends in a sigmoid (multi-label).");
-        for (float[] row : sets) if (row.length != classes) throw new IllegalArgumentException("A label set of " + row.length
-                + " classes for a model of " + classes + ".");
+        for (float[] row : sets) if (row.length != spec.classes()) throw new IllegalArgumentException("A label set of " + row.length
+                + " classes for a model of " + spec.classes() + ".");
         labelSets = sets.clone();
     }
 
@@ -100,6 +100,7 @@ final class Loss {
     }
 
     private Tensor targets(int[] labels) {
+        int classes = spec.classes();
         float[] t = new float[labels.length * classes];
         for (int i = 0; i < labels.length; i++) {
             if (labelSets != null) System.arraycopy(labelSets[labels[i]], 0, t, i * classes, classes);

@@ -15,12 +15,12 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * A {@link Model} made real: its weights in libtorch ({@link Parameters}), its compiled forward pass ({@link Graph}),
- * Keras' Adam ({@link Optimizer}) and, in a distributed run, the gradient exchange ({@link DataParallel}); here are
- * the steps, evaluation and prediction. Convolutions run in channels_last memory format (measured ~23 % faster
- * here): the NHWC batch from Java is already channels_last once permuted to NCHW, so no copy is made. Every step runs
- * in its own {@link PointerScope}, so the native memory of intermediate tensors is freed when the step ends; weights
- * and optimizer state live until {@link #close()}. Weight values go in and out in Keras' layout.
+ * A {@link Model} made real: its weights in libtorch ({@link Parameters}), compiled forward pass ({@link Graph}), loss
+ * ({@link Loss}), Keras' Adam ({@link Optimizer}) and, in a distributed run, the gradient exchange ({@link DataParallel});
+ * here are the steps, evaluation and prediction. Convolutions run channels_last (measured ~23 % faster here): the NHWC
+ * batch from Java is that already once permuted to NCHW, so no copy is made. Every step runs in its own
+ * {@link PointerScope}, so intermediate tensors' native memory is freed when the step ends; weights and optimizer state
+ * live until {@link #close()}. Weight values go in and out in Keras' layout.
  */
 public final class Network implements AutoCloseable {
     /** Loss summed over the batch, correct predictions and the number of samples of one step. */
@@ -35,12 +35,12 @@ public final class Network implements AutoCloseable {
     private final long seed;
     private double pixelScale = 1 / 255.0, pixelOffset = 0;
     private DataParallel parallel; // null: training alone
-    private final long[] phaseNanos = new long[4]; // forward, backward, all-reduce, Adam
+    private final PhaseTimes times = new PhaseTimes();
 
     private Network(Model spec, long seed) {
         this.spec = spec;
         this.seed = seed;
-        loss = new Loss(spec.activation(), spec.classes());
+        loss = new Loss(spec);
         graph = new Graph(spec, "", spec.trainable(), params, stemSteps);
         optimizer = new Optimizer(params);
     }
@@ -125,18 +125,15 @@ public final class Network implements AutoCloseable {
     /** Scales the learning rate of the trained weights whose path starts with {@code prefix} (fine-tuning a backbone). */
     public void learningRateScale(String prefix, double scale) { optimizer.learningRateScale(prefix, scale); }
 
-    /** The paths of the weights Adam trains, in order. */
-    public List<String> trainedPaths() { return List.copyOf(params.trainedPaths()); }
-
     public Adam.State optimizerState() { return optimizer.state(); }
 
     /** Restores Adam exactly where it was, so the next step is the one an uninterrupted run would take. */
     public void restore(Adam.State state) { optimizer.restore(state); }
 
-    /** One Adam step on a batch: forward, categorical cross-entropy, backward, update. */
+    /** One Adam step on a batch: forward, the loss ({@link Loss}), backward, update. */
     public StepResult trainStep(Batch batch) {
         try (PointerScope scope = new PointerScope()) {
-            return step(batch.size() > 0 ? Tensors.pixels(batch, pixelScale, pixelOffset) : null, batch.labels());
+            return step(batch.size() > 0 ? pixels(batch) : null, batch.labels());
         }
     }
 
@@ -167,26 +164,17 @@ public final class Network implements AutoCloseable {
         if (parallel != null) r = parallel.averageGradients(r);
         long t3 = System.nanoTime();
         if (r.samples() > 0) optimizer.step();
-        long t4 = System.nanoTime();
-        phaseNanos[0] += t1 - t0;
-        phaseNanos[1] += t2 - t1;
-        phaseNanos[2] += t3 - t2;
-        phaseNanos[3] += t4 - t3;
+        times.add(t0, t1, t2, t3, System.nanoTime());
         return r;
     }
 
     /** Time spent so far in training steps' forward, backward, gradient exchange and Adam, in ms; resets the counts. */
-    public double[] takePhaseMillis() {
-        double[] ms = new double[phaseNanos.length];
-        for (int i = 0; i < ms.length; i++) ms[i] = phaseNanos[i] / 1e6;
-        java.util.Arrays.fill(phaseNanos, 0);
-        return ms;
-    }
+    public double[] takePhaseMillis() { return times.take(); }
 
     /** Loss and accuracy on a batch without changing weights (dropout off, no autograd). */
     public StepResult test(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            return evaluate(Tensors.pixels(batch, pixelScale, pixelOffset), batch.labels());
+            return evaluate(pixels(batch), batch.labels());
         }
     }
 
@@ -216,7 +204,7 @@ public final class Network implements AutoCloseable {
         if (views < 1 || views > MAX_VIEWS) throw new IllegalArgumentException("Test-time augmentation takes 1 to " + MAX_VIEWS
                 + " views, got " + views + ".");
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            Tensor x = Tensors.pixels(batch, pixelScale, pixelOffset), sum = null;
+            Tensor x = pixels(batch), sum = null;
             for (int v = 0; v < views; v++) {
                 Tensor p = loss.probabilities(forward(Views.view(x, v), false));
                 sum = sum == null ? p : sum.add(p);
@@ -232,14 +220,14 @@ public final class Network implements AutoCloseable {
      */
     public float[][] gradCam(Batch batch, String layer, int[] classes) {
         try (PointerScope scope = new PointerScope()) {
-            return GradCam.of(graph, () -> forward(Tensors.pixels(batch, pixelScale, pixelOffset), false), layer, classes);
+            return GradCam.of(graph, () -> forward(pixels(batch), false), layer, classes);
         }
     }
 
     /** The model's output per sample in Keras' order (an image output as (H, W, C), flattened): features, embeddings. */
     public float[][] outputs(Batch batch) {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
-            Tensor out = graph.apply(List.of(Tensors.pixels(batch, pixelScale, pixelOffset)), Mode.INFERENCE);
+            Tensor out = graph.apply(List.of(pixels(batch)), Mode.INFERENCE);
             return Tensors.rows(out.dim() == 4 ? out.permute(0, 2, 3, 1) : out, batch.size());
         }
     }
@@ -247,6 +235,8 @@ public final class Network implements AutoCloseable {
     private StepResult result(Tensor logits, Tensor l, int[] labels) {
         return new StepResult(l.item_float() * (double) labels.length, (int) loss.correct(logits, labels), labels.length);
     }
+
+    private Tensor pixels(Batch batch) { return Tensors.pixels(batch, pixelScale, pixelOffset); }
 
     private Tensor forward(Tensor x, boolean training) {
         return graph.apply(List.of(x), new Mode(training, loss.takesLogits()));
