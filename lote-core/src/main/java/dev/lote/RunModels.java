@@ -6,6 +6,7 @@ import dev.lote.data.LabelSets;
 import dev.lote.data.ImageFolder;
 import dev.lote.data.ImageFolder.Sample;
 import dev.lote.data.SkippedFiles;
+import dev.lote.image.Augmentation;
 import dev.lote.image.Decoder;
 import dev.lote.io.ModelFileException;
 import dev.lote.nn.Adam;
@@ -108,6 +109,8 @@ final class RunModels {
         }
         m.network().classWeights(parts.classWeights()).labelSmoothing(run.recipe.labelSmoothing());
         if (labelSets != null) m.network().labelSets(labelSets);
+        var mixes = run.recipe.augmentation().mixes();
+        m.network().mixing(mixes.contains(Augmentation.Op.MIXUP), mixes.contains(Augmentation.Op.CUTMIX));
         return new Start(m, made, train, validation, history, phaseTwoStart, decoder);
     }
 }

@@ -108,8 +108,9 @@ class TrainCommand implements Callable<Integer> {
             description = "Phase 2: the backbone's learning rate as a share of the head's (default: ${DEFAULT-VALUE}).")
     double backboneLrScale;
 
-    @Option(names = "--augment", defaultValue = "auto", paramLabel = "default|none|flip,crop,rotate,color,noise,blur",
-            description = "Random changes to training images (default: 'default' = flip,crop,rotate,color; none with seed-cnn).")
+    @Option(names = "--augment", defaultValue = "auto", paramLabel = "default|none|flip,crop,rotate,color,noise,blur[,mixup,cutmix]",
+            description = "Random changes to training images (default: 'default' = flip,crop,rotate,color; none with seed-cnn); "
+                    + "mixup and cutmix also mix each batch with itself shuffled, labels too (timm's), e.g. default,mixup,cutmix.")
     String augment;
 
     @Option(names = "--lr-schedule", defaultValue = "auto", paramLabel = "constant|cosine",

@@ -26,10 +26,12 @@ import org.bytedeco.opencv.opencv_core.Size;
  * area, aspect 3/4–4/3), rotation up to ±12°, brightness/contrast/saturation jitter of ±20 %, and optionally
  * noise and blur. Flip, crop and rotation are one affine warp (one resampling). The randomness comes from the
  * caller's generator, so a run seeded per (seed, epoch, sample) repeats exactly whatever the number of threads.
+ * {@code mixup} and {@code cutmix} mix each training batch with itself shuffled, images and labels alike (timm's
+ * definitions; the engine does it, {@link #mixes()}), after these.
  * {@code Augmentation.parse("flip,crop,color").apply(pixels, new SplittableRandom(7))}
  */
 public record Augmentation(Set<Op> ops) {
-    public enum Op { FLIP, CROP, ROTATE, COLOR, NOISE, BLUR }
+    public enum Op { FLIP, CROP, ROTATE, COLOR, NOISE, BLUR, MIXUP, CUTMIX }
 
     public static final Augmentation DEFAULT = new Augmentation(EnumSet.of(Op.FLIP, Op.CROP, Op.ROTATE, Op.COLOR));
 
@@ -37,13 +39,17 @@ public record Augmentation(Set<Op> ops) {
         ops = ops.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(ops));
     }
 
-    /** {@code default}, {@code none}, or a list such as {@code flip,crop,rotate,color,noise,blur}. */
+    /** {@code default}, {@code none}, or a list such as {@code flip,crop,rotate,color,noise,blur} or {@code default,mixup,cutmix}. */
     @JsonCreator public static Augmentation parse(String spec) {
         String s = spec.trim().toLowerCase(Locale.ROOT);
         if (s.equals("default")) return DEFAULT;
         if (s.equals("none") || s.isEmpty()) return new Augmentation(Set.of());
         EnumSet<Op> ops = EnumSet.noneOf(Op.class);
         for (String part : s.split(",")) {
+            if (part.trim().equals("default")) {
+                ops.addAll(DEFAULT.ops());
+                continue;
+            }
             try {
                 ops.add(Op.valueOf(part.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
@@ -54,14 +60,18 @@ public record Augmentation(Set<Op> ops) {
         return new Augmentation(ops);
     }
 
-    public boolean isNone() { return ops.isEmpty(); }
+    /** Whether no image is changed on its own (a batch may still be mixed). */
+    public boolean isNone() { return ops.stream().allMatch(o -> o == Op.MIXUP || o == Op.CUTMIX); }
+
+    /** The batch mixes asked for: mixup, CutMix, both (each batch one of them, as timm switches), or none. */
+    public Set<Op> mixes() { return ops.stream().filter(o -> o == Op.MIXUP || o == Op.CUTMIX).collect(Collectors.toUnmodifiableSet()); }
 
     @JsonValue public String label() {
         return ops.isEmpty() ? "none" : ops.stream().map(o -> o.name().toLowerCase(Locale.ROOT)).sorted().collect(Collectors.joining(","));
     }
 
     public Pixels apply(Pixels in, SplittableRandom r) {
-        if (ops.isEmpty()) return in;
+        if (isNone()) return in;
         // draw every random number first, in a fixed order, so the stream does not depend on which ops are on
         boolean flip = r.nextBoolean();
         double scale = 0.6 + 0.4 * r.nextDouble(), logRatio = Math.log(0.75) + (Math.log(4 / 3.0) - Math.log(0.75)) * r.nextDouble();

@@ -92,6 +92,11 @@ final class Loss {
         return each.mean();
     }
 
+    /** A mixed batch's loss ({@link Mixing}): λ·loss(labels) + (1 − λ)·loss(partners), training's. */
+    Tensor mixed(Tensor out, int[] labels, int[] partners, double lambda) {
+        return of(out, labels, true).mul(new Scalar(lambda)).add(of(out, partners, true).mul(new Scalar(1 - lambda)));
+    }
+
     /** Right answers: the top class is the label; multi-label, every class's yes or no at 0.5 is right (exact match). */
     long correct(Tensor out, int[] labels) {
         if (!multiLabel()) return out.argmax(new LongOptional(1), false).eq(Tensors.labels(labels)).sum().item().toLong();

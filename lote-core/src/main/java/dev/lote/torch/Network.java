@@ -35,6 +35,7 @@ public final class Network implements AutoCloseable {
     private final long seed;
     private double pixelScale = 1 / 255.0, pixelOffset = 0;
     private DataParallel parallel; // null: training alone
+    private Mixing mixing; // null: batches are not mixed
     private final PhaseTimes times = new PhaseTimes();
 
     private Network(Model spec, long seed) {
@@ -98,6 +99,12 @@ public final class Network implements AutoCloseable {
         return this;
     }
 
+    /** mixup and/or CutMix ({@link Mixing}) for the training steps on images from now on; both false: off. */
+    public Network mixing(boolean mixup, boolean cutmix) {
+        mixing = mixup || cutmix ? new Mixing(mixup, cutmix, seed) : null;
+        return this;
+    }
+
     /** Seeds libtorch's generator (dropout) for an epoch from the build seed, so a resumed run repeats it. */
     public void seedEpoch(int epoch) { Engine.seed(seed * 1_000_003L + epoch + (parallel == null ? 0 : parallel.group().rank() * 7_919L)); }
 
@@ -133,24 +140,27 @@ public final class Network implements AutoCloseable {
     /** One Adam step on a batch: forward, the loss ({@link Loss}), backward, update. */
     public StepResult trainStep(Batch batch) {
         try (PointerScope scope = new PointerScope()) {
-            return step(batch.size() > 0 ? pixels(batch) : null, batch.labels());
+            Tensor x = batch.size() > 0 ? pixels(batch) : null;
+            return step(x, batch.labels(), mixing != null && batch.size() > 1 ? mixing.mix(x, optimizer.steps()) : null);
         }
     }
 
     /** One Adam step on feature vectors (rows of {@code features.length / labels.length} floats): a head on cached features. */
     public StepResult trainStep(float[] features, int[] labels) {
         try (PointerScope scope = new PointerScope()) {
-            return step(labels.length > 0 ? Tensors.floats(features, labels.length) : null, labels);
+            return step(labels.length > 0 ? Tensors.floats(features, labels.length) : null, labels, null);
         }
     }
 
-    private StepResult step(Tensor x, int[] labels) {
+    /** {@code mix}: the batch mixed (right answers counted against the larger share's labels), or null. */
+    private StepResult step(Tensor x, int[] labels, Mixing.Mixed mix) {
         StepResult r = new StepResult(0, 0, 0);
         long t0 = System.nanoTime(), t1 = t0, t2 = t0;
         if (x != null) {
             try {
-                Tensor logits = forward(x, true), l = loss.of(logits, labels, true);
-                r = result(logits, l, labels); // reads the loss, so the forward pass is done here
+                Tensor logits = forward(mix != null ? mix.x() : x, true);
+                Tensor l = mix == null ? loss.of(logits, labels, true) : loss.mixed(logits, labels, mix.partners(labels), mix.lambda());
+                r = result(logits, l, mix == null || mix.lambda() >= 0.5 ? labels : mix.partners(labels)); // reads the loss: the forward pass is done
                 t1 = System.nanoTime();
                 if (!params.trained().isEmpty()) {
                     l.backward();

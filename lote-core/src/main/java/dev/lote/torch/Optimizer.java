@@ -71,6 +71,9 @@ final class Optimizer implements AutoCloseable {
         }
     }
 
+    /** Adam steps taken so far. */
+    long steps() { return steps; }
+
     /** The steps taken and every moment and velocity by path, in Keras' layout. */
     Adam.State state() {
         Map<String, float[]> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
