@@ -64,10 +64,7 @@ public final class Network implements AutoCloseable {
         return this;
     }
 
-    public Network optimizer(Adam a) {
-        optimizer.settings(a);
-        return this;
-    }
+    public Network optimizer(Adam a) { optimizer.settings(a); return this; }
 
     public Adam optimizer() { return optimizer.settings(); }
 
@@ -76,16 +73,10 @@ public final class Network implements AutoCloseable {
      * weighted losses over the batch size (Keras' reduction; PyTorch's {@code weight=} divides by the weights' sum
      * instead). Evaluation stays unweighted, as in Keras. Null: no weights.
      */
-    public Network classWeights(float[] weights) {
-        loss.classWeights(weights);
-        return this;
-    }
+    public Network classWeights(float[] weights) { loss.classWeights(weights); return this; }
 
     /** Keras' {@code label_smoothing} in [0, 1) for the loss from now on, training and validation alike (as Keras' compiled loss). */
-    public Network labelSmoothing(double s) {
-        loss.labelSmoothing(s);
-        return this;
-    }
+    public Network labelSmoothing(double s) { loss.labelSmoothing(s); return this; }
 
     /** Whether the model ends in a sigmoid: each class a yes or no of its own, trained by binary cross-entropy. */
     public boolean multiLabel() { return loss.multiLabel(); }
@@ -94,10 +85,7 @@ public final class Network implements AutoCloseable {
      * Multi-label training: a sample's label indexes {@code sets}, the rows of 0/1 saying which classes it has (one
      * column per class), so a batch's labels stay one int per image. Without it, label i means class i alone.
      */
-    public Network labelSets(float[][] sets) {
-        loss.labelSets(sets);
-        return this;
-    }
+    public Network labelSets(float[][] sets) { loss.labelSets(sets); return this; }
 
     /** mixup and/or CutMix ({@link Mixing}) for the training steps on images from now on; both false: off. */
     public Network mixing(boolean mixup, boolean cutmix) {
@@ -222,7 +210,6 @@ public final class Network implements AutoCloseable {
             return Tensors.rows(views == 1 ? sum : sum.div(new Scalar((double) views)), batch.size());
         }
     }
-
 
     /**
      * Grad-CAM (Selvaraju et al.) at layer {@code layer} for {@code classes[i]} of each image ({@link GradCam}): rows of
