@@ -7,6 +7,7 @@ import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # TF 2.21's oneDNN kernels crash (SIGFPE) on DenseNet here
 import numpy as np
 import keras
 

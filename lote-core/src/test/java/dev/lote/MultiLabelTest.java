@@ -68,10 +68,10 @@ class MultiLabelTest {
     @Test
     void aLabelsFileWithSeveralLabelsTrainsAMultiLabelModelWhoseLabelSetsTheFileAndOnnxKeep() throws Exception {
         Path data = dir.resolve("tagged");
-        SampleImages.writeMultiLabel(data, 4, 480, 48, 48, 7);
+        SampleImages.writeMultiLabel(data, 4, 480, 64, 64, 7);
         Dataset d = Dataset.withLabels(data, data.resolve("labels.csv"), false, null);
         assertTrue(d.multiLabel());
-        Recipe recipe = Recipe.defaults().withImageSize(Shape.image(48, 48, 3)).withEpochs(14).withEarlyStopping(null);
+        Recipe recipe = Recipe.defaults().withImageSize(Shape.image(64, 64, 3)).withEpochs(14).withEarlyStopping(null);
         Path file = dir.resolve("tags.lote");
         try (LoteModel m = TrainingRun.of(d, recipe).output(file).run().model()) {
             assertTrue(m.multiLabel());
@@ -84,6 +84,7 @@ class MultiLabelTest {
             LabelEvaluation e = m.evaluateLabels(d, 16);
             assertEquals(d.test().orElseThrow().samples().size(), e.images(), "the file's test rows");
             assertTrue(e.microF1() >= 0.8, "micro F1 on the test rows: " + e.table());
+            System.out.print(e.table());
             assertTrue(e.meanAveragePrecision() > e.microF1() - 0.1, e.table());
 
             // the same label sets from Lote, from the saved file, and from ONNX Runtime with the thresholds in its metadata
@@ -98,17 +99,48 @@ class MultiLabelTest {
             }
             assertEquals(lote, onnxLabels(onnx, images, m.classes()));
             assertTrue(m.report(null, 16).contains("<svg class=\"pr\""), "the report draws a precision-recall curve per class");
+            lookedAtTheRightObject(m, data, d.test().orElseThrow().samples());
         }
+    }
+
+    /**
+     * Grad-CAM for each class the model rightly finds in a test image peaks inside that class's object (of the 1 to 3
+     * drawn, boxes.csv says where) for at least 80 % of them: it tells the objects of one image apart.
+     */
+    private static void lookedAtTheRightObject(LoteModel m, Path data, List<ImageFolder.Sample> test) throws Exception {
+        Map<String, java.awt.Rectangle> boxes = new java.util.HashMap<>();
+        List<String> lines = java.nio.file.Files.readAllLines(data.resolve("boxes.csv"));
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            boxes.put(data.resolve(f[0]).normalize() + "|" + f[1], new java.awt.Rectangle(Integer.parseInt(f[2]), Integer.parseInt(f[3]),
+                    Integer.parseInt(f[4]), Integer.parseInt(f[5])));
+        }
+        int found = 0, inside = 0;
+        for (ImageFolder.Sample s : test) {
+            for (String c : m.predict(s.file()).labels()) {
+                java.awt.Rectangle box = boxes.get(s.file().normalize() + "|" + c);
+                if (box == null) continue; // a class the image does not have
+                found++;
+                var e = m.explain(s.file(), null, c);
+                int best = 0;
+                for (int i = 1; i < e.heat().length; i++) if (e.heat()[i] > e.heat()[best]) best = i;
+                double x = (best % e.heatWidth() + 0.5) * 64 / e.heatWidth(), y = (best / e.heatWidth() + 0.5) * 64 / e.heatHeight();
+                if (box.contains(x, y)) inside++;
+            }
+        }
+        System.out.printf("Grad-CAM's peak inside the object for %d of %d classes found%n", inside, found);
+        assertTrue(found >= 40, found + " classes found");
+        assertTrue(inside >= 0.8 * found, "Grad-CAM's peak inside the class's object for " + inside + " of " + found);
     }
 
     private static List<List<String>> onnxLabels(Path onnx, List<Path> images, List<String> classes) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Decoder decoder = new Decoder();
-        ByteBuffer pixels = ByteBuffer.allocateDirect(images.size() * 48 * 48 * 3);
-        for (Path p : images) pixels.put(decoder.read(p, 48, 48, Resize.STRETCH).rgb());
+        ByteBuffer pixels = ByteBuffer.allocateDirect(images.size() * 64 * 64 * 3);
+        for (Path p : images) pixels.put(decoder.read(p, 64, 64, Resize.STRETCH).rgb());
         pixels.flip();
         try (OrtSession s = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
-             OnnxTensor x = OnnxTensor.createTensor(env, pixels, new long[] {images.size(), 48, 48, 3}, ai.onnxruntime.OnnxJavaType.UINT8);
+             OnnxTensor x = OnnxTensor.createTensor(env, pixels, new long[] {images.size(), 64, 64, 3}, ai.onnxruntime.OnnxJavaType.UINT8);
              OrtSession.Result r = s.run(Map.of("pixels", x))) {
             double[] t = new ObjectMapper().readValue(s.getMetadata().getCustomMetadata().get("thresholds"), double[].class);
             float[][] p = (float[][]) r.get(0).getValue();

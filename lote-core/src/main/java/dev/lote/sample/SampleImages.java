@@ -75,14 +75,15 @@ public final class SampleImages {
     /**
      * Writes a multi-label set: {@code images} photos {@code OUT/images/<i>.jpg}, each with 1 to 3 objects of different
      * classes ({@code 0..classes-1}, drawn as {@link #render}'s) in different quarters of a scene that belongs to no class,
-     * and {@code OUT/labels.csv} ({@code file,label,split}: the classes joined by {@code ;}; 70 % train, 15 % val, 15 % test).
+     * and {@code OUT/labels.csv} ({@code file,label,split}: the classes joined by {@code ;}; 70 % train, 15 % val, 15 % test),
+     * and where each object is drawn in {@code OUT/boxes.csv} ({@code file,class,left,top,width,height}, pixels).
      */
     public static void writeMultiLabel(Path out, int classes, int images, int height, int width, long seed) {
         if (classes < 2 || classes > MAX_CLASSES) throw new IllegalArgumentException("classes must be between 2 and "
                 + MAX_CLASSES + ", got " + classes + ".");
         if (images < 1) throw new IllegalArgumentException("images must be positive, got " + images + ".");
         if (height < 16 || width < 16) throw new IllegalArgumentException("Images must be at least 16x16, got " + height + "x" + width + ".");
-        String[] rows = new String[images];
+        String[] rows = new String[images], boxes = new String[images];
         try {
             Files.createDirectories(out.resolve("images"));
         } catch (IOException e) {
@@ -101,21 +102,27 @@ public final class SampleImages {
             for (int a = quarters - 1; a > 0; a--) { int b = r.nextInt(a + 1), t = cells[a]; cells[a] = cells[b]; cells[b] = t; }
             int at = 0;
             double size = Math.min(width, height) * 0.42;
+            StringBuilder where = new StringBuilder();
+            String name = String.format(java.util.Locale.ROOT, "images/%05d.jpg", k);
             for (int c : chosen) {
                 int cell = cells[at++];
                 double cx = width * (0.25 + 0.5 * (cell % 2)) + (r.nextDouble() - 0.5) * width * 0.08;
                 double cy = height * (0.25 + 0.5 * (cell / 2)) + (r.nextDouble() - 0.5) * height * 0.08;
-                object(g, c, cx, cy, size * (0.85 + 0.3 * r.nextDouble()), height, width, r);
+                java.awt.Rectangle box = object(g, c, cx, cy, size * (0.85 + 0.3 * r.nextDouble()), height, width, r)
+                        .intersection(new java.awt.Rectangle(0, 0, width, height));
+                where.append(where.length() == 0 ? "" : "\n").append(name).append(',').append(c).append(',').append(box.x).append(',')
+                        .append(box.y).append(',').append(box.width).append(',').append(box.height);
             }
             g.dispose();
             addNoise(img, r, 10);
-            String name = String.format(java.util.Locale.ROOT, "images/%05d.jpg", k);
+            boxes[k] = where.toString();
             writeJpeg(img, out.resolve(name));
             double u = r.nextDouble();
             rows[k] = name + "," + String.join(";", chosen.stream().map(String::valueOf).toList()) + "," + (u < 0.7 ? "train" : u < 0.85 ? "val" : "test");
         });
         try {
             Files.writeString(out.resolve("labels.csv"), "file,label,split\n" + String.join("\n", rows) + "\n");
+            Files.writeString(out.resolve("boxes.csv"), "file,class,left,top,width,height\n" + String.join("\n", boxes) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + out.resolve("labels.csv") + ": " + e.getMessage(), e);
         }
@@ -136,8 +143,8 @@ public final class SampleImages {
         }
     }
 
-    /** Class {@code c}'s object, {@code size} across, centred at (cx, cy): its shape, surface and hue, jittered. */
-    private static void object(Graphics2D g, int c, double cx, double cy, double size, int h, int w, SplittableRandom r) {
+    /** Class {@code c}'s object, {@code size} across, centred at (cx, cy): its shape, surface and hue, jittered; its bounds. */
+    private static java.awt.Rectangle object(Graphics2D g, int c, double cx, double cy, double size, int h, int w, SplittableRandom r) {
         int s = Math.min(w, h);
         Shape shape = AffineTransform.getTranslateInstance(cx, cy).createTransformedShape(
                 AffineTransform.getRotateInstance((r.nextDouble() - 0.5) * Math.PI / 4).createTransformedShape(
@@ -169,6 +176,7 @@ public final class SampleImages {
             }
             default -> { g.setColor(colour); g.setStroke(new BasicStroke(stroke)); g.draw(shape); }
         }
+        return shape.getBounds();
     }
 
     /** A shape of radius {@code rad} centred on the origin. */
