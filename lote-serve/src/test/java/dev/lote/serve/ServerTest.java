@@ -154,6 +154,31 @@ class ServerTest {
         assertEquals(1.0, sum, 1e-4, "3 classes: the top 3 are all of them");
     }
 
+    /** A multi-label model's answer also lists its labels: every class at or above its threshold (0.5 where none were chosen). */
+    @Test
+    void aMultiLabelModelAnswersItsLabels() throws Exception {
+        Path file = dir.resolve("tags.lote");
+        List<String> classes = List.of("a", "b", "c");
+        try (dev.lote.LoteModel m = dev.lote.LoteModel.create(dev.lote.nn.Presets.resolve("small-cnn", dev.lote.nn.Shape.image(24, 32, 3), 3)
+                .sigmoidOutput(), classes, dev.lote.image.Resize.STRETCH, 4)) {
+            m.save(file);
+        }
+        try (Server tags = Server.start(file, Server.Options.defaults().at("127.0.0.1", 0))) {
+            HttpRequest post = HttpRequest.newBuilder(URI.create(tags.url() + "predict?top_k=3"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(images().get(0)))).header("Content-Type", "image/jpeg").build();
+            HttpResponse<String> r = http.send(post, HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode answer = json(r);
+            List<String> expected = new ArrayList<>(), labels = new ArrayList<>();
+            for (JsonNode p : answer.get("predictions")) {
+                if (p.get("probability").asDouble() >= 0.5) expected.add(p.get("class").asText());
+            }
+            answer.get("labels").forEach(l -> labels.add(l.asText()));
+            expected.sort(java.util.Comparator.comparing(classes::indexOf));
+            assertEquals(expected, labels, r.body());
+        }
+    }
+
     /** {@code ?unknown_below=P}: "class" is the best class, or "unknown" when its probability is below P. */
     @Test
     void unknownBelowAnswersUnknownUnderTheThreshold() throws Exception {
