@@ -132,7 +132,7 @@ public final class ImageFolder {
         s.append("\n  ");
         for (int i = 0; i < classes.size(); i++) {
             if (i > 0) s.append(i % 8 == 0 ? "\n  " : ", ");
-            s.append(classes.get(i)).append(": ").append(counts[i]);
+            s.append(classes.get(i).isEmpty() ? "(no label)" : classes.get(i)).append(": ").append(counts[i]); // a multi-label negative
         }
         return s.toString();
     }

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * {@code file}/{@code filename}/{@code image}/{@code path}, {@code label}/{@code class}/{@code category} and {@code split};
  * without one they are taken in that order), or JSON lines ({@code {"file": …, "label": …, "split": …}}). Paths are
  * relative to the data folder. Several labels in one cell are separated by {@code ;} (a JSON list in JSON lines): the image
- * then belongs to the set of them ({@link LabelSets}), for multi-label training. Every row is checked before training: a
+ * then belongs to the set of them ({@link LabelSets}), for multi-label training, where an empty cell is an image with
+ * none of the labels. Every row is checked before training: a
  * missing file, an empty label, a file listed twice, an unknown split, and the folder's images that no row names are
  * collected as {@link Problem}s, with line numbers.
  */
@@ -60,12 +61,14 @@ public final class LabelFile {
         Map<Path, Integer> firstLine = new HashMap<>();
         Set<Path> named = new java.util.HashSet<>(); // by any row, right or wrong
         List<Row> kept = new ArrayList<>();
+        // with several labels per image, an empty cell is an image with none of them (a negative); else it is a mistake
+        boolean multiLabel = rows.stream().anyMatch(r -> LabelSets.name(r.label()).contains(LabelSets.SEPARATOR));
         for (Row r : rows) {
             Path file = dir.resolve(r.file()).normalize();
             named.add(file);
             String split = r.split() == null || r.split().isBlank() ? "train" : splitName(r.split());
             if (r.file().isBlank()) problems.add(new Problem(r.line(), "no file named"));
-            else if (LabelSets.name(r.label()).isEmpty()) problems.add(new Problem(r.line(), r.file() + ": empty label"));
+            else if (LabelSets.name(r.label()).isEmpty() && !multiLabel) problems.add(new Problem(r.line(), r.file() + ": empty label"));
             else if (split == null) problems.add(new Problem(r.line(), r.file() + ": unknown split '" + r.split() + "' (expected train, val or test)"));
             else if (firstLine.containsKey(file)) problems.add(new Problem(r.line(), r.file() + ": listed again (first on line "
                     + firstLine.get(file) + ")"));

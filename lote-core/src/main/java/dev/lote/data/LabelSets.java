@@ -22,8 +22,8 @@ public final class LabelSets {
         return String.join(SEPARATOR, set);
     }
 
-    /** The labels of a set's name. */
-    public static List<String> labels(String set) { return Arrays.asList(set.split(SEPARATOR)); }
+    /** The labels of a set's name; none for the empty set (an image with none of the labels). */
+    public static List<String> labels(String set) { return set.isEmpty() ? List.of() : Arrays.asList(set.split(SEPARATOR)); }
 
     /** Whether any of the data's classes is a set of several labels. */
     public static boolean any(List<String> dataClasses) { return dataClasses.stream().anyMatch(c -> c.contains(SEPARATOR)); }

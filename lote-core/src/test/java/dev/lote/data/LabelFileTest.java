@@ -47,10 +47,10 @@ class LabelFileTest {
                 + "train,red,img/missing.png\n"  // line 8
                 + "train,blue,img/b0.png\n"      // line 9: again
                 + "holdout,blue,img/b2.png\n"    // line 10
-                + "train, red ;blue;red,img/b2.png\n"  // line 11: several labels, a set
+                + "train, red ,img/b2.png\n"  // line 11: stripped
                 + "train,green,\"img/a, b.png\"\n");
         LabelFile.Read read = LabelFile.read(root, csv);
-        assertEquals(List.of("blue", "blue;red", "green", "red"), read.classes(), "a set of labels is named in order, without repeats");
+        assertEquals(List.of("blue", "green", "red"), read.classes());
         assertEquals(List.of(
                 "line 7: img/b2.png: empty label",
                 "line 8: img/missing.png: no such file in " + root,
@@ -69,6 +69,18 @@ class LabelFileTest {
         assertEquals(1, d.test().orElseThrow().samples().size());
         var strict = assertThrows(DataException.class, () -> Dataset.withLabels(root, csv, true, null));
         assertTrue(strict.getMessage().contains("(--strict stops here)"), strict.getMessage());
+    }
+
+    @Test
+    void severalLabelsInACellAreASetAndWithThemAnEmptyCellIsAnImageWithNone() throws Exception {
+        Path root = photos(2);
+        Path csv = Files.writeString(dir.resolve("tags.csv"), "img/r0.png, red ;blue;red\nimg/b0.png,blue\nimg/r1.png,\nimg/b1.png,red\n");
+        LabelFile.Read read = LabelFile.read(root, csv);
+        assertEquals(List.of("", "blue", "blue;red", "red"), read.classes(), "sets named in order, without repeats; the empty set too");
+        assertEquals(List.of(), read.problems(), "an empty cell is no problem where images have several labels");
+        assertEquals(List.of("blue", "red"), LabelSets.classes(read.classes()));
+        assertEquals(List.of(List.of(0f, 0f), List.of(1f, 0f), List.of(1f, 1f), List.of(0f, 1f)), java.util.Arrays.stream(
+                LabelSets.table(read.classes(), List.of("blue", "red"))).map(r -> List.of(r[0], r[1])).toList());
     }
 
     @Test
