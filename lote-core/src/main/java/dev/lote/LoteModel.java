@@ -294,11 +294,8 @@ public final class LoteModel implements AutoCloseable {
         ModelInfo.Training t = info.training();
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        Map<Path, String> labelled = new java.util.HashMap<>(); // a run trained with --labels: its file's classes
-        if (t != null && t.labels() != null && java.nio.file.Files.isRegularFile(Path.of(t.labels()))) {
-            Dataset d = Dataset.withLabels(Path.of(t.data()), Path.of(t.labels()), false, null);
-            for (ImageFolder.Sample x : d.samples()) labelled.put(x.file().toAbsolutePath().normalize(), d.train().classes().get(x.label()));
-        }
+        Map<Path, String> labelled = t != null && t.labels() != null && java.nio.file.Files.isRegularFile(Path.of(t.labels())) // a --labels run
+                ? Dataset.withLabels(Path.of(t.data()), Path.of(t.labels()), false, null).classesByFile() : Map.of();
         for (String f : t == null || t.validationFiles() == null ? List.<String>of() : t.validationFiles()) {
             Path p = Path.of(f);
             String name = t.labels() != null ? labelled.get(p.toAbsolutePath().normalize()) : p.getParent() == null ? null : p.getParent().getFileName().toString();
@@ -493,7 +490,7 @@ public final class LoteModel implements AutoCloseable {
      * all its images; their classes are matched to the model's by name, and one the model does not know is refused.
      */
     public Evaluation evaluate(Dataset data, int batchSize, int topK, int worst, double unknownBelow) {
-        List<ImageFolder.Sample> samples = data.test().map(ImageFolder::samples).orElse(data.samples());
+        List<ImageFolder.Sample> samples = data.testOrAll();
         List<Path> files = new ArrayList<>();
         int[] y = new int[samples.size()];
         for (int i = 0; i < y.length; i++) {
@@ -540,7 +537,7 @@ public final class LoteModel implements AutoCloseable {
      */
     public LabelEvaluation evaluateLabels(Dataset data, int batchSize) {
         if (!multiLabel()) throw new IllegalArgumentException("The model answers one class per image; evaluate it without multi-label metrics.");
-        LabelEvaluation.Scored s = scored(data.test().map(ImageFolder::samples).orElse(data.samples()), data.train().classes(), batchSize);
+        LabelEvaluation.Scored s = scored(data.testOrAll(), data.train().classes(), batchSize);
         return LabelEvaluation.of(classes(), s.probabilities(), s.truth(), thresholds(), s.skipped());
     }
 

@@ -57,7 +57,7 @@ final class RunImages {
             train = kept.train();
             validation = kept.validation();
         }
-        if (multiLabel(data, recipe)) {
+        if (recipe.multiLabel()) {
             if (recipe.classWeight() != null) throw new IllegalArgumentException("Class weights are for one label per image; a "
                     + "multi-label model weighs each class's yes and no alike (--sampler balanced draws the label sets equally often).");
             return new Parts(train, validation, null);
@@ -65,12 +65,9 @@ final class RunImages {
         return new Parts(train, validation, classWeights(folder.classes(), train, recipe, warnings));
     }
 
-    /** Whether the run trains one yes or no per class: the recipe says so, or some image has several labels. */
-    static boolean multiLabel(Dataset data, Recipe recipe) { return recipe.multiLabel() || data.multiLabel(); }
-
-    /** The model's classes: the data's, or with several labels per image the single labels ({@link LabelSets}). */
+    /** The model's classes: the data's, or for a multi-label recipe (a run's is, where some image has several labels) the single labels ({@link LabelSets}). */
     static List<String> modelClasses(Dataset data, Recipe recipe) {
-        return multiLabel(data, recipe) ? LabelSets.classes(data.train().classes()) : data.train().classes();
+        return recipe.multiLabel() ? LabelSets.classes(data.train().classes()) : data.train().classes();
     }
 
     /**

@@ -8,7 +8,6 @@ import dev.lote.data.Split;
 import dev.lote.dist.World;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +30,7 @@ final class RunRecord {
 
     /** Samples from a run's file list: the label {@code data}'s labels file gives, else the class folder's position in {@code classes}. */
     static List<Sample> samples(List<String> files, List<String> classes, Dataset data) {
-        Map<Path, String> labelled = new HashMap<>(); // by class name: the file's classes may be ordered otherwise now
-        if (data.labels() != null) for (Sample s : data.samples()) labelled.put(s.file().toAbsolutePath().normalize(), data.train().classes().get(s.label()));
+        Map<Path, String> labelled = data.labels() != null ? data.classesByFile() : Map.of(); // by name: the classes may be ordered otherwise now
         List<Sample> out = new ArrayList<>();
         for (String f : files) {
             Path p = Path.of(f);

@@ -96,8 +96,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (folds != null || suspects > 0 || unknownBelow != null) throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                 "--folds, --suspects and --unknown-below are for a model that answers one class per image; " + modelFile + " is multi-label.");
         Options.oneOf(format, "--format", "table", "json");
-        dev.lote.data.Dataset data = labels != null ? dev.lote.data.Dataset.withLabels(dataDir, labels, false, System.err)
-                : dev.lote.data.Dataset.open(dataDir);
+        dev.lote.data.Dataset data = dataset(System.err);
         dev.lote.eval.LabelEvaluation e = model.evaluateLabels(data, batchSize);
         if (json || format.equals("json")) System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(e));
         else System.out.print(e.table());
@@ -108,13 +107,17 @@ final class EvaluateCommand implements Callable<Integer> {
     private Evaluation outOfFold(LoteModel model, int k) throws Exception {
         if (model.recipe() == null) throw new IllegalArgumentException(modelFile + " has no training recipe (it was imported); "
                 + "--folds trains new models by it.");
-        dev.lote.data.Dataset data = labels != null ? dev.lote.data.Dataset.withLabels(dataDir, labels, false, System.err)
-                : dev.lote.data.Dataset.open(dataDir);
+        dev.lote.data.Dataset data = dataset(System.err);
         if (!data.train().classes().equals(model.classes())) throw new IllegalArgumentException("The classes in " + dataDir + " "
                 + data.train().classes() + " differ from the model's " + model.classes() + ".");
         System.err.printf("Out of fold: training %d models by %s's recipe (%s, %d epochs)%n", folds, modelFile, model.recipe().model(),
                 model.recipe().epochs());
         return dev.lote.OutOfFold.evaluate(data, model.recipe(), folds, batchSize, k, worst, System.err);
+    }
+
+    /** DIR's images: labelled by {@code --labels} when given (its problems named on {@code warnings}), else by their class folders. */
+    private dev.lote.data.Dataset dataset(PrintStream warnings) {
+        return labels != null ? dev.lote.data.Dataset.withLabels(dataDir, labels, false, warnings) : dev.lote.data.Dataset.open(dataDir);
     }
 
     /** In-sample probabilities on training images are overconfident: say so once, with the way out. */
@@ -140,7 +143,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** The images {@code --labels} names: its test rows, else all. */
     private Evaluation labelled(LoteModel model, int k, double threshold) {
-        dev.lote.data.Dataset data = dev.lote.data.Dataset.withLabels(dataDir, labels, false, System.err);
+        dev.lote.data.Dataset data = dataset(System.err);
         System.err.println("Evaluating " + (data.test().isPresent() ? "the " + data.test().get().samples().size() + " test rows"
                 : "all " + data.samples().size() + " rows") + " of " + labels);
         return model.evaluate(data, batchSize, k, worst, threshold);

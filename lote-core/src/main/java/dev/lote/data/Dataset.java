@@ -55,6 +55,16 @@ public record Dataset(Path root, ImageFolder train, Optional<ImageFolder> valida
         return all;
     }
 
+    /** What an evaluation of this data measures: its test images (a {@code test/} folder, a labels file's test rows), else all. */
+    public List<Sample> testOrAll() { return test.map(ImageFolder::samples).orElse(samples()); }
+
+    /** Each image's class name (with several labels, its set: {@code a;b}), by its absolute, normalized path. */
+    public java.util.Map<Path, String> classesByFile() {
+        java.util.Map<Path, String> out = new java.util.HashMap<>();
+        for (Sample s : samples()) out.put(s.file().toAbsolutePath().normalize(), train.classes().get(s.label()));
+        return out;
+    }
+
     private static Optional<ImageFolder> part(Path root, List<String> classes, String... names) {
         for (String n : names) {
             Path p = root.resolve(n);

@@ -1,6 +1,6 @@
 package dev.lote.report;
 
-import dev.lote.data.LabelFile;
+import dev.lote.data.Dataset;
 import dev.lote.data.LabelSets;
 import dev.lote.eval.Evaluation;
 import dev.lote.eval.LabelEvaluation;
@@ -224,14 +224,11 @@ public final class Report {
     /** A run trained with a labels file: each file's labels by that file (a set {@code a;b} counts for each), if it is still there; else null. */
     private static Map<Path, String> labelled(ModelInfo.Training t) {
         if (t.labels() == null || t.data() == null || !java.nio.file.Files.isRegularFile(Path.of(t.labels()))) return null;
-        Map<Path, String> out = new java.util.HashMap<>();
         try {
-            LabelFile.Read read = LabelFile.read(Path.of(t.data()), Path.of(t.labels()));
-            read.splits().values().forEach(part -> part.forEach(x -> out.put(x.file().toAbsolutePath().normalize(), read.classes().get(x.label()))));
+            return Dataset.withLabels(Path.of(t.data()), Path.of(t.labels()), false, null).classesByFile();
         } catch (RuntimeException unreadable) {
             return null;
         }
-        return out;
     }
 
     private static void count(Map<String, int[]> counts, List<String> files, int column, Map<Path, String> labelled) {
