@@ -80,7 +80,7 @@ public final class Fusion {
     }
 
     /** The weight of a convolution that makes its output channels; null for other layers. */
-    private static String outputKernel(Layer l) {
+    public static String outputKernel(Layer l) {
         if (l instanceof Conv2D) return "kernel";
         if (l instanceof DepthwiseConv2D) return "depthwise_kernel";
         if (l instanceof SeparableConv2D) return "pointwise_kernel";

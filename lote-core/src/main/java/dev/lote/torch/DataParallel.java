@@ -23,6 +23,7 @@ final class DataParallel {
         this.params = params;
         try (PointerScope scope = new PointerScope()) {
             for (Tensor t : params.all()) group.broadcast(t, 0);
+            params.changed();
             // gradients exist from the start, so a rank whose batch is empty still has zeros to contribute
             Tensor zero = null;
             for (Tensor w : params.trained()) zero = zero == null ? w.sum().mul(new Scalar(0)) : zero.add(w.sum().mul(new Scalar(0)));
@@ -42,6 +43,7 @@ final class DataParallel {
             Scalar world = new Scalar((double) group.world());
             for (Tensor t : state) t.div_(world);
         }
+        params.changed();
     }
 
     /**

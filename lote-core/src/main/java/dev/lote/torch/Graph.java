@@ -1,5 +1,7 @@
 package dev.lote.torch;
 
+import dev.lote.nn.Activation;
+import dev.lote.nn.BatchNormalization;
 import dev.lote.nn.Fusion;
 import dev.lote.nn.InputLayer;
 import dev.lote.nn.Layer;
@@ -15,8 +17,8 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * A model compiled for libtorch: a forward pass per call, each layer's own computation on {@link TorchOps} (a shared
  * layer runs the same one), a nested model as a graph of its own. Decided once here: a ZeroPadding2D goes into the
- * convolution that reads it ({@link Fusion}), and the notebook's first block runs as one native operation
- * ({@link FusedStem}) where it can. Outputs nobody reads any more are freed as the pass goes on.
+ * convolution that reads it ({@link Fusion}), a batch normalization after a convolution folds into it at inference
+ * ({@link Folding}), and the notebook's first block runs as one native operation ({@link FusedStem}) where it can. Outputs nobody reads any more are freed as the pass goes on.
  */
 final class Graph {
     /** One call's forward pass. */
@@ -57,6 +59,7 @@ final class Graph {
         int[] stem = prefix.isEmpty() ? stem(model, fusion) : null; // null where the kernel cannot be built
         Weights<Tensor> stemWeights = null; // the depthwise layer's, until the block is made
         FusedStem[] block = {null};
+        Map<Integer, Folding> folds = new java.util.HashMap<>(); // by the batch normalization's call
         fused = stem != null;
         for (int i = 0; i < lastUse.length; i++) {
             Model.Call c = model.calls().get(i);
@@ -82,9 +85,30 @@ final class Graph {
                 continue;
             }
             int[] pads = fusion.padInto(i);
+            int norm = fusion.batchNormAfter(i);
+            if (norm >= 0 && l.activation() == Activation.LINEAR) { // the batch normalization after it folds in at inference
+                Weights<Tensor> w = params.create(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
+                Folding f = new Folding(params, l, w, (BatchNormalization) model.calls().get(norm).layer());
+                folds.put(norm, f);
+                calls.add((in, m) -> l.compute(TorchOps.OPS, in, Folding.applies(m) ? f.weights() : w, pads == null ? m : m.padded(pads)));
+                continue;
+            }
+            Folding folded = folds.get(i);
+            if (folded != null) {
+                Weights<Tensor> w = params.create(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
+                folded.normWeights(w);
+                calls.add((in, m) -> Folding.applies(m) ? in.get(0) : l.compute(TorchOps.OPS, in, w, m));
+                continue;
+            }
             if (pads != null) {
                 Weights<Tensor> w = params.create(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
                 calls.add((in, m) -> l.compute(TorchOps.OPS, in, w, m.padded(pads)));
+                continue;
+            }
+            if (Fusion.isRelu(l) && c.inputs().size() == 1 && makesFresh(model, fusion, c.inputs().get(0), i)) {
+                double max = l instanceof dev.lote.nn.ReLU r ? r.maxValue() : l.activation() == Activation.RELU6 ? 6 : Double.NaN;
+                Weights<Tensor> w = params.create(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
+                calls.add((in, m) -> Folding.applies(m) ? reluInPlace(in.get(0), max) : l.compute(TorchOps.OPS, in, w, m));
                 continue;
             }
             calls.add(byLayer.computeIfAbsent(l, k -> {
@@ -112,6 +136,23 @@ final class Graph {
             return null;
         }
         return null;
+    }
+
+    /**
+     * Whether call j's output is a tensor of its own (a convolution's, a batch normalization's or a merge's, not a
+     * view of another) that only call i reads: then an inference pass may overwrite it.
+     */
+    private static boolean makesFresh(Model model, Fusion fusion, int j, int i) {
+        Layer l = model.calls().get(j).layer();
+        return fusion.onlyReader(j) == i && (Fusion.isConvolution(l) || l instanceof BatchNormalization
+                || l instanceof dev.lote.nn.Merge mg && mg.op() != dev.lote.nn.Merge.Op.CONCATENATE);
+    }
+
+    /** ReLU (clipped at {@code max} unless NaN) over a tensor nobody else reads, without allocating another. */
+    private static Tensor reluInPlace(Tensor x, double max) {
+        if (Double.isNaN(max)) return x.relu_();
+        return x.clamp_(new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(0.0)),
+                new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(max)));
     }
 
     /** The model's output for its inputs {@code in}. */

@@ -162,6 +162,7 @@ public final class Network implements AutoCloseable {
         if (parallel != null) r = parallel.averageGradients(r);
         long t3 = System.nanoTime();
         if (r.samples() > 0) optimizer.step();
+        params.changed(); // batch statistics moved, and the weights if Adam stepped
         times.add(t0, t1, t2, t3, System.nanoTime());
         return r;
     }

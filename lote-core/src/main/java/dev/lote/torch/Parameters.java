@@ -28,6 +28,8 @@ final class Parameters implements AutoCloseable {
     private final Map<String, Param> params = new LinkedHashMap<>();
     private final List<Tensor> trained = new ArrayList<>();
     private final List<String> trainedPaths = new ArrayList<>();
+    private final List<Tensor> derived = new ArrayList<>(); // made from the weights (folded kernels), freed with them
+    private long generation; // counts changes of any value, so what is derived from them knows when to redo it
 
     /** Creates a layer's weights under {@code prefix} and registers them; {@code trains}: whether Adam trains its trainable ones. */
     Weights<Tensor> create(Layer layer, String prefix, boolean trains, List<Shape> inputs) {
@@ -52,6 +54,29 @@ final class Parameters implements AutoCloseable {
             @Override public boolean has(String name) { return mine.containsKey(name); }
             @Override public boolean trains() { return trains; }
         };
+    }
+
+    /** How many times the values may have changed: a training step, new values, averaged state. */
+    long generation() { return generation; }
+
+    void changed() { generation++; }
+
+    /**
+     * Keeps {@code t}, just made from the weights inside a step's scope, until {@link #forget} or {@link #close()}: it is
+     * taken out of the scope it was made in, which would otherwise free it when the step ends.
+     */
+    Tensor keep(Tensor t) {
+        PointerScope scope = PointerScope.getInnerScope();
+        if (scope != null) {
+            t.retainReference(); // detaching releases the scope's reference
+            scope.detach(t);
+        }
+        derived.add(t);
+        return t;
+    }
+
+    void forget(Tensor t) {
+        if (t != null && derived.remove(t)) t.close();
     }
 
     /** The weights Adam trains, and their paths, in the same order. */
@@ -96,6 +121,7 @@ final class Parameters implements AutoCloseable {
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             params.forEach((k, p) -> copyInto(p.spec(), p.tensor(), values.get(k), "weight " + k));
         }
+        changed();
     }
 
     /** The values of {@code t}, a tensor of {@code w}'s engine shape (the weight or its Adam state), in Keras' layout. */
@@ -165,6 +191,8 @@ final class Parameters implements AutoCloseable {
 
     @Override public void close() {
         for (Param p : params.values()) p.tensor().close();
+        for (Tensor t : derived) t.close();
+        derived.clear();
         params.clear();
         trained.clear();
     }

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""PyTorch peer for `lote bench infer NAME`: torchvision's MobileNetV2 or ResNet-18/34 written out layer for layer
+(random weights, eval mode; torchvision itself is not needed), up to the layer Lote's --cut defaults to (MobileNetV2:
+its last 1x1 conv + BN + ReLU6, 7x7x1280; ResNet: layer4's last ReLU, 7x7x512), at PyTorch's best on a CPU:
+channels_last memory and torch.inference_mode, on batches of random pixels at 224x224. Prints ms/batch and images/s.
+  infer_torch.py mobilenet_v2|resnet18|resnet34 [--batch-size 16] [--steps 20] [--threads 0]
+Run it with jemalloc preloaded, as ./lote does (bench/compare.sh does)."""
+import argparse, time
+import torch
+from torch import nn
+
+
+def conv_bn(i, o, k=3, s=1, groups=1, relu=True, relu6=True):
+    layers = [nn.Conv2d(i, o, k, s, (k - 1) // 2, groups=groups, bias=False), nn.BatchNorm2d(o)]
+    return layers + ([nn.ReLU6(inplace=True) if relu6 else nn.ReLU(inplace=True)] if relu else [])
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, i, o, s, t):
+        super().__init__()
+        h = i * t
+        layers = (conv_bn(i, h, 1) if t != 1 else []) + conv_bn(h, h, 3, s, groups=h) + conv_bn(h, o, 1, relu=False)
+        self.conv = nn.Sequential(*layers)
+        self.residual = s == 1 and i == o
+
+    def forward(self, x):
+        return x + self.conv(x) if self.residual else self.conv(x)
+
+
+def mobilenet_v2():
+    layers, i = conv_bn(3, 32, 3, 2), 32
+    for t, c, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]:
+        for k in range(n):
+            layers.append(InvertedResidual(i, c, s if k == 0 else 1, t))
+            i = c
+    return nn.Sequential(*layers, *conv_bn(i, 1280, 1))
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, i, o, s):
+        super().__init__()
+        self.body = nn.Sequential(*conv_bn(i, o, 3, s, relu6=False), *conv_bn(o, o, 3, relu=False))
+        self.down = nn.Sequential(*conv_bn(i, o, 1, s, relu=False)) if s != 1 or i != o else nn.Identity()
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        return self.relu(self.body(x) + self.down(x))
+
+
+def resnet(blocks):
+    layers, i = [*conv_bn(3, 64, 7, 2, relu6=False), nn.MaxPool2d(3, 2, 1)], 64
+    for o, n, s in zip([64, 128, 256, 512], blocks, [1, 2, 2, 2]):
+        for k in range(n):
+            layers.append(BasicBlock(i, o, s if k == 0 else 1))
+            i = o
+    return nn.Sequential(*layers)
+
+
+MODELS = {"mobilenet_v2": mobilenet_v2, "resnet18": lambda: resnet([2, 2, 2, 2]), "resnet34": lambda: resnet([3, 4, 6, 3])}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("model", choices=sorted(MODELS))
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--threads", type=int, default=0)
+    a = p.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    m = MODELS[a.model]().eval().to(memory_format=torch.channels_last)
+    x = (torch.randint(0, 256, (a.batch_size, 3, 224, 224)).float() / 255).contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        for _ in range(3):
+            m(x)
+        ms = []
+        for _ in range(a.steps):
+            t = time.perf_counter()
+            m(x)
+            ms.append((time.perf_counter() - t) * 1000)
+    ms.sort()
+    med = ms[len(ms) // 2]
+    print(f"PyTorch {torch.__version__} {a.model} features (channels_last, inference_mode) 224x224 batch {a.batch_size}, "
+          f"{torch.get_num_threads()} threads: {med:.1f} ms/batch median, {a.batch_size * 1000 / med:.1f} images/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+package dev.lote.torch;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lote.data.Batch;
+import dev.lote.nn.Activation;
+import dev.lote.nn.ActivationLayer;
+import dev.lote.nn.BatchNormalization;
+import dev.lote.nn.Conv2D;
+import dev.lote.nn.Dense;
+import dev.lote.nn.DepthwiseConv2D;
+import dev.lote.nn.GlobalAveragePooling2D;
+import dev.lote.nn.Input;
+import dev.lote.nn.Merge;
+import dev.lote.nn.Model;
+import dev.lote.nn.Node;
+import dev.lote.nn.Padding;
+import dev.lote.nn.ReLU;
+import dev.lote.nn.SeparableConv2D;
+import dev.lote.nn.Shape;
+import dev.lote.nn.ZeroPadding2D;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Inference's fast paths (batch normalization folded into the convolution before it, ReLU in place) give the numbers
+ * the layers give as written, to float rounding, and follow the weights when training or loading changes them.
+ */
+class InferenceFusionTest {
+    @AfterEach void on() { Folding.enabled = true; }
+
+    /** Conv → BN → ReLU6, depthwise ×2 → BN → ReLU6, separable → BN, padded strided conv with a bias → BN, a residual add → ReLU. */
+    private static Model model() {
+        Node x = Input.of(Shape.image(12, 12, 3));
+        Node a = new ReLU().maxValue(6).call(new BatchNormalization().call(new Conv2D(8, 3).padding(Padding.SAME).useBias(false).call(x)));
+        Node b = new ActivationLayer(Activation.RELU6).call(new BatchNormalization().call(
+                new DepthwiseConv2D(3).depthMultiplier(2).padding(Padding.SAME).call(a)));
+        Node c = new BatchNormalization().call(new SeparableConv2D(8, 3).padding(Padding.SAME).call(b));
+        Node d = new BatchNormalization().call(new Conv2D(8, 3).strides(2).call(new ZeroPadding2D(1, 1, 1, 1).call(c)));
+        Node e = new BatchNormalization().call(new Conv2D(8, 1).strides(2).call(a));
+        Node f = new ActivationLayer(Activation.RELU).call(new Merge(Merge.Op.ADD).call(d, e));
+        return new Model("fused", List.of(x), new Dense(3).activation(Activation.SOFTMAX).call(new GlobalAveragePooling2D().call(f)));
+    }
+
+    /** Every weight random, batch-norm statistics far from 0 and 1, so a missed or stale fold shows. */
+    private static Map<String, float[]> randomWeights(Network net, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, float[]> w = new HashMap<>();
+        net.weightValues().forEach((k, v) -> {
+            float[] x = new float[v.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = k.endsWith("moving_variance") ? (float) r.nextDouble(0.3, 3) : k.endsWith("gamma") ? (float) r.nextDouble(0.5, 2)
+                        : (float) r.nextDouble(-0.6, 0.6);
+            }
+            w.put(k, x);
+        });
+        return w;
+    }
+
+    private static Batch batch(int n, long seed) {
+        byte[] px = new byte[n * 12 * 12 * 3];
+        new SplittableRandom(seed).nextBytes(px);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) labels[i] = i % 3;
+        return new Batch(px, labels, Shape.image(12, 12, 3), java.util.Collections.nCopies(n, null));
+    }
+
+    /** The largest difference between outputs with the fast paths on and off, relative to the largest output. */
+    private static double gap(Network net, Batch b) {
+        Folding.enabled = true;
+        float[][] fast = net.outputs(b), fastP = net.predict(b);
+        Folding.enabled = false;
+        float[][] plain = net.outputs(b), plainP = net.predict(b);
+        Folding.enabled = true;
+        double gap = 0, scale = 1e-6;
+        for (int i = 0; i < fast.length; i++) {
+            for (int j = 0; j < fast[i].length; j++) {
+                gap = Math.max(gap, Math.max(Math.abs(fast[i][j] - plain[i][j]), Math.abs(fastP[i][j] - plainP[i][j])));
+                scale = Math.max(scale, Math.abs(plain[i][j]));
+            }
+        }
+        return gap / scale;
+    }
+
+    @Test void foldedEqualsAsWrittenAndFollowsTrainingAndNewWeights() {
+        Model m = model();
+        try (Network net = Network.build(m, 3)) {
+            net.setWeightValues(randomWeights(net, 1));
+            Batch b = batch(4, 7);
+            double before = gap(net, b);
+            assertTrue(before < 1e-5, "fast paths off by " + before + " of the largest output");
+            float[][] untrained = net.outputs(b);
+            for (int i = 0; i < 3; i++) net.trainStep(b); // moves the weights and the batch statistics
+            double trained = gap(net, b);
+            assertTrue(trained < 1e-5, "after training, fast paths off by " + trained + " (a stale fold?)");
+            double moved = 0;
+            float[][] now = net.outputs(b);
+            for (int i = 0; i < now.length; i++) for (int j = 0; j < now[i].length; j++) moved = Math.max(moved, Math.abs(now[i][j] - untrained[i][j]));
+            assertTrue(moved > 1e-3, "training should change the outputs, moved " + moved);
+            net.setWeightValues(randomWeights(net, 2));
+            double loaded = gap(net, b);
+            assertTrue(loaded < 1e-5, "after new weights, fast paths off by " + loaded);
+        }
+    }
+
+    @Test void aModelEndingInAFoldedBatchNormalization() {
+        Node x = Input.of(Shape.image(12, 12, 3));
+        Model m = new Model("features", List.of(x), new BatchNormalization().call(new Conv2D(4, 3).call(x)));
+        try (Network net = Network.build(m, 5)) {
+            net.setWeightValues(randomWeights(net, 3));
+            Batch b = batch(2, 9);
+            Folding.enabled = false;
+            float[][] plain = net.outputs(b);
+            Folding.enabled = true;
+            float[][] fast = net.outputs(b);
+            assertTrue(fast[0].length == 10 * 10 * 4);
+            for (int i = 0; i < fast.length; i++) org.junit.jupiter.api.Assertions.assertArrayEquals(plain[i], fast[i], 1e-5f);
+        }
+    }
+}
