@@ -7,8 +7,10 @@
 # DIR: class folders of JPEGs (default: 14 classes x 100 synthetic 768x1024 JPEGs from `lote sample-data`).
 # STEPS: steps timed in memory (default 20). With TensorFlow and Keras in PYTHON, a last row compares the default
 # recipe (small-cnn at 96x128, batch 32, the decoded cache) with ../shared/peers/keras_recipe.py over EPOCHS epochs
-# (default 6): median ms/step of the epochs after the first, as images/s. PYTHON: a Python with PyTorch (default /tmp/venv/bin/python, where pip
-# installs PyTorch 2.13 from the local wheel; else Debian's /usr/bin/python3 with PyTorch 1.13; the table names it).
+# (default 6): median ms/step of the epochs after the first, as images/s. Then inference rows (ratio: Lote's images/s
+# over the peer's): MobileNetV2 and ResNet-18 against PyTorch, seed-cnn and small-cnn against ONNX Runtime where PYTHON
+# has it. PYTHON: a Python with PyTorch (default /tmp/venv/bin/python, where pip installs PyTorch 2.13 from the local
+# wheel; else Debian's /usr/bin/python3 with PyTorch 1.13; the table names it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 peer="$root/../shared/peers/torch_peer.py"
@@ -65,4 +67,30 @@ if "$python" -c 'import tensorflow, keras' 2>/dev/null; then
     "$(awk -v a="$lote_rec_ips" -v b="$keras_rec_ips" 'BEGIN{print a/b}')" ">= 2x"
 else
   echo "default recipe against Keras: skipped ($python has no TensorFlow and Keras; pip installs tensorflow-cpu and keras)"
+fi
+
+# 4. inference on in-memory batches of 16, same threads: torchvision's MobileNetV2 and ResNet-18 features against
+# PyTorch at channels_last + inference_mode (bench/infer_torch.py), and the notebook's seed-cnn and the default
+# small-cnn against ONNX Runtime on Lote's own ONNX export of the same model (bench/onnx_infer.py)
+infer_ms() { sed -n 's/.* \([0-9.]*\) ms\/batch median.*/\1/p' | tail -1; }
+infer_row() { # name, Lote ms, peer ms, peer, target
+  printf '%-44s %9s ms %9s ms %7.2fx %8s\n' "$1 (ms/batch; $4)" "$2" "$3" "$(awk -v a="$2" -v b="$3" 'BEGIN{print b/a}')" "$5"
+}
+threads=$(nproc)
+for net in mobilenet_v2 resnet18; do
+  lote_inf=$("$root/lote" bench infer "$net" --batch-size 16 --threads "$threads" | infer_ms)
+  peer_inf=$("${peer_env[@]}" "$python" "$root/bench/infer_torch.py" "$net" --batch-size 16 --threads "$threads" | infer_ms)
+  infer_row "$net features inference" "$lote_inf" "$peer_inf" "PyTorch" ">= 1.2x"
+done
+if "$python" -c 'import onnxruntime' 2>/dev/null; then
+  [[ -f "$work/r.lote" ]] || "$root/lote" train "$dir" --epochs 1 --no-summary --no-report -o "$work/r.lote" >/dev/null
+  for pair in "seed-cnn:$work/m.lote" "small-cnn:$work/r.lote"; do
+    model=${pair#*:}
+    "$root/lote" export "$model" --format onnx -o "$work/${pair%%:*}.onnx" >/dev/null
+    lote_inf=$("$root/lote" bench infer "$model" --batch-size 16 --threads "$threads" | infer_ms)
+    peer_inf=$("$python" "$root/bench/onnx_infer.py" "$work/${pair%%:*}.onnx" --batch-size 16 --threads "$threads" | infer_ms)
+    infer_row "${pair%%:*} inference" "$lote_inf" "$peer_inf" "ONNX Runtime" ">= 0.9x"
+  done
+else
+  echo "seed-cnn and small-cnn against ONNX Runtime: skipped ($python has no onnxruntime; pip installs it)"
 fi

@@ -66,7 +66,7 @@ public final class Conv2D extends Layer {
 
     @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
         Ops.Convolution c = Window.convolution(ops.shape(x), kernelSize, strides, dilation, padding, groups, mode.pads());
-        return activate(ops, ops.conv(x, w.get("kernel"), w.optional("bias"), c), activation, mode);
+        return activateOwn(ops, ops.conv(x, w.get("kernel"), w.optional("bias"), c), activation, mode);
     }
 
     @Override protected void writeConfig(ObjectNode c) {

@@ -77,7 +77,7 @@ public final class Conv2DTranspose extends Layer {
             grow[a] = Math.max(end, 0);
         }
         Ops.Convolution c = new Ops.Convolution(kernelSize.clone(), strides.clone(), dilation.clone(), pads, 1);
-        return activate(ops, ops.convTranspose(x, w.get("kernel"), w.optional("bias"), c, grow), activation, mode);
+        return activateOwn(ops, ops.convTranspose(x, w.get("kernel"), w.optional("bias"), c, grow), activation, mode);
     }
 
     @Override protected void writeConfig(ObjectNode c) {

@@ -40,7 +40,7 @@ public final class Dense extends Layer {
     }
 
     @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
-        return activate(ops, ops.dense(x, w.get("kernel"), w.optional("bias")), activation, mode);
+        return activateOwn(ops, ops.dense(x, w.get("kernel"), w.optional("bias")), activation, mode);
     }
 
     @Override protected void writeConfig(ObjectNode c) {

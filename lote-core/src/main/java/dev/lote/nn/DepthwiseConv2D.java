@@ -58,7 +58,7 @@ public final class DepthwiseConv2D extends Layer {
     @Override protected <T> T compute(Ops<T> ops, T x, Weights<T> w, Mode mode) {
         Shape in = ops.shape(x);
         Ops.Convolution c = Window.convolution(in, kernelSize, strides, dilation, padding, in.channels(), mode.pads());
-        return activate(ops, ops.conv(x, w.get("depthwise_kernel"), w.optional("bias"), c), activation, mode);
+        return activateOwn(ops, ops.conv(x, w.get("depthwise_kernel"), w.optional("bias"), c), activation, mode);
     }
 
     @Override protected void writeConfig(ObjectNode c) {

@@ -89,8 +89,14 @@ public abstract class Layer {
     public float[][] inferenceAffine(java.util.Map<String, float[]> weights, String path, int channels) { return null; }
 
     /** The activation, except a final softmax or sigmoid where the loss takes logits. */
-    protected static <T> T activate(Ops<T> ops, T x, Activation a, Mode mode) {
-        return a == Activation.LINEAR || ((a == Activation.SOFTMAX || a == Activation.SIGMOID) && mode.logits()) ? x : ops.activation(x, a);
+    protected static <T> T activate(Ops<T> ops, T x, Activation a, Mode mode) { return skips(a, mode) ? x : ops.activation(x, a); }
+
+    /** {@link #activate} of the layer's own output, just computed and read by nobody else: an engine may overwrite it. */
+    protected static <T> T activateOwn(Ops<T> ops, T x, Activation a, Mode mode) { return skips(a, mode) ? x : ops.ownActivation(x, a); }
+
+    private static boolean skips(Activation a, Mode mode) {
+        return a == Activation.LINEAR || ((a == Activation.SOFTMAX || a == Activation.SIGMOID) && mode.logits())
+                || ((a == Activation.RELU || a == Activation.RELU6) && mode.reluLater());
     }
 
     /** Calls the layer on symbolic inputs, checking shapes now: {@code y = layer.call(x)}. */

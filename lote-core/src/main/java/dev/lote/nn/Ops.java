@@ -51,6 +51,9 @@ public interface Ops<T> {
     /** An activation function; softmax over the last axis. */
     T activation(T x, Activation a);
 
+    /** {@link #activation} of a value nobody else reads (a layer's own output): an engine may compute it in place. */
+    default T ownActivation(T x, Activation a) { return activation(x, a); }
+
     /** Keras' {@code relu(x, negative_slope, max_value, threshold)}; {@code max} NaN: no clipping. */
     T relu(T x, double max, double negativeSlope, double threshold);
 

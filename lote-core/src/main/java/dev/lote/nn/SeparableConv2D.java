@@ -63,7 +63,7 @@ public final class SeparableConv2D extends Layer {
         Shape in = ops.shape(x);
         T d = ops.conv(x, w.get("depthwise_kernel"), null, Window.convolution(in, kernelSize, strides, dilation, padding, in.channels(), mode.pads()));
         T p = ops.conv(d, w.get("pointwise_kernel"), w.optional("bias"), Window.pointwise());
-        return activate(ops, p, activation, mode);
+        return activateOwn(ops, p, activation, mode);
     }
 
     @Override protected void writeConfig(ObjectNode c) {

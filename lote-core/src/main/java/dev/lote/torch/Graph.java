@@ -60,6 +60,7 @@ final class Graph {
         Weights<Tensor> stemWeights = null; // the depthwise layer's, until the block is made
         FusedStem[] block = {null};
         Map<Integer, Folding> folds = new java.util.HashMap<>(); // by the batch normalization's call
+        Map<Integer, Tail> tails = new java.util.HashMap<>(); // by the call of the pooling that finishes a convolution's work
         fused = stem != null;
         for (int i = 0; i < lastUse.length; i++) {
             Model.Call c = model.calls().get(i);
@@ -85,19 +86,42 @@ final class Graph {
                 continue;
             }
             int[] pads = fusion.padInto(i);
-            int norm = fusion.batchNormAfter(i);
-            if (norm >= 0 && l.activation() == Activation.LINEAR) { // the batch normalization after it folds in at inference
+            int norm = fusion.batchNormAfter(i), pool = fusion.onlyReader(norm >= 0 ? norm : i);
+            Activation act = l.activation();
+            boolean foldable = norm >= 0 && (act == Activation.LINEAR || act == Activation.RELU);
+            Layer reader = pool >= 0 && (foldable || norm < 0) ? model.calls().get(pool).layer() : null;
+            boolean maxPooled = reader instanceof dev.lote.nn.MaxPooling2D || reader instanceof dev.lote.nn.GlobalMaxPooling2D;
+            boolean reluLater = Fusion.isConvolution(l) && maxPooled && (act == Activation.RELU || act == Activation.RELU6 && norm < 0);
+            if (foldable || reluLater) { // inference: the normalization folds in, the ReLU and the shift wait for the pooling
                 Weights<Tensor> w = params.create(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
-                Folding f = new Folding(params, l, w, (BatchNormalization) model.calls().get(norm).layer());
-                folds.put(norm, f);
-                calls.add((in, m) -> l.compute(TorchOps.OPS, in, Folding.applies(m) ? f.weights() : w, pads == null ? m : m.padded(pads)));
+                Folding f = foldable ? new Folding(params, l, w, (BatchNormalization) model.calls().get(norm).layer()) : null;
+                if (f != null) folds.put(norm, f);
+                boolean shiftLater = f != null && f.afterRelu && (maxPooled || reader instanceof dev.lote.nn.GlobalPooling2D);
+                if (reluLater || shiftLater) tails.put(pool, new Tail(f, reluLater ? act : Activation.LINEAR, shiftLater));
+                calls.add((in, m) -> {
+                    Mode mode = pads == null ? m : m.padded(pads);
+                    if (!Folding.applies(m)) return l.compute(TorchOps.OPS, in, w, mode);
+                    Weights<Tensor> now = f == null ? w : f.weights();
+                    return l.compute(TorchOps.OPS, in, now, reluLater && (f == null || !f.normRuns()) ? mode.withReluLater() : mode);
+                });
                 continue;
             }
             Folding folded = folds.get(i);
-            if (folded != null) {
+            if (folded != null) { // the batch normalization: nothing left, or the shift (here or after the pooling)
                 Weights<Tensor> w = params.create(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
                 folded.normWeights(w);
-                calls.add((in, m) -> Folding.applies(m) ? in.get(0) : l.compute(TorchOps.OPS, in, w, m));
+                boolean pooled = tails.values().stream().anyMatch(t -> t.fold() == folded && t.shift());
+                calls.add((in, m) -> !Folding.applies(m) || folded.normRuns() ? l.compute(TorchOps.OPS, in, w, m)
+                        : !folded.afterRelu || pooled ? in.get(0) : folded.addShift(in.get(0)));
+                continue;
+            }
+            Tail tail = tails.get(i);
+            if (tail != null) {
+                Weights<Tensor> w = params.create(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
+                calls.add((in, m) -> {
+                    Tensor y = l.compute(TorchOps.OPS, in, w, m);
+                    return Folding.applies(m) ? tail.apply(y) : y;
+                });
                 continue;
             }
             if (pads != null) {
@@ -139,6 +163,18 @@ final class Graph {
     }
 
     /**
+     * What an inference pass does after a pooling that reads a convolution: the convolution's ReLU (max pooling
+     * commutes with it, and there are fewer values), then a folded normalization's shift ({@link Folding}).
+     */
+    private record Tail(Folding fold, Activation relu, boolean shift) {
+        Tensor apply(Tensor pooled) { // a tensor of its own
+            if (fold != null && fold.normRuns()) return pooled; // the layers ran as written
+            Tensor y = relu == Activation.LINEAR ? pooled : reluInPlace(pooled, relu == Activation.RELU6 ? 6 : Double.NaN);
+            return shift ? fold.addShift(y) : y;
+        }
+    }
+
+    /**
      * Whether call j's output is a tensor of its own (a convolution's, a batch normalization's or a merge's, not a
      * view of another) that only call i reads: then an inference pass may overwrite it.
      */
@@ -149,7 +185,7 @@ final class Graph {
     }
 
     /** ReLU (clipped at {@code max} unless NaN) over a tensor nobody else reads, without allocating another. */
-    private static Tensor reluInPlace(Tensor x, double max) {
+    static Tensor reluInPlace(Tensor x, double max) {
         if (Double.isNaN(max)) return x.relu_();
         return x.clamp_(new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(0.0)),
                 new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(max)));

@@ -1,6 +1,7 @@
 package dev.lote.torch;
 
 import dev.lote.nn.Activation;
+import dev.lote.nn.Mode;
 import dev.lote.nn.Ops;
 import dev.lote.nn.Shape;
 import java.util.List;
@@ -123,6 +124,12 @@ final class TorchOps implements Ops<Tensor> {
             case SOFTPLUS -> torch.softplus(x);
             case LEAKY_RELU -> torch.leaky_relu(x, new Scalar(0.2));
         };
+    }
+
+    /** In place where no gradient is taken (inference's fast paths, {@link Folding}). */
+    @Override public Tensor ownActivation(Tensor x, Activation a) {
+        if ((a != Activation.RELU && a != Activation.RELU6) || !Folding.applies(Mode.INFERENCE)) return activation(x, a);
+        return Graph.reluInPlace(x, a == Activation.RELU ? Double.NaN : 6);
     }
 
     /** Term by term as Keras 3 computes it. */

@@ -46,14 +46,31 @@ class InferenceFusionTest {
         return new Model("fused", List.of(x), new Dense(3).activation(Activation.SOFTMAX).call(new GlobalAveragePooling2D().call(f)));
     }
 
+    /**
+     * small-cnn's blocks: ReLU conv → BN → max pooling, ReLU6 conv → max pooling (the ReLU after the pooling), ReLU
+     * conv → BN → another conv (the shift added in place), ReLU conv → BN → global average pooling.
+     */
+    private static Model afterRelu() {
+        Node x = Input.of(Shape.image(12, 12, 3));
+        Node a = new dev.lote.nn.MaxPooling2D(2).call(new BatchNormalization().call(new Conv2D(8, 3).padding(Padding.SAME).activation(Activation.RELU).call(x)));
+        Node a2 = new dev.lote.nn.MaxPooling2D(2).call(new Conv2D(8, 3).padding(Padding.SAME).activation(Activation.RELU6).call(a));
+        Node b = new BatchNormalization().call(new Conv2D(8, 3).padding(Padding.SAME).activation(Activation.RELU).call(a2));
+        Node c = new BatchNormalization().call(new Conv2D(8, 3).padding(Padding.SAME).activation(Activation.RELU).call(new Conv2D(8, 1).call(b)));
+        return new Model("after-relu", List.of(x), new Dense(3).activation(Activation.SOFTMAX).call(new GlobalAveragePooling2D().call(c)));
+    }
+
     /** Every weight random, batch-norm statistics far from 0 and 1, so a missed or stale fold shows. */
-    private static Map<String, float[]> randomWeights(Network net, long seed) {
+    private static Map<String, float[]> randomWeights(Network net, long seed) { return randomWeights(net, seed, false); }
+
+    /** {@code negativeGammas}: some batch-norm scales negative, which a fold after a ReLU must leave as written. */
+    private static Map<String, float[]> randomWeights(Network net, long seed, boolean negativeGammas) {
         SplittableRandom r = new SplittableRandom(seed);
         Map<String, float[]> w = new HashMap<>();
         net.weightValues().forEach((k, v) -> {
             float[] x = new float[v.length];
             for (int i = 0; i < x.length; i++) {
-                x[i] = k.endsWith("moving_variance") ? (float) r.nextDouble(0.3, 3) : k.endsWith("gamma") ? (float) r.nextDouble(0.5, 2)
+                x[i] = k.endsWith("moving_variance") ? (float) r.nextDouble(0.3, 3)
+                        : k.endsWith("gamma") ? (float) (r.nextDouble(0.5, 2) * (negativeGammas && i % 3 == 0 ? -1 : 1))
                         : (float) r.nextDouble(-0.6, 0.6);
             }
             w.put(k, x);
@@ -104,6 +121,19 @@ class InferenceFusionTest {
             net.setWeightValues(randomWeights(net, 2));
             double loaded = gap(net, b);
             assertTrue(loaded < 1e-5, "after new weights, fast paths off by " + loaded);
+        }
+    }
+
+    @Test void afterAReluTheScaleFoldsInAndTheShiftFollowsThePooling() {
+        try (Network net = Network.build(afterRelu(), 4)) {
+            Batch b = batch(4, 8);
+            for (boolean negative : new boolean[] {false, true, false}) { // positive, then left as written, then positive again
+                net.setWeightValues(randomWeights(net, negative ? 5 : 6, negative));
+                double gap = gap(net, b);
+                assertTrue(gap < 1e-5, (negative ? "negative" : "positive") + " scales: fast paths off by " + gap);
+            }
+            for (int i = 0; i < 2; i++) net.trainStep(b);
+            assertTrue(gap(net, b) < 1e-5);
         }
     }
 
