@@ -46,7 +46,7 @@ final class Folding {
     void normWeights(Weights<Tensor> w) { norm = w; }
 
     /** The convolution's weights with the normalization folded in (after a ReLU: as they are where a scale is not positive). */
-    Weights<Tensor> weights() {
+    synchronized Weights<Tensor> weights() {
         if (generation != params.generation()) fold();
         if (afterRelu && shift == null) return conv;
         return new Weights<>() {

@@ -17,8 +17,9 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * A model compiled for libtorch: a forward pass per call, each layer's own computation on {@link TorchOps} (a shared
  * layer runs the same one), a nested model as a graph of its own. Decided once here: a ZeroPadding2D goes into the
- * convolution that reads it ({@link Fusion}), a batch normalization after a convolution folds into it at inference
- * ({@link Folding}), and the notebook's first block runs as one native operation ({@link FusedStem}) where it can. Outputs nobody reads any more are freed as the pass goes on.
+ * convolution that reads it ({@link Fusion}); at inference a batch normalization after a convolution folds into it
+ * ({@link Folding}), a ReLU before a max pooling runs after it and ReLUs run in place; the notebook's first block runs
+ * as one native operation ({@link FusedStem}) where it can. Outputs nobody reads any more are freed as the pass goes on.
  */
 final class Graph {
     /** One call's forward pass. */
