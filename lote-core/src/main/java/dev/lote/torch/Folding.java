@@ -72,7 +72,6 @@ final class Folding {
             if (norm.has("gamma")) scale = scale.mul(norm.get("gamma"));
             Tensor t = mean.neg().mul(scale); // β − mean · scale
             if (norm.has("beta")) t = t.add(norm.get("beta"));
-            Tensor b = conv.has("bias") ? conv.get("bias").mul(scale) : null;
             params.forget(kernel);
             params.forget(bias);
             params.forget(shift);
@@ -81,6 +80,7 @@ final class Folding {
                 generation = params.generation();
                 return;
             }
+            Tensor b = conv.has("bias") ? conv.get("bias").mul(scale) : null;
             Tensor k = conv.get(kernelName); // output channels are axis 0 in every kernel
             kernel = params.keep(k.mul(scale.view(-1, 1, 1, 1)).contiguous(k.suggest_memory_format()));
             if (afterRelu) {

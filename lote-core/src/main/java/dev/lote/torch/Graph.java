@@ -170,7 +170,7 @@ final class Graph {
     private record Tail(Folding fold, Activation relu, boolean shift) {
         Tensor apply(Tensor pooled) { // a tensor of its own
             if (fold != null && fold.normRuns()) return pooled; // the layers ran as written
-            Tensor y = relu == Activation.LINEAR ? pooled : reluInPlace(pooled, relu == Activation.RELU6 ? 6 : Double.NaN);
+            Tensor y = relu == Activation.LINEAR ? pooled : reluInPlace(pooled, relu);
             return shift ? fold.addShift(y) : y;
         }
     }
@@ -184,6 +184,9 @@ final class Graph {
         return fusion.onlyReader(j) == i && (Fusion.isConvolution(l) || l instanceof BatchNormalization
                 || l instanceof dev.lote.nn.Merge mg && mg.op() != dev.lote.nn.Merge.Op.CONCATENATE);
     }
+
+    /** The activation RELU or RELU6 over a tensor nobody else reads, in place. */
+    static Tensor reluInPlace(Tensor x, Activation a) { return reluInPlace(x, a == Activation.RELU6 ? 6 : Double.NaN); }
 
     /** ReLU (clipped at {@code max} unless NaN) over a tensor nobody else reads, without allocating another. */
     static Tensor reluInPlace(Tensor x, double max) {

@@ -129,7 +129,7 @@ final class TorchOps implements Ops<Tensor> {
     /** In place where no gradient is taken (inference's fast paths, {@link Folding}). */
     @Override public Tensor ownActivation(Tensor x, Activation a) {
         if ((a != Activation.RELU && a != Activation.RELU6) || !Folding.applies(Mode.INFERENCE)) return activation(x, a);
-        return Graph.reluInPlace(x, a == Activation.RELU ? Double.NaN : 6);
+        return Graph.reluInPlace(x, a);
     }
 
     /** Term by term as Keras 3 computes it. */
