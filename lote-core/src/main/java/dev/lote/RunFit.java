@@ -89,7 +89,7 @@ final class RunFit {
             if (lead && run.console != null) trainer.console(run.console);
             if (run.checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(run.checkpointDir, run.keepCheckpoints, watched,
                     (file, done) -> m.save(file, record.apply(done))).resuming(past != null ? history.asMap().get(watched) : null));
-            if (run.recipe.fineTuning() != null && past != null) net.learningRateScale(backboneName(m) + "/", run.recipe.fineTuning().backboneLrScale());
+            if (run.recipe.fineTuning() != null && past != null) dev.lote.transfer.Backbone.learningRates(net, m.architecture(), run.recipe.fineTuning());
             RecipeCallbacks.add(trainer, run.recipe, net, watched, history, past != null, phaseTwoStart, out);
             if (run.csvLog != null && lead) trainer.callback(new CsvLogger(run.csvLog, past != null));
             if (board != null) {
@@ -147,7 +147,4 @@ final class RunFit {
                 m.classes().get(c), t[c])).collect(Collectors.joining(", ")));
     }
 
-    private static String backboneName(LoteModel m) {
-        return m.architecture().layers().stream().filter(l -> l instanceof dev.lote.nn.Model).findFirst().orElseThrow().name();
-    }
 }

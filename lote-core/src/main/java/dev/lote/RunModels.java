@@ -69,7 +69,7 @@ final class RunModels {
                 RunImages.sequence(recipe, validation, bb.inputShape(), source, quiet).keepLast(true), recipe, classWeights, labelSets, workers, history, out);
         LoteModel m = LoteModel.create(p.architecture(), classes, recipe.resize(), recipe.seed()).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
         m.network().setWeightValues(p.weights());
-        m.network().learningRateScale(p.backbonePrefix(), ft.backboneLrScale());
+        Backbone.learningRates(m.network(), p.architecture(), ft);
         m.network().optimizer(adam(recipe, recipe.fitLearningRate()));
         return m;
     }

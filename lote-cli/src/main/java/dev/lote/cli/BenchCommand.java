@@ -56,7 +56,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--classes", defaultValue = "14", description = "Classes (default: ${DEFAULT-VALUE}).")
         int classes;
 
-        @Option(names = "--model", defaultValue = "seed-cnn", description = "A preset or spec file (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--model", defaultValue = "seed-cnn", description = "A preset, a spec file, a torchvision "
+                + "architecture (mobilenet_v2, resnet18, …; --input 224x224x3), or a model file whose architecture is timed as saved, "
+                + "frozen layers too (a fine-tuned .lote: phase 2's step) (default: ${DEFAULT-VALUE}).")
         String model;
 
         @Option(names = "--batch-size", defaultValue = "5", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -75,15 +77,28 @@ final class BenchCommand implements Runnable {
                 description = "Then again with N CPU-bound processes running beside it (a busy machine) (default: ${DEFAULT-VALUE}).")
         int neighbours;
 
-        @Override public Integer call() {
+        @Option(names = "--freeze-batch-norm", description = "Batch normalization in inference mode with fixed weights, as "
+                + "fine-tuning's phase 2 runs a backbone's.")
+        boolean frozenBatchNorm;
+
+        private static void freezeBatchNorm(Model m) {
+            for (var l : m.layers()) {
+                if (l instanceof dev.lote.nn.BatchNormalization) l.trainable(false);
+                if (l instanceof Model inner) freezeBatchNorm(inner);
+            }
+        }
+
+        @Override public Integer call() throws Exception {
             Options.positive(spec, "--steps", steps);
             Options.positive(spec, "--batch-size", batchSize);
             if (neighbours < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--neighbours must be 0 or more.");
             Engine.start(threads);
-            Model m = Presets.resolve(model, input, classes);
+            Model m = LoteModel.isModelFile(model) ? LoteModel.architecture(Path.of(model))
+                    : Torchvision.has(model) ? Torchvision.build(model, input, classes) : Presets.resolve(model, input, classes);
+            if (frozenBatchNorm) freezeBatchNorm(m);
             StepBench.Result r = StepBench.run(m, batchSize, warmup, steps, 42);
             System.out.printf(model + " %s batch %d, %d threads: %.0f ms/step median (%.0f mean), %.2f images/s, peak RSS %.2f GB%n",
-                    input, batchSize, Engine.threads(), r.medianMs(), r.meanMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
+                    m.inputShape(), batchSize, Engine.threads(), r.medianMs(), r.meanMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
             double[] p = r.phases();
             System.out.printf("  per step: forward %.0f ms, backward %.0f ms, Adam %.0f ms; native kernels %s%n", p[0], p[1], p[3],
                     Engine.nativeKernels());

@@ -108,6 +108,24 @@ class TrainCommand implements Callable<Integer> {
             description = "Phase 2: the backbone's learning rate as a share of the head's (default: ${DEFAULT-VALUE}).")
     double backboneLrScale;
 
+    @Option(names = "--warmup-epochs", defaultValue = "1", description = "Phase 2: its learning rate rises from 0 over these "
+            + "first epochs, then follows the cosine (default: ${DEFAULT-VALUE}).")
+    int warmupEpochs;
+
+    @Option(names = "--unfreeze", paramLabel = "LAYERS", description = "Phase 2: train only the backbone's top LAYERS convolution "
+            + "and dense layers (Keras' fine_tune_at from the top); the rest stay frozen, which saves memory and time "
+            + "(default: all).")
+    Integer unfreeze;
+
+    @Option(names = "--discriminative-lr", negatable = true, description = "Phase 2: --backbone-lr-scale is the bottom layer's "
+            + "share of the head's rate, rising geometrically layer by layer to the head's (fastai's slice(lo, hi)).")
+    boolean discriminative;
+
+    @Option(names = "--views", defaultValue = "5", description = "Phase 1: features of each training image under VIEWS views, "
+            + "the image and VIEWS-1 copies augmented as --augment says, so the head learns from what phase 2 shows it "
+            + "(default: ${DEFAULT-VALUE}).")
+    int views;
+
     @Option(names = "--augment", defaultValue = "auto", paramLabel = "default|none|flip,crop,rotate,color,noise,blur[,mixup,cutmix]",
             description = "Random changes to training images (default: 'default' = flip,crop,rotate,color; none with seed-cnn); "
                     + "mixup and cutmix also mix each batch with itself shuffled, labels too (timm's), e.g. default,mixup,cutmix.")
@@ -296,7 +314,7 @@ class TrainCommand implements Callable<Integer> {
         Recipe r = Recipe.forModel(model);
         if (backbone != null) Options.requireCut(backbone, cut);
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
-                backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale));
+                backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale, warmupEpochs, unfreeze, discriminative, views));
         r = r.withSeed(seed).withLearningRate(learningRate.equals("auto") ? 1e-3 : rate(learningRate)).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
                 .withReduceLr(reduceLr).withStrict(strict).withDedup(dedup).withLabelSmoothing(labelSmoothing).withMultiLabel(multiLabel).withKeepLastBatch(keepLast).withImageSize(imageSize);
         if (batchSize != null) r = r.withBatchSize(batchSize);

@@ -63,6 +63,35 @@ class FineTuneTest {
         assertEquals(0, r.code(), r.err());
     }
 
+    /** --unfreeze N: phase 2 changes the backbone's top N convolutions and leaves every layer below them as it was. */
+    @Test
+    void unfreezeTrainsOnlyTheTopLayers() throws Exception {
+        Path a = Images.sampleFolder(dir.resolve("a"), 3, 12, 48, 64), b = dir.resolve("b");
+        SampleImages.write(b, 3, 10, 48, 64, 98);
+        Path base = dir.resolve("base.lote");
+        Run r = lote("train", a.toString(), "--epochs", "2", "--batch-size", "8", "--no-summary", "--no-report", "-o", base.toString(), "--seed", "1");
+        assertEquals(0, r.code(), r.err());
+        String[] tune = {"train", b.toString(), "--backbone", base.toString(), "--cut", "global_average_pooling2d", "--head-epochs", "3",
+                "--epochs", "2", "--early-stopping", "off", "--batch-size", "8", "--no-summary", "--no-report", "--seed", "2"};
+        r = lote(concat(tune, new String[] {"--unfreeze", "-1"}));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--unfreeze must be 0 or more"), r.err());
+        Path tuned = dir.resolve("tuned.lote");
+        r = lote(concat(tune, new String[] {"--unfreeze", "1", "-o", tuned.toString()}));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("the backbone's top 1 layers"), r.out());
+        Map<String, float[]> before = ModelFile.load(base).weights(), after = ModelFile.load(tuned).weights();
+        List<String> convs = before.keySet().stream().filter(k -> k.matches("conv2d(_\\d+)?/kernel")).sorted(java.util.Comparator
+                .comparingInt(k -> k.equals("conv2d/kernel") ? 0 : Integer.parseInt(k.replaceAll("\\D", "")))).toList();
+        assertTrue(convs.size() >= 3, "small-cnn's convolutions: " + convs);
+        for (String k : before.keySet()) {
+            if (k.startsWith("dense")) continue; // the old head, cut away
+            float[] was = before.get(k), now = after.entrySet().stream().filter(e -> e.getKey().endsWith("/" + k)).findFirst().orElseThrow().getValue();
+            boolean top = k.startsWith(convs.get(convs.size() - 1).replace("/kernel", "/"));
+            assertEquals(!top, java.util.Arrays.equals(was, now), k + (top ? " should have trained" : " should be frozen"));
+        }
+    }
+
     /** torchvision's architecture with a .safetensors file; a run resumed in phase 2 ends with the unbroken run's loss. */
     @Test
     void aTorchvisionBackboneResumesInPhaseTwoExactly() throws Exception {

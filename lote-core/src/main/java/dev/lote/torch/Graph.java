@@ -18,8 +18,8 @@ import org.bytedeco.pytorch.Tensor;
  * A model compiled for libtorch: a forward pass per call, each layer's own computation on {@link TorchOps} (a shared
  * layer runs the same one), a nested model as a graph of its own. Decided once here: a ZeroPadding2D goes into the
  * convolution that reads it ({@link Fusion}); at inference a batch normalization after a convolution folds into it
- * ({@link Folding}), a ReLU before a max pooling runs after it and ReLUs run in place; the notebook's first block runs
- * as one native operation ({@link FusedStem}) where it can. Outputs nobody reads any more are freed as the pass goes on.
+ * ({@link Folding}; a frozen one in training too), a ReLU before a max pooling runs after it and ReLUs run in place;
+ * the notebook's first block runs as one native operation ({@link FusedStem}) where it can. Outputs nobody reads any more are freed as the pass goes on.
  */
 final class Graph {
     /** One call's forward pass. */
@@ -101,6 +101,7 @@ final class Graph {
                 if (reluLater || shiftLater) tails.put(pool, new Tail(f, reluLater ? act : Activation.LINEAR, shiftLater));
                 calls.add((in, m) -> {
                     Mode mode = pads == null ? m : m.padded(pads);
+                    if (f != null && f.foldsInTraining(m)) return l.compute(TorchOps.OPS, in, f.trainingWeights(), mode);
                     if (!Folding.applies(m)) return l.compute(TorchOps.OPS, in, w, mode);
                     Weights<Tensor> now = f == null ? w : f.weights();
                     return l.compute(TorchOps.OPS, in, now, reluLater && (f == null || !f.normRuns()) ? mode.withReluLater() : mode);
@@ -112,7 +113,7 @@ final class Graph {
                 Weights<Tensor> w = params.create(l, prefix + l.name() + "/", trains && l.trainable(), c.inputShapes());
                 folded.normWeights(w);
                 boolean pooled = tails.values().stream().anyMatch(t -> t.fold() == folded && t.shift());
-                calls.add((in, m) -> !Folding.applies(m) || folded.normRuns() ? l.compute(TorchOps.OPS, in, w, m)
+                calls.add((in, m) -> folded.foldsInTraining(m) ? in.get(0) : !Folding.applies(m) || folded.normRuns() ? l.compute(TorchOps.OPS, in, w, m)
                         : !folded.afterRelu || pooled ? in.get(0) : folded.addShift(in.get(0)));
                 continue;
             }
@@ -190,9 +191,11 @@ final class Graph {
 
     /** ReLU (clipped at {@code max} unless NaN) over a tensor nobody else reads, without allocating another. */
     static Tensor reluInPlace(Tensor x, double max) {
-        if (Double.isNaN(max)) return x.relu_();
-        return x.clamp_(new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(0.0)),
+        // x itself, not what relu_ returns: that is a second handle on x's native tensor, which dangles once x is closed
+        if (Double.isNaN(max)) x.relu_();
+        else x.clamp_(new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(0.0)),
                 new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(max)));
+        return x;
     }
 
     /** The model's output for its inputs {@code in}. */

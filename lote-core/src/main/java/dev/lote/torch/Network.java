@@ -120,6 +120,9 @@ public final class Network implements AutoCloseable {
     /** Scales the learning rate of the trained weights whose path starts with {@code prefix} (fine-tuning a backbone). */
     public void learningRateScale(String prefix, double scale) { optimizer.learningRateScale(prefix, scale); }
 
+    /** Each trained weight's share of the learning rate, by path ({@link #learningRateScale}). */
+    public Map<String, Double> learningRateScales() { return optimizer.learningRateScales(); }
+
     public Adam.State optimizerState() { return optimizer.state(); }
 
     /** Restores Adam exactly where it was, so the next step is the one an uninterrupted run would take. */

@@ -43,6 +43,14 @@ final class Optimizer implements AutoCloseable {
         for (int i = 0; i < paths.size(); i++) if (paths.get(i).startsWith(prefix)) rateScales.set(i, scale);
     }
 
+    /** Each trained weight's learning-rate scale, by path. */
+    Map<String, Double> learningRateScales() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        List<String> paths = params.trainedPaths();
+        for (int i = 0; i < paths.size(); i++) out.put(paths.get(i), rateScales.get(i));
+        return out;
+    }
+
     /** One update from the weights' gradients, which it zeroes. */
     void step() {
         steps++;

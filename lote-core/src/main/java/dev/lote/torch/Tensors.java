@@ -20,9 +20,10 @@ final class Tensors {
         bytes.data_ptr_byte().put(batch.pixels(), 0, Math.toIntExact(batch.size() * s.size()));
         Tensor x = bytes.to(torch.ScalarType.Float);
         // ÷ 255 in float32 equals numpy's pixels / 255 cast to float32 for all 256 values
-        if (scale == 1 / 255.0) x = x.div_(new Scalar(255f));
-        else if (scale != 1) x = x.mul_(new Scalar(scale));
-        if (offset != 0) x = x.add_(new Scalar(offset));
+        // in place, keeping x: what an in-place op returns is a second handle that dies with x's
+        if (scale == 1 / 255.0) x.div_(new Scalar(255f));
+        else if (scale != 1) x.mul_(new Scalar(scale));
+        if (offset != 0) x.add_(new Scalar(offset));
         return x.permute(0, 3, 1, 2); // NHWC memory viewed as NCHW = channels_last, no copy
     }
 

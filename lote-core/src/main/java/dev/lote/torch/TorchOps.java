@@ -126,7 +126,10 @@ final class TorchOps implements Ops<Tensor> {
         };
     }
 
-    /** In place where no gradient is taken (inference's fast paths, {@link Folding}). */
+    /**
+     * In place where no gradient is taken (inference's fast paths, {@link Folding}). Not in training: a convolution's
+     * output here may be a view (the 1×1 path's), and autograd replays an in-place op on a view at great cost.
+     */
     @Override public Tensor ownActivation(Tensor x, Activation a) {
         if ((a != Activation.RELU && a != Activation.RELU6) || !Folding.applies(Mode.INFERENCE)) return activation(x, a);
         return Graph.reluInPlace(x, a);

@@ -97,19 +97,39 @@ public record Recipe(
      * most {@code headEpochs}; phase 2 (the recipe's {@code epochs}) trains the whole network, the backbone at
      * {@code backboneLrScale} of the head's learning rate, which is a tenth of phase 1's.
      *
-     * @param backbone a torchvision architecture by name, or a model file cut at {@code cut}
-     * @param weights  the backbone's weights file (.pth, .safetensors); null: downloaded once into the weight cache
+     * @param backbone     a torchvision architecture by name, or a model file cut at {@code cut}
+     * @param weights      the backbone's weights file (.pth, .safetensors); null: downloaded once into the weight cache
+     * @param warmupEpochs phase 2's rate rises from 0 over these first epochs (with the cosine schedule)
+     * @param unfreeze     phase 2 trains only the backbone's top {@code unfreeze} convolution and dense layers, the rest
+     *                     staying frozen (no gradients: less memory and time); null: all of them
+     * @param discriminative {@code backboneLrScale} is the bottom trained layer's share, rising geometrically to the
+     *                     head's rate layer by layer (fastai's {@code slice(lo, hi)}); false: one share for the backbone
+     * @param views        phase 1's features of each training image: the image and {@code views − 1} augmented copies
+     *                     (the recipe's augmentation), so the head learns what phase 2 will show it (0, in older files: 1)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record FineTuning(@JsonProperty("backbone") String backbone, @JsonProperty("cut") String cut,
                              @JsonProperty("weights") String weights, @JsonProperty("head_epochs") int headEpochs,
-                             @JsonProperty("backbone_lr_scale") double backboneLrScale) {
+                             @JsonProperty("backbone_lr_scale") double backboneLrScale, @JsonProperty("warmup_epochs") int warmupEpochs,
+                             @JsonProperty("unfreeze") Integer unfreeze, @JsonProperty("discriminative") boolean discriminative,
+                             @JsonProperty("views") int views) {
         public FineTuning {
             if (backbone == null || backbone.isBlank()) throw new IllegalArgumentException("Fine-tuning needs a backbone.");
             if (headEpochs < 1) throw new IllegalArgumentException("head epochs must be at least 1, got " + headEpochs + ".");
             if (!(backboneLrScale >= 0)) throw new IllegalArgumentException("The backbone's learning-rate scale must be 0 or more, got "
                     + backboneLrScale + ".");
+            if (warmupEpochs < 0) throw new IllegalArgumentException("Warm-up epochs must be 0 or more, got " + warmupEpochs + ".");
+            if (unfreeze != null && unfreeze < 0) throw new IllegalArgumentException("--unfreeze must be 0 or more layers, got " + unfreeze + ".");
+            if (views == 0) views = 1;
+            if (views < 1 || views > MAX_VIEWS) throw new IllegalArgumentException("--views must be 1 to " + MAX_VIEWS + ", got " + views + ".");
         }
+
+        /** The default phase 2: {@link #WARMUP_EPOCHS} of warm-up, the whole backbone trained. */
+        public FineTuning(String backbone, String cut, String weights, int headEpochs, double backboneLrScale) {
+            this(backbone, cut, weights, headEpochs, backboneLrScale, WARMUP_EPOCHS, null, false, VIEWS);
+        }
+
+        public static final int WARMUP_EPOCHS = 1, VIEWS = 5, MAX_VIEWS = 20;
     }
 
     public Recipe {
@@ -232,6 +252,10 @@ public record Recipe(
             rows.put("backbone", fineTuning.backbone() + (fineTuning.cut() == null ? "" : " cut at " + fineTuning.cut()));
             rows.put("head epochs", "at most " + fineTuning.headEpochs());
             rows.put("backbone learning-rate scale", Double.toString(fineTuning.backboneLrScale()));
+            if (fineTuning.warmupEpochs() > 0) rows.put("phase 2 warm-up", fineTuning.warmupEpochs() + " epoch(s)");
+            if (fineTuning.unfreeze() != null) rows.put("backbone layers trained", "the top " + fineTuning.unfreeze());
+            if (fineTuning.discriminative()) rows.put("backbone learning rates", "rising layer by layer to the head's");
+            if (fineTuning.views() > 1) rows.put("phase 1 views", fineTuning.views() + " per training image (" + (fineTuning.views() - 1) + " augmented)");
         }
         return rows;
     }

@@ -18,7 +18,8 @@ public final class RecipeCallbacks {
         List<Double> seen = history.asMap().get(watched);
         if (recipe.reduceLr() != null)
             trainer.callback(new ReduceLROnPlateau(net, watched, Recipe.REDUCE_LR_FACTOR, recipe.reduceLr(), Recipe.MIN_LEARNING_RATE, out));
-        if (recipe.schedule() == Recipe.Schedule.COSINE) trainer.callback(new CosineDecay(net, recipe.fitLearningRate()).from(phaseTwoStart));
+        if (recipe.schedule() == Recipe.Schedule.COSINE) trainer.callback(new CosineDecay(net, recipe.fitLearningRate()).from(phaseTwoStart)
+                .warmup(recipe.fineTuning() == null ? 0 : recipe.fineTuning().warmupEpochs()));
         if (recipe.earlyStopping() != null) {
             EarlyStopping stopping = new EarlyStopping(watched, recipe.earlyStopping(), recipe.minDelta(), net, out).resuming(resuming ? seen : null);
             if (recipe.fineTuning() != null && !resuming && seen != null && !seen.isEmpty() && watched.endsWith("loss")) {

@@ -132,20 +132,60 @@ public final class Backbone {
 
     /**
      * Makes the backbone trainable for phase 2, all but its BatchNormalization layers, which stay in inference mode
-     * (Keras' transfer-learning advice: small batches would spoil statistics learned on a million images).
+     * (Keras' transfer-learning advice: small batches would spoil statistics learned on a million images). With
+     * {@code top} (not null), only the last {@code top} convolution and dense layers and what follows them train, as
+     * Keras' guide's {@code layers[:fine_tune_at]} frozen: the layers below take no gradients, so backward neither
+     * keeps their activations nor runs through them.
      */
-    public static void unfreeze(Model classifier) {
+    public static void unfreeze(Model classifier, Integer top) {
         for (Layer l : classifier.layers()) {
             if (!(l instanceof Model backbone)) continue;
             backbone.trainable(true);
-            unfreezeInner(backbone);
+            List<Layer> all = new java.util.ArrayList<>();
+            flatten(backbone, all);
+            long weighted = all.stream().filter(Backbone::weighted).count();
+            long frozen = top == null ? 0 : Math.max(0, weighted - top), seen = 0;
+            for (Layer x : all) {
+                if (weighted(x)) seen++;
+                x.trainable(!(x instanceof dev.lote.nn.BatchNormalization) && seen > frozen);
+            }
         }
     }
 
-    private static void unfreezeInner(Model m) {
-        for (Layer l : m.layers()) {
-            l.trainable(!(l instanceof dev.lote.nn.BatchNormalization));
-            if (l instanceof Model inner) unfreezeInner(inner);
+    /**
+     * Phase 2's learning rates ({@code net} trains {@code classifier}): the backbone at {@code ft}'s scale of the head's
+     * rate; with discriminative rates (fastai's {@code slice(lo, hi)}), that scale is the bottom trained layer's, and
+     * each layer above gets a geometrically larger share, up to the head's.
+     */
+    public static void learningRates(dev.lote.torch.Network net, Model classifier, dev.lote.train.Recipe.FineTuning ft) {
+        for (Layer l : classifier.layers()) {
+            if (!(l instanceof Model backbone)) continue;
+            net.learningRateScale(backbone.name() + "/", ft.backboneLrScale());
+            if (!ft.discriminative()) continue;
+            List<String> trained = new java.util.ArrayList<>();
+            paths(backbone, backbone.name() + "/", trained);
+            for (int i = 0; i < trained.size(); i++)
+                net.learningRateScale(trained.get(i), Math.pow(ft.backboneLrScale(), 1 - (i + 1.0) / (trained.size() + 1)));
         }
     }
+
+    /** The weight paths (prefixes) of the trained convolution and dense layers under {@code m}, bottom to top. */
+    private static void paths(Model m, String prefix, List<String> out) {
+        for (Layer l : m.layers()) {
+            if (l instanceof Model inner) paths(inner, prefix + inner.name() + "/", out);
+            else if (weighted(l) && l.trainable()) out.add(prefix + l.name() + "/");
+        }
+    }
+
+    /** The layers of {@code m} and of the models inside it, in the order they are called. */
+    private static void flatten(Model m, List<Layer> out) {
+        for (Layer l : m.layers()) {
+            if (l instanceof Model inner) {
+                inner.trainable(true);
+                flatten(inner, out);
+            } else out.add(l);
+        }
+    }
+
+    private static boolean weighted(Layer l) { return dev.lote.nn.Fusion.isConvolution(l) || l instanceof dev.lote.nn.Dense; }
 }

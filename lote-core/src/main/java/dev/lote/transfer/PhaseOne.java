@@ -17,8 +17,8 @@ import java.util.Map;
 public final class PhaseOne {
     private PhaseOne() {}
 
-    /** The classifier phase 2 trains and its weights; the backbone's weights are under {@code backbonePrefix}. */
-    public record Result(Model architecture, Map<String, float[]> weights, String backbonePrefix) {}
+    /** The classifier phase 2 trains and its weights. */
+    public record Result(Model architecture, Map<String, float[]> weights) {}
 
     /**
      * {@code train} and {@code validation}: the run's images at the backbone's input size (every image, keepLast);
@@ -31,24 +31,29 @@ public final class PhaseOne {
                 bb.features().parameterCount(), bb.inputShape());
         long start = System.nanoTime();
         HeadTraining.Features trainFeatures, valFeatures;
+        int views = recipe.augmentation().isNone() ? 1 : ft.views(); // unaugmented copies would be the same features
         Model pooled = Backbone.pooled(bb.classifier(classes, 0, null, null));
         try (Network net = Network.build(pooled, recipe.seed()).pixels(bb.pixelScale(), 0)) {
             Map<String, float[]> w = bb.weightsIn(pooled);
             w.keySet().retainAll(pooled.weightsByPath().keySet());
             net.setWeightValues(w);
             trainFeatures = HeadTraining.features(net, train, workers);
+            BatchSequence augmented = train.augment(recipe.augmentation());
+            for (int v = 1; v < views; v++) trainFeatures = trainFeatures.and(HeadTraining.features(net, augmented.forEpoch(v), workers));
             valFeatures = HeadTraining.features(net, validation, workers);
         }
-        out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%n", trainFeatures.labels().length + valFeatures.labels().length,
-                (System.nanoTime() - start) / 1e9);
+        out.printf(Locale.ROOT, "Features of %d images computed once in %.0f s%s%n", trainFeatures.labels().length / views + valFeatures.labels().length,
+                (System.nanoTime() - start) / 1e9, views > 1 ? String.format(Locale.ROOT, " (each training image under %d views)", views) : "");
         HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes, recipe, classWeights, labelSets, history, out);
         Model arch = bb.classifier(classes, Recipe.HEAD_DROPOUT, head.mean(), head.variance());
         if (labelSets != null) arch.sigmoidOutput();
-        Backbone.unfreeze(arch);
+        Backbone.unfreeze(arch, ft.unfreeze());
         Map<String, float[]> all = bb.weightsIn(arch);
         all.putAll(head.weights());
-        out.printf(Locale.ROOT, "Phase 2: the whole network (batch normalization frozen), learning rate %.0e for the head, %.0e for %s%n",
-                recipe.fitLearningRate(), recipe.fitLearningRate() * ft.backboneLrScale(), ft.backbone());
-        return new Result(arch, all, bb.features().name() + "/");
+        out.printf(Locale.ROOT, "Phase 2: %s (batch normalization frozen), learning rate %.0e for the head, %s%.0e for %s%s%n",
+                ft.unfreeze() == null ? "the whole network" : "the head and the backbone's top " + ft.unfreeze() + " layers",
+                recipe.fitLearningRate(), ft.discriminative() ? "rising layer by layer from " : "", recipe.fitLearningRate() * ft.backboneLrScale(), ft.backbone(),
+                ft.warmupEpochs() > 0 ? String.format(Locale.ROOT, ", warming up over %d epoch(s)", ft.warmupEpochs()) : "");
+        return new Result(arch, all);
     }
 }

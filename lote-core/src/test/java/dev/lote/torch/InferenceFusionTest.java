@@ -27,8 +27,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Inference's fast paths (batch normalization folded into the convolution before it, ReLU in place) give the numbers
- * the layers give as written, to float rounding, and follow the weights when training or loading changes them.
+ * The fast paths (batch normalization folded into the convolution before it, ReLU in place) give the numbers the
+ * layers give as written, to float rounding, and follow the weights when training or loading changes them; a training
+ * step with a frozen normalization folded is the step without.
  */
 class InferenceFusionTest {
     @AfterEach void on() { Folding.enabled = true; }
@@ -150,5 +151,44 @@ class InferenceFusionTest {
             assertTrue(fast[0].length == 10 * 10 * 4);
             for (int i = 0; i < fast.length; i++) org.junit.jupiter.api.Assertions.assertArrayEquals(plain[i], fast[i], 1e-5f);
         }
+    }
+
+    /** Three steps from the same weights with the fast paths on and off: the same losses and the same weights after. */
+    private static void sameSteps(Model m, long seed) {
+        Batch b = batch(4, 11);
+        Map<String, float[]> start, fast = null;
+        double[] losses = new double[6];
+        try (Network probe = Network.build(m, 6)) { start = randomWeights(probe, seed); }
+        for (boolean on : new boolean[] {true, false}) {
+            Folding.enabled = on;
+            try (Network net = Network.build(m, 6)) {
+                net.setWeightValues(start);
+                for (int i = 0; i < 3; i++) losses[(on ? 0 : 3) + i] = net.trainStep(b).lossSum();
+                if (on) fast = net.weightValues();
+                else {
+                    double moved = 0;
+                    for (var e : net.weightValues().entrySet()) {
+                        float[] plain = e.getValue(), f = fast.get(e.getKey()), was = start.get(e.getKey());
+                        for (int i = 0; i < plain.length; i++) {
+                            assertTrue(Math.abs(plain[i] - f[i]) < 1e-5 * Math.max(1, Math.abs(plain[i])), e.getKey() + "[" + i + "]: "
+                                    + f[i] + " with the fast paths, " + plain[i] + " without");
+                            moved = Math.max(moved, Math.abs(plain[i] - was[i]));
+                        }
+                        if (e.getKey().contains("batch_normalization") && !m.layers().stream().filter(l -> e.getKey().startsWith(l.name() + "/"))
+                                .findFirst().orElseThrow().trainable()) org.junit.jupiter.api.Assertions.assertArrayEquals(was, plain, e.getKey() + " is frozen");
+                    }
+                    assertTrue(moved > 1e-4, "the steps should move the weights, moved " + moved);
+                }
+            }
+        }
+        Folding.enabled = true;
+        for (int i = 0; i < 3; i++) assertTrue(Math.abs(losses[i] - losses[3 + i]) < 1e-5 * Math.abs(losses[3 + i]), "step " + i + ": loss "
+                + losses[i] + " with the fast paths, " + losses[3 + i] + " without");
+    }
+
+    @Test void trainingWithFrozenBatchNormalizationFoldedTakesTheSameSteps() {
+        Model m = model();
+        for (var l : m.layers()) if (l instanceof BatchNormalization) l.trainable(false); // fine-tuning's phase 2
+        sameSteps(m, 12);
     }
 }

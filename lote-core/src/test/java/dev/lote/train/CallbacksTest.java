@@ -84,6 +84,32 @@ class CallbacksTest {
         }
     }
 
+    /** Keras' warmup_steps: the rate rises linearly from 0 to lr0 over the warm-up, then the cosine runs over the steps left. */
+    @Test
+    void cosineDecayWarmsUpFirst() {
+        var spec = new dev.lote.nn.Sequential(dev.lote.nn.Shape.image(1, 1, 2), List.of(new dev.lote.nn.Flatten(),
+                new dev.lote.nn.Dense(2).activation(dev.lote.nn.Activation.SOFTMAX)));
+        try (dev.lote.torch.Network net = dev.lote.torch.Network.build(spec, 1)) {
+            int epochs = 4, steps = 5; // phase 2 from epoch 1 (after a phase 1 of 1 epoch), 1 epoch of warm-up
+            CosineDecay c = new CosineDecay(net, 0.01).from(1).warmup(1);
+            c.onTrainBegin(epochs, steps);
+            List<Double> seen = new java.util.ArrayList<>();
+            for (int e = 1; e < epochs; e++) {
+                c.onEpochBegin(e);
+                for (int b = 0; b < steps; b++) {
+                    seen.add(net.optimizer().learningRate());
+                    c.onBatchEnd(b, new Logs());
+                }
+            }
+            for (int s = 0; s < 5; s++) assertEquals(0.01 * (s + 1) / 5, seen.get(s), 1e-15, "warm-up step " + s);
+            for (int s = 5; s < 15; s++) assertEquals(0.01 * 0.5 * (1 + Math.cos(Math.PI * (s - 5) / 10)), seen.get(s), 1e-15, "step " + s);
+            CosineDecay resumed = new CosineDecay(net, 0.01).from(1).warmup(1); // a run resumed at epoch 3 goes on alike
+            resumed.onTrainBegin(epochs, steps);
+            resumed.onEpochBegin(3);
+            assertEquals(seen.get(10), net.optimizer().learningRate(), 1e-15);
+        }
+    }
+
     @Test
     void terminateOnNaNStopsAtTheFirstBadBatch() {
         TerminateOnNaN t = new TerminateOnNaN(null);
