@@ -112,10 +112,10 @@ class TrainCommand implements Callable<Integer> {
             + "first epochs, then follows the cosine (default: ${DEFAULT-VALUE}).")
     int warmupEpochs;
 
-    @Option(names = "--unfreeze", paramLabel = "LAYERS", description = "Phase 2: train only the backbone's top LAYERS convolution "
-            + "and dense layers (Keras' fine_tune_at from the top); the rest stay frozen, which saves memory and time "
-            + "(default: all).")
-    Integer unfreeze;
+    @Option(names = "--unfreeze", paramLabel = "N|SHARE|all", defaultValue = "0.5", description = "Phase 2: train only the "
+            + "backbone's top N convolution and dense layers, or that SHARE of them (Keras' fine_tune_at, from the top); the "
+            + "rest stay frozen, which saves memory and time (default: ${DEFAULT-VALUE}, the top half).")
+    String unfreeze;
 
     @Option(names = "--discriminative-lr", negatable = true, description = "Phase 2: --backbone-lr-scale is the bottom layer's "
             + "share of the head's rate, rising geometrically layer by layer to the head's (fastai's slice(lo, hi)).")
@@ -314,7 +314,7 @@ class TrainCommand implements Callable<Integer> {
         Recipe r = Recipe.forModel(model);
         if (backbone != null) Options.requireCut(backbone, cut);
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
-                backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale, warmupEpochs, unfreeze, discriminative, views));
+                backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale, warmupEpochs, unfreezeShare(), discriminative, views));
         r = r.withSeed(seed).withLearningRate(learningRate.equals("auto") ? 1e-3 : rate(learningRate)).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
                 .withReduceLr(reduceLr).withStrict(strict).withDedup(dedup).withLabelSmoothing(labelSmoothing).withMultiLabel(multiLabel).withKeepLastBatch(keepLast).withImageSize(imageSize);
         if (batchSize != null) r = r.withBatchSize(batchSize);
@@ -351,6 +351,17 @@ class TrainCommand implements Callable<Integer> {
             if (v > 0 && Double.isFinite(v)) return v;
         } catch (NumberFormatException ignored) { /* the message below */ }
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--learning-rate expects a rate above 0 or 'auto', got '" + value + "'.");
+    }
+
+    /** --unfreeze: null for all, else a count of layers or a share of them below 1 (Recipe.FineTuning checks the number). */
+    private Double unfreezeShare() {
+        if (unfreeze.equals("all")) return null;
+        try {
+            return Double.parseDouble(unfreeze);
+        } catch (NumberFormatException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--unfreeze takes a number of layers, a share of them "
+                    + "below 1, or all; got '" + unfreeze + "'.");
+        }
     }
 
     private Integer parsePatience(String value) {

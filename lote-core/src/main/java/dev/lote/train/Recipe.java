@@ -100,8 +100,8 @@ public record Recipe(
      * @param backbone     a torchvision architecture by name, or a model file cut at {@code cut}
      * @param weights      the backbone's weights file (.pth, .safetensors); null: downloaded once into the weight cache
      * @param warmupEpochs phase 2's rate rises from 0 over these first epochs (with the cosine schedule)
-     * @param unfreeze     phase 2 trains only the backbone's top {@code unfreeze} convolution and dense layers, the rest
-     *                     staying frozen (no gradients: less memory and time); null: all of them
+     * @param unfreeze     phase 2 trains only the backbone's top {@code unfreeze} convolution and dense layers (a share
+     *                     of them when below 1), the rest staying frozen (no gradients: less memory and time); null: all
      * @param discriminative {@code backboneLrScale} is the bottom trained layer's share, rising geometrically to the
      *                     head's rate layer by layer (fastai's {@code slice(lo, hi)}); false: one share for the backbone
      * @param views        phase 1's features of each training image: the image and {@code views − 1} augmented copies
@@ -111,7 +111,7 @@ public record Recipe(
     public record FineTuning(@JsonProperty("backbone") String backbone, @JsonProperty("cut") String cut,
                              @JsonProperty("weights") String weights, @JsonProperty("head_epochs") int headEpochs,
                              @JsonProperty("backbone_lr_scale") double backboneLrScale, @JsonProperty("warmup_epochs") int warmupEpochs,
-                             @JsonProperty("unfreeze") Integer unfreeze, @JsonProperty("discriminative") boolean discriminative,
+                             @JsonProperty("unfreeze") Double unfreeze, @JsonProperty("discriminative") boolean discriminative,
                              @JsonProperty("views") int views) {
         public FineTuning {
             if (backbone == null || backbone.isBlank()) throw new IllegalArgumentException("Fine-tuning needs a backbone.");
@@ -119,17 +119,20 @@ public record Recipe(
             if (!(backboneLrScale >= 0)) throw new IllegalArgumentException("The backbone's learning-rate scale must be 0 or more, got "
                     + backboneLrScale + ".");
             if (warmupEpochs < 0) throw new IllegalArgumentException("Warm-up epochs must be 0 or more, got " + warmupEpochs + ".");
-            if (unfreeze != null && unfreeze < 0) throw new IllegalArgumentException("--unfreeze must be 0 or more layers, got " + unfreeze + ".");
+            if (unfreeze != null && !(unfreeze >= 0 && (unfreeze < 1 || unfreeze == Math.rint(unfreeze)))) throw new IllegalArgumentException(
+                    "--unfreeze takes a number of layers, a share of them below 1, or all; got " + unfreeze + ".");
             if (views == 0) views = 1;
             if (views < 1 || views > MAX_VIEWS) throw new IllegalArgumentException("--views must be 1 to " + MAX_VIEWS + ", got " + views + ".");
         }
 
-        /** The default phase 2: {@link #WARMUP_EPOCHS} of warm-up, the whole backbone trained. */
+        /** The default phase 2: {@link #WARMUP_EPOCHS} of warm-up, the top {@link #UNFREEZE} of the backbone trained. */
         public FineTuning(String backbone, String cut, String weights, int headEpochs, double backboneLrScale) {
-            this(backbone, cut, weights, headEpochs, backboneLrScale, WARMUP_EPOCHS, null, false, VIEWS);
+            this(backbone, cut, weights, headEpochs, backboneLrScale, WARMUP_EPOCHS, UNFREEZE, false, VIEWS);
         }
 
         public static final int WARMUP_EPOCHS = 1, VIEWS = 5, MAX_VIEWS = 20;
+        /** The top half: as good on validation as the whole backbone on real photos, in half the memory and two thirds of the time. */
+        public static final double UNFREEZE = 0.5;
     }
 
     public Recipe {
@@ -253,7 +256,8 @@ public record Recipe(
             rows.put("head epochs", "at most " + fineTuning.headEpochs());
             rows.put("backbone learning-rate scale", Double.toString(fineTuning.backboneLrScale()));
             if (fineTuning.warmupEpochs() > 0) rows.put("phase 2 warm-up", fineTuning.warmupEpochs() + " epoch(s)");
-            if (fineTuning.unfreeze() != null) rows.put("backbone layers trained", "the top " + fineTuning.unfreeze());
+            if (fineTuning.unfreeze() != null) rows.put("backbone layers trained", fineTuning.unfreeze() < 1
+                    ? "the top " + Math.round(100 * fineTuning.unfreeze()) + " %" : "the top " + fineTuning.unfreeze().intValue());
             if (fineTuning.discriminative()) rows.put("backbone learning rates", "rising layer by layer to the head's");
             if (fineTuning.views() > 1) rows.put("phase 1 views", fineTuning.views() + " per training image (" + (fineTuning.views() - 1) + " augmented)");
         }
@@ -267,7 +271,7 @@ public record Recipe(
     public static Recipe fromSettings(Map<String, String> s, long seed, int batchSize, int epochs) {
         Recipe r = forModel(s.getOrDefault("--model", "small-cnn"));
         if (s.containsKey("--backbone")) r = fineTuning(s.get("--backbone")).withFineTuning(new FineTuning(s.get("--backbone"), null,
-                null, 100, Double.parseDouble(s.getOrDefault("--backbone-lr-scale", "0.1"))));
+                null, 100, Double.parseDouble(s.getOrDefault("--backbone-lr-scale", "0.1")), 0, null, false, 1)); // as Lote 0.1 trained it
         r = r.withSeed(seed).withBatchSize(batchSize).withEpochs(epochs);
         if (s.containsKey("--augment")) r = r.withAugmentation(Augmentation.parse(s.get("--augment")));
         if (s.containsKey("--lr-schedule") && !s.get("--lr-schedule").equals("auto")) r = r.withSchedule(Schedule.parse(s.get("--lr-schedule")));

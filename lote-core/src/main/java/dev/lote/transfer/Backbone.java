@@ -133,23 +133,28 @@ public final class Backbone {
     /**
      * Makes the backbone trainable for phase 2, all but its BatchNormalization layers, which stay in inference mode
      * (Keras' transfer-learning advice: small batches would spoil statistics learned on a million images). With
-     * {@code top} (not null), only the last {@code top} convolution and dense layers and what follows them train, as
-     * Keras' guide's {@code layers[:fine_tune_at]} frozen: the layers below take no gradients, so backward neither
-     * keeps their activations nor runs through them.
+     * {@code top} (not null), only the last {@code top} convolution and dense layers (that share of them, below 1) and
+     * what follows them train, as Keras' guide's {@code layers[:fine_tune_at]} frozen: the layers below take no
+     * gradients, so backward neither keeps their activations nor runs through them. Returns {trained, all} of those layers.
      */
-    public static void unfreeze(Model classifier, Integer top) {
+    public static long[] unfreeze(Model classifier, Double top) {
+        long[] counts = {0, 0};
         for (Layer l : classifier.layers()) {
             if (!(l instanceof Model backbone)) continue;
             backbone.trainable(true);
             List<Layer> all = new java.util.ArrayList<>();
             flatten(backbone, all);
             long weighted = all.stream().filter(Backbone::weighted).count();
-            long frozen = top == null ? 0 : Math.max(0, weighted - top), seen = 0;
+            long trained = top == null ? weighted : top < 1 ? Math.round(top * weighted) : Math.min(weighted, top.longValue());
+            long frozen = weighted - trained, seen = 0;
+            counts[0] += trained;
+            counts[1] += weighted;
             for (Layer x : all) {
                 if (weighted(x)) seen++;
                 x.trainable(!(x instanceof dev.lote.nn.BatchNormalization) && seen > frozen);
             }
         }
+        return counts;
     }
 
     /**

@@ -47,11 +47,12 @@ public final class PhaseOne {
         HeadTraining.Head head = HeadTraining.train(trainFeatures, valFeatures, classes, recipe, classWeights, labelSets, history, out);
         Model arch = bb.classifier(classes, Recipe.HEAD_DROPOUT, head.mean(), head.variance());
         if (labelSets != null) arch.sigmoidOutput();
-        Backbone.unfreeze(arch, ft.unfreeze());
+        long[] trained = Backbone.unfreeze(arch, ft.unfreeze());
         Map<String, float[]> all = bb.weightsIn(arch);
         all.putAll(head.weights());
         out.printf(Locale.ROOT, "Phase 2: %s (batch normalization frozen), learning rate %.0e for the head, %s%.0e for %s%s%n",
-                ft.unfreeze() == null ? "the whole network" : "the head and the backbone's top " + ft.unfreeze() + " layers",
+                trained[0] == trained[1] ? "the whole network" : "the head and the backbone's top " + trained[0] + " of " + trained[1]
+                        + " convolution and dense layers",
                 recipe.fitLearningRate(), ft.discriminative() ? "rising layer by layer from " : "", recipe.fitLearningRate() * ft.backboneLrScale(), ft.backbone(),
                 ft.warmupEpochs() > 0 ? String.format(Locale.ROOT, ", warming up over %d epoch(s)", ft.warmupEpochs()) : "");
         return new Result(arch, all);

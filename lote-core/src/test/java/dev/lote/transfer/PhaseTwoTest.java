@@ -32,14 +32,14 @@ class PhaseTwoTest {
         return new Model("classifier", List.of(in), out);
     }
 
-    private static Recipe.FineTuning tuning(Integer unfreeze, boolean discriminative) {
+    private static Recipe.FineTuning tuning(Double unfreeze, boolean discriminative) {
         return new Recipe.FineTuning("backbone", null, null, 10, 0.01, 1, unfreeze, discriminative, 1);
     }
 
     @Test void unfreezeTrainsTheTopLayersAndNeverTheBatchNormalization() {
         Model all = classifier(), top = classifier();
         Backbone.unfreeze(all, null);
-        Backbone.unfreeze(top, 2);
+        Backbone.unfreeze(top, 2.0);
         try (Network a = Network.build(all, 1); Network t = Network.build(top, 1)) {
             assertEquals(List.of("backbone/conv0/kernel", "backbone/conv0/bias", "backbone/conv1/kernel", "backbone/conv1/bias",
                     "backbone/conv2/kernel", "backbone/conv2/bias", "backbone/conv3/kernel", "backbone/conv3/bias", "head/kernel", "head/bias"),
@@ -47,8 +47,13 @@ class PhaseTwoTest {
             assertEquals(List.of("backbone/conv2/kernel", "backbone/conv2/bias", "backbone/conv3/kernel", "backbone/conv3/bias", "head/kernel",
                     "head/bias"), List.copyOf(t.learningRateScales().keySet()));
         }
+        Model half = classifier();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {2, 4}, Backbone.unfreeze(half, 0.5), "the top half: 2 of 4");
+        try (Network h = Network.build(half, 1)) {
+            assertEquals(6, h.learningRateScales().size(), "conv2, conv3 and the head");
+        }
         Model none = classifier();
-        Backbone.unfreeze(none, 0);
+        Backbone.unfreeze(none, 0.0);
         try (Network n = Network.build(none, 1)) {
             assertEquals(List.of("head/kernel", "head/bias"), List.copyOf(n.learningRateScales().keySet()));
         }
@@ -71,9 +76,9 @@ class PhaseTwoTest {
             assertEquals(1.0, spread.get("head/kernel"));
         }
         Model top = classifier();
-        Backbone.unfreeze(top, 2);
+        Backbone.unfreeze(top, 2.0);
         try (Network net = Network.build(top, 1)) { // the spread runs over the layers that train
-            Backbone.learningRates(net, top, tuning(2, true));
+            Backbone.learningRates(net, top, tuning(2.0, true));
             assertEquals(Math.pow(0.01, 2 / 3.0), net.learningRateScales().get("backbone/conv2/kernel"), 1e-12);
             assertFalse(net.learningRateScales().containsKey("backbone/conv1/kernel"));
         }
