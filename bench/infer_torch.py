@@ -3,7 +3,10 @@
 (random weights, eval mode; torchvision itself is not needed), up to the layer Lote's --cut defaults to (MobileNetV2:
 its last 1x1 conv + BN + ReLU6, 7x7x1280; ResNet: layer4's last ReLU, 7x7x512), at PyTorch's best on a CPU:
 channels_last memory and torch.inference_mode, on batches of random pixels at 224x224. Prints ms/batch and images/s.
-  infer_torch.py mobilenet_v2|resnet18|resnet34 [--batch-size 16] [--steps 20] [--threads 0]
+With --fine-tune, the peer of `lote bench step --model NAME --input 224x224x3 --freeze-batch-norm`: training steps of
+the features + global pooling + a linear head (14 classes), batch normalization frozen in eval mode (fine-tuning's
+phase 2), Adam, at channels_last.
+  infer_torch.py mobilenet_v2|resnet18|resnet34 [--batch-size 16] [--steps 20] [--threads 0] [--fine-tune]
 Run it with jemalloc preloaded, as ./lote does (bench/compare.sh does)."""
 import argparse, time
 import torch
@@ -65,12 +68,15 @@ def main():
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--fine-tune", action="store_true")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     m = MODELS[a.model]().eval().to(memory_format=torch.channels_last)
     x = (torch.randint(0, 256, (a.batch_size, 3, 224, 224)).float() / 255).contiguous(memory_format=torch.channels_last)
+    if a.fine_tune:
+        return fine_tune(m, x, a)
     with torch.inference_mode():
         for _ in range(3):
             m(x)
@@ -83,6 +89,29 @@ def main():
     med = ms[len(ms) // 2]
     print(f"PyTorch {torch.__version__} {a.model} features (channels_last, inference_mode) 224x224 batch {a.batch_size}, "
           f"{torch.get_num_threads()} threads: {med:.1f} ms/batch median, {a.batch_size * 1000 / med:.1f} images/s")
+
+
+def fine_tune(features, x, a):
+    for mod in features.modules():
+        if isinstance(mod, nn.BatchNorm2d):
+            mod.requires_grad_(False)  # frozen, and eval mode (the whole model is in eval mode: no dropout here)
+    with torch.no_grad():
+        width = features(x[:1]).shape[1]
+    m = nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, 14))
+    opt = torch.optim.Adam([w for w in m.parameters() if w.requires_grad], lr=1e-4)
+    y = torch.arange(a.batch_size) % 14
+    ms = []
+    for i in range(a.steps + 2):
+        t = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(m(x), y).backward()
+        opt.step()
+        if i >= 2:
+            ms.append((time.perf_counter() - t) * 1000)
+    ms.sort()
+    med = ms[len(ms) // 2]
+    print(f"PyTorch {torch.__version__} {a.model} fine-tuning step (batch norm frozen, channels_last, Adam) 224x224 batch "
+          f"{a.batch_size}, {torch.get_num_threads()} threads: {med:.1f} ms/step median, {a.batch_size * 1000 / med:.1f} images/s")
 
 
 if __name__ == "__main__":

@@ -104,9 +104,9 @@ class TrainCommand implements Callable<Integer> {
             + "a fraction of a second each; it stops when val_loss has not improved for 5 (default: ${DEFAULT-VALUE}).")
     int headEpochs;
 
-    @Option(names = "--backbone-lr-scale", defaultValue = "0.1",
-            description = "Phase 2: the backbone's learning rate as a share of the head's (default: ${DEFAULT-VALUE}).")
-    double backboneLrScale;
+    @Option(names = "--backbone-lr-scale", description = "Phase 2: the backbone's learning rate as a share of the head's: its "
+            + "bottom layer's with discriminative rates (default: 0.01), the whole backbone's without (default: 0.1).")
+    Double backboneLrScale;
 
     @Option(names = "--warmup-epochs", defaultValue = "1", description = "Phase 2: its learning rate rises from 0 over these "
             + "first epochs, then follows the cosine (default: ${DEFAULT-VALUE}).")
@@ -117,8 +117,9 @@ class TrainCommand implements Callable<Integer> {
             + "rest stay frozen, which saves memory and time (default: ${DEFAULT-VALUE}, the top half).")
     String unfreeze;
 
-    @Option(names = "--discriminative-lr", negatable = true, description = "Phase 2: --backbone-lr-scale is the bottom layer's "
-            + "share of the head's rate, rising geometrically layer by layer to the head's (fastai's slice(lo, hi)).")
+    @Option(names = "--discriminative-lr", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Phase 2: --backbone-lr-scale is the bottom layer's share of the head's rate, rising geometrically layer "
+                    + "by layer to the head's (fastai's slice(lo, hi)); on by default, --no-discriminative-lr for one rate.")
     boolean discriminative;
 
     @Option(names = "--views", defaultValue = "5", description = "Phase 1: features of each training image under VIEWS views, "
@@ -314,7 +315,8 @@ class TrainCommand implements Callable<Integer> {
         Recipe r = Recipe.forModel(model);
         if (backbone != null) Options.requireCut(backbone, cut);
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
-                backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale, warmupEpochs, unfreezeShare(), discriminative, views));
+                backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale != null ? backboneLrScale : discriminative ? Recipe.FineTuning.BOTTOM_LR_SCALE : 0.1, warmupEpochs,
+                unfreezeShare(), discriminative, views));
         r = r.withSeed(seed).withLearningRate(learningRate.equals("auto") ? 1e-3 : rate(learningRate)).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
                 .withReduceLr(reduceLr).withStrict(strict).withDedup(dedup).withLabelSmoothing(labelSmoothing).withMultiLabel(multiLabel).withKeepLastBatch(keepLast).withImageSize(imageSize);
         if (batchSize != null) r = r.withBatchSize(batchSize);

@@ -125,14 +125,19 @@ public record Recipe(
             if (views < 1 || views > MAX_VIEWS) throw new IllegalArgumentException("--views must be 1 to " + MAX_VIEWS + ", got " + views + ".");
         }
 
-        /** The default phase 2: {@link #WARMUP_EPOCHS} of warm-up, the top {@link #UNFREEZE} of the backbone trained. */
+        /**
+         * The default phase 2: {@link #WARMUP_EPOCHS} of warm-up, the top {@link #UNFREEZE} of the backbone trained at
+         * discriminative rates from {@code backboneLrScale} at the bottom, {@link #VIEWS} views in phase 1.
+         */
         public FineTuning(String backbone, String cut, String weights, int headEpochs, double backboneLrScale) {
-            this(backbone, cut, weights, headEpochs, backboneLrScale, WARMUP_EPOCHS, UNFREEZE, false, VIEWS);
+            this(backbone, cut, weights, headEpochs, backboneLrScale, WARMUP_EPOCHS, UNFREEZE, true, VIEWS);
         }
 
         public static final int WARMUP_EPOCHS = 1, VIEWS = 5, MAX_VIEWS = 20;
         /** The top half: as good on validation as the whole backbone on real photos, in half the memory and two thirds of the time. */
         public static final double UNFREEZE = 0.5;
+        /** The bottom layer's share of the head's rate with discriminative rates (fastai's fine_tune: lr_mult 100). */
+        public static final double BOTTOM_LR_SCALE = 0.01;
     }
 
     public Recipe {
@@ -181,7 +186,7 @@ public record Recipe(
      */
     public static Recipe fineTuning(String backbone) {
         return defaults().withModel(backbone).withEpochs(10).withResize(Resize.CROP).withEarlyStopping(5)
-                .withFineTuning(new FineTuning(backbone, null, null, 100, 0.1));
+                .withFineTuning(new FineTuning(backbone, null, null, 100, FineTuning.BOTTOM_LR_SCALE));
     }
 
     /** The recipe a model name implies: the notebook's for {@code seed-cnn}, else the default one with that model. */
