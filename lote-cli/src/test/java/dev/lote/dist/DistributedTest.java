@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,29 @@ class DistributedTest {
         for (String metric : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
             for (int e = 0; e < 2; e++) assertEquals(ha.get(metric).get(e), hb.get(metric).get(e), 1e-4, metric + " is reduced over both ranks");
         }
+        assertEquals(2, b.info().training().worldSize());
+    }
+
+    /** Fine-tuning over two processes: each computes phase 1 on every image (the same head), then phase 2 is data-parallel. */
+    @Test
+    void twoProcessesFineTuneABackboneInBothPhases() throws Exception {
+        Path base = dir.resolve("backbone.lote"), alone = dir.resolve("tuned-alone.lote"), pair = dir.resolve("tuned-pair.lote");
+        assertEquals(0, Main.run(new String[] {"train", data.toString(), "--epochs", "1", "--batch-size", "8", "--no-summary", "--no-report",
+                "-o", base.toString()}));
+        Function<Path, List<String>> tune = out -> List.of("train", data.toString(), "--backbone", base.toString(), "--cut",
+                "global_average_pooling2d", "--head-epochs", "4", "--epochs", "2", "--early-stopping", "off", "--batch-size", "4",
+                "--no-summary", "--no-report", "-o", out.toString());
+        assertEquals(0, Main.run(tune.apply(alone).toArray(String[]::new)));
+        Launched r = launch(2, tune.apply(pair));
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("phase 1 trains a new head") && r.out().contains("Data-parallel over 2 processes"), r.out());
+        ModelFile a = ModelFile.load(alone), b = ModelFile.load(pair);
+        int phaseTwo = b.info().training().phaseTwoStart();
+        assertEquals(a.info().training().phaseTwoStart(), phaseTwo);
+        List<Double> la = a.info().training().history().get("loss"), lb = b.info().training().history().get("loss");
+        assertEquals(phaseTwo + 2, lb.size(), "phase 1's epochs, then phase 2's: " + lb);
+        for (int e = 0; e < phaseTwo; e++) assertEquals(la.get(e), lb.get(e), 1e-9, "phase 1 is the same head on every rank");
+        for (int e = phaseTwo; e < lb.size(); e++) assertTrue(Double.isFinite(lb.get(e)), "phase 2 loss " + lb);
         assertEquals(2, b.info().training().worldSize());
     }
 
