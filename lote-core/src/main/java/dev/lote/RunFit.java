@@ -58,7 +58,7 @@ final class RunFit {
         SkippedFiles skipped = new SkippedFiles(run.warnings);
         int firstEpoch = past != null ? past.epochsDone() : history.epochs(), totalEpochs = phaseTwoStart + run.recipe.epochs();
         BatchSequence.ImageSource source = BatchSequence.decoding(s.decoder(), input, policy);
-        DecodedCache decodedCache = cache(input, policy, source, train, validation, totalEpochs - firstEpoch, out);
+        DecodedCache decodedCache = cache(run, input, policy, source, train, validation, totalEpochs - firstEpoch, out);
         if (decodedCache != null) source = decodedCache;
         BatchSequence trainData = RunImages.training(run.recipe, train, input, source, skipped).shard(run.world.rank(), run.world.size());
         BatchSequence valData = validation.isEmpty() ? null : RunImages.sequence(run.recipe, validation, input, source, skipped).keepLast(true)
@@ -120,8 +120,11 @@ final class RunFit {
         }
     }
 
-    /** The decoded-image cache, where the run asked for one and (if automatic) it pays; null otherwise. */
-    private DecodedCache cache(Shape input, Resize policy, BatchSequence.ImageSource decoding, List<Sample> train, List<Sample> validation,
+    /**
+     * The decoded-image cache, where the run asked for one and (if automatic) it pays; null otherwise. Fine-tuning's
+     * phase 1 opens it too, and phase 2 finds the images it decoded.
+     */
+    static DecodedCache cache(TrainingRun run, Shape input, Resize policy, BatchSequence.ImageSource decoding, List<Sample> train, List<Sample> validation,
                                int epochsLeft, PrintStream out) {
         if (run.cacheDir == null) return null;
         long bytes = DecodedCache.bytes(input, train.size() + validation.size());

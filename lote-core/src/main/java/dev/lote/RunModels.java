@@ -1,6 +1,7 @@
 package dev.lote;
 
 import dev.lote.data.BatchSequence;
+import dev.lote.data.DecodedCache;
 import dev.lote.io.ModelInfo;
 import dev.lote.data.LabelSets;
 import dev.lote.data.ImageFolder;
@@ -58,15 +59,22 @@ final class RunModels {
     static Adam adam(Recipe recipe, double learningRate) { return new Adam(learningRate).withWeightDecay(recipe.weightDecay()); }
 
     /** Fine-tuning: phase 1 ({@link PhaseOne}) here; phase 2 is the ordinary fit that follows, the backbone at its share of the rate. */
-    static LoteModel fineTuned(Recipe recipe, List<String> classes, List<Sample> train, List<Sample> validation, float[] classWeights,
-                               float[][] labelSets, Decoder decoder, WeightCache weightCache, int workers, History history, PrintStream out) throws IOException {
+    static LoteModel fineTuned(TrainingRun run, List<String> classes, List<Sample> train, List<Sample> validation, float[] classWeights,
+                               float[][] labelSets, Decoder decoder, WeightCache weightCache, History history, PrintStream out) throws IOException {
+        Recipe recipe = run.recipe;
         Recipe.FineTuning ft = recipe.fineTuning();
         Backbone bb = LoteModel.backbone(ft.backbone(), ft.cut(), ft.weights() == null ? null : Path.of(ft.weights()),
                 weightCache);
         BatchSequence.ImageSource source = BatchSequence.decoding(decoder, bb.inputShape(), recipe.resize());
         SkippedFiles quiet = new SkippedFiles(null); // phase 2 names bad files once
-        PhaseOne.Result p = PhaseOne.run(bb, classes.size(), RunImages.sequence(recipe, train, bb.inputShape(), source, quiet).keepLast(true),
-                RunImages.sequence(recipe, validation, bb.inputShape(), source, quiet).keepLast(true), recipe, classWeights, labelSets, workers, history, out);
+        PhaseOne.Result p;
+        // phase 1 reads every image once per view: from the decoded-image cache, which phase 2 then reuses
+        try (DecodedCache cache = RunFit.cache(run, bb.inputShape(), recipe.resize(), source, train, validation, ft.views() + recipe.epochs(), out)) {
+            BatchSequence.ImageSource images = cache != null ? cache : source;
+            p = PhaseOne.run(bb, classes.size(), RunImages.sequence(recipe, train, bb.inputShape(), images, quiet).keepLast(true),
+                    RunImages.sequence(recipe, validation, bb.inputShape(), images, quiet).keepLast(true), recipe, classWeights, labelSets,
+                    run.workers, history, out);
+        }
         LoteModel m = LoteModel.create(p.architecture(), classes, recipe.resize(), recipe.seed()).pixels(bb.pixelScale() == 1 ? "raw" : "unit");
         m.network().setWeightValues(p.weights());
         Backbone.learningRates(m.network(), p.architecture(), ft);
@@ -99,8 +107,8 @@ final class RunModels {
                 + (m.multiLabel() ? "each class yes or no (multi-label)" : "one class per image") + "; the run's data and recipe ask for "
                 + (run.recipe.multiLabel() ? "several labels per image." : "one label per image."));
         if (m == null && run.recipe.fineTuning() != null) {
-            m = RunModels.fineTuned(run.recipe, classes, train, validation, parts.classWeights(), labelSets, decoder,
-                    run.weightCache != null ? run.weightCache : new WeightCache(WeightCache.defaultDir(), System.err), run.workers, history, out);
+            m = RunModels.fineTuned(run, classes, train, validation, parts.classWeights(), labelSets, decoder,
+                    run.weightCache != null ? run.weightCache : new WeightCache(WeightCache.defaultDir(), System.err), history, out);
             phaseTwoStart = history.epochs();
         } else if (m == null) {
             m = RunModels.fromRecipe(run.recipe, folder, classes, run.recipe.multiLabel(), decoder);
