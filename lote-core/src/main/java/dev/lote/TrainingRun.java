@@ -141,12 +141,10 @@ public final class TrainingRun {
 
     /**
      * The learning-rate range test ({@link LearningRateFinder}) on the model and training batches (augmented) this run
-     * would train, {@code steps} steps from {@code from} to {@code to}; nothing is trained or saved. Not for
-     * fine-tuning (phase 1 trains the head at the recipe's rate, phase 2 at a tenth of it) or a resumed run.
+     * would train, {@code steps} steps from {@code from} to {@code to}; nothing is trained or saved. Fine-tuning runs
+     * phase 1 first and sweeps phase 2, with rates given as the recipe's (phase 2 takes a tenth). Not for a resumed run.
      */
     public LearningRateFinder.Result findLearningRate(double from, double to, int steps) throws IOException {
-        if (recipe.fineTuning() != null) throw new IllegalArgumentException("The learning-rate finder does not run on fine-tuning: "
-                + "phase 1 trains the head at the recipe's rate and phase 2 at a tenth of it.");
         if (resumed != null) throw new IllegalArgumentException("A resumed run keeps its learning rate; find one for a new run.");
         if (world.distributed()) throw new IllegalArgumentException("The learning-rate finder runs in one process.");
         PrintStream out = console != null ? console : SILENT;
@@ -155,7 +153,13 @@ public final class TrainingRun {
             Shape input = s.model().architecture().inputShape();
             BatchSequence.ImageSource source = BatchSequence.decoding(s.decoder(), input, Resize.parse(s.model().info().preprocessing().resize()));
             BatchSequence train = RunImages.training(recipe, s.train(), input, source, new SkippedFiles(warnings));
-            return LearningRateFinder.run(s.model().network(), train, from, to, steps, workers);
+            if (recipe.fineTuning() == null) return LearningRateFinder.run(s.model().network(), train, from, to, steps, workers);
+            // fine-tuning: phase 1 has run; the test sweeps phase 2's rate (the backbone's layers at their shares of it),
+            // given back as the recipe's rate, of which phase 2 takes a tenth
+            double k = Recipe.PHASE_TWO_RATE;
+            LearningRateFinder.Result r = LearningRateFinder.run(s.model().network(), train, from * k, to * k, steps, workers);
+            return new LearningRateFinder.Result(r.curve().stream().map(p -> new LearningRateFinder.Point(p.learningRate() / k, p.loss(),
+                    p.smoothed())).toList(), r.suggested() / k, r.lowest() / k);
         } finally {
             if (s.made()) s.model().close();
         }
