@@ -49,6 +49,11 @@ final class LrFindCommand extends TrainCommand {
                 .findLearningRate(start, end, steps);
         String what = String.format(Locale.ROOT, "%s on %s, batch %d, %d steps from %.0e", recipe.model(), dataDir, recipe.batchSize(), r.curve().size(), start);
         AtomicFile.write(plot, o -> o.write(LearningRateChart.html(r, what).getBytes(StandardCharsets.UTF_8)));
+        if (r.suggested() < start) { // the smoothed loss was lowest at the first rates: no rate tried helped
+            System.out.printf(Locale.ROOT, "The loss did not fall at any rate from %.0e (lowest at %.2e)%s; keep the default rate. Curve: %s%n",
+                    start, r.lowest(), recipe.fineTuning() != null ? ": phase 1's head is already at its best" : "", plot);
+            return ExitCodes.OK;
+        }
         System.out.printf(Locale.ROOT, "Suggested learning rate: %.2e (the loss fell fastest there; lowest at %.2e). Curve: %s%n",
                 r.suggested(), r.lowest(), plot);
         System.out.printf(Locale.ROOT, "Train with it: lote train %s --learning-rate %.1e%n", dataDir, r.suggested());

@@ -262,6 +262,8 @@ class TrainCommand implements Callable<Integer> {
             if (dataDir == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'DIR'");
             Recipe recipe = recipe(); // the flags are checked before the folder is read
             Dataset data = dataset(dataDir, recipe.strict());
+            if (learningRate.equals("auto") && backbone != null) throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--learning-rate auto does not apply with --backbone: one rate drives both phases; lote lr-find --backbone shows phase 2's curve.");
             if (learningRate.equals("auto")) {
                 LearningRateFinder.Result found = settings(TrainingRun.of(data, recipe), world, out)
                         .findLearningRate(LrFindCommand.START, LrFindCommand.END, LrFindCommand.STEPS);

@@ -92,29 +92,27 @@ class FineTuneTest {
         }
     }
 
-    /** lr-find --backbone runs phase 1, then sweeps phase 2; its suggestion is the --learning-rate that train --learning-rate auto uses. */
+    /**
+     * lr-find --backbone runs phase 1, then sweeps phase 2 and draws its curve; train --learning-rate auto refuses a backbone
+     * (one rate drives both phases) in one line.
+     */
     @Test
     void lrFindOnABackboneSweepsPhaseTwo() throws Exception {
         Path a = Images.sampleFolder(dir.resolve("a"), 3, 12, 48, 64), b = dir.resolve("b");
         SampleImages.write(b, 3, 10, 48, 64, 97);
-        Path base = dir.resolve("base.lote"), plot = dir.resolve("lr.html"), tuned = dir.resolve("auto.lote");
+        Path base = dir.resolve("base.lote"), plot = dir.resolve("lr.html");
         Run r = lote("train", a.toString(), "--epochs", "1", "--batch-size", "8", "--no-summary", "--no-report", "-o", base.toString());
         assertEquals(0, r.code(), r.err());
         String[] backbone = {"--backbone", base.toString(), "--cut", "global_average_pooling2d", "--head-epochs", "3", "--batch-size", "6"};
         r = lote(concat(new String[] {"lr-find", b.toString(), "--steps", "20", "--plot", plot.toString()}, backbone));
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("phase 1 trains a new head"), r.out());
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Suggested learning rate: (\\S+) ").matcher(r.out());
-        assertTrue(m.find(), r.out());
-        double suggested = Double.parseDouble(m.group(1));
-        assertTrue(suggested > 0 && suggested < 10, r.out());
+        assertTrue(r.out().contains("phase 1 trains a new head") && r.out().contains("Phase 2: "), r.out());
+        assertTrue(r.out().contains("Suggested learning rate: ") || r.out().contains("phase 1's head is already at its best"), r.out());
         assertTrue(Files.readString(plot).contains("<polyline class=\"loss\""));
-        r = lote(concat(new String[] {"train", b.toString(), "--learning-rate", "auto", "--epochs", "1", "--no-summary", "--no-report",
-                "-o", tuned.toString()}, backbone));
-        assertEquals(0, r.code(), r.err());
-        m = java.util.regex.Pattern.compile("Learning-rate finder: (\\S+) ").matcher(r.out());
-        assertTrue(m.find(), r.out());
-        assertEquals(Double.parseDouble(m.group(1)), ModelFile.load(tuned).info().training().recipe().learningRate(), 0.01 * suggested + 1e-12);
+        r = lote(concat(new String[] {"train", b.toString(), "--learning-rate", "auto"}, backbone));
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("--learning-rate auto does not apply with --backbone"), r.err());
     }
 
     /** torchvision's architecture with a .safetensors file; a run resumed in phase 2 ends with the unbroken run's loss. */
