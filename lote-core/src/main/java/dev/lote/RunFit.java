@@ -40,6 +40,8 @@ import java.util.stream.Collectors;
  * the record written into the model file and the save.
  */
 final class RunFit {
+    /** Fine-tuning: the model after phase 1, in the checkpoint folder. */
+    static final String PHASE_ONE_CHECKPOINT = "phase-1.lote";
     private final TrainingRun run;
 
     RunFit(TrainingRun run) { this.run = run; }
@@ -90,6 +92,10 @@ final class RunFit {
             if (run.checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(run.checkpointDir, run.keepCheckpoints, watched,
                     (file, done) -> m.save(file, record.apply(done))).resuming(past != null ? history.asMap().get(watched) : null));
             if (run.recipe.fineTuning() != null && past != null) dev.lote.transfer.Backbone.learningRates(net, m.architecture(), run.recipe.fineTuning());
+            if (run.checkpointDir != null && lead && past == null && phaseTwoStart > 0) { // a run killed from here on resumes after phase 1
+                java.nio.file.Files.createDirectories(run.checkpointDir);
+                m.save(run.checkpointDir.resolve(PHASE_ONE_CHECKPOINT), record.apply(phaseTwoStart));
+            }
             RecipeCallbacks.add(trainer, run.recipe, net, watched, history, past != null, phaseTwoStart, out);
             if (run.csvLog != null && lead) trainer.callback(new CsvLogger(run.csvLog, past != null));
             if (board != null) {

@@ -135,6 +135,11 @@ class FineTuneTest {
         var b = ModelFile.load(resumed).info().training().history().get("loss");
         assertEquals(5, b.size());
         assertEquals(a.get(4), b.get(4), 1e-9, "the last epoch's loss");
+        Path afterHead = dir.resolve("after-head.lote"); // phase 1's own checkpoint: a run killed in phase 2 resumes there
+        r = lote("train", "--resume", ck.resolve("phase-1.lote").toString(), "-o", afterHead.toString(), "--no-summary", "--no-report");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("at epoch 3 of 5"), r.out());
+        assertEquals(a.get(4), ModelFile.load(afterHead).info().training().history().get("loss").get(4), 1e-9, "resumed after phase 1");
         assertEquals(224, ModelFile.load(whole).info().preprocessing().height());
         assertEquals("crop", ModelFile.load(whole).info().preprocessing().resize());
     }
