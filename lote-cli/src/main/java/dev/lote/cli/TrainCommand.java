@@ -82,8 +82,8 @@ class TrainCommand implements Callable<Integer> {
     Path tensorBoard;
 
     @Option(names = "--model", defaultValue = "small-cnn", paramLabel = "NAME|FILE",
-            description = "A preset (small-cnn: a small CNN that generalizes; small-resnet: a small residual network, the same "
-                    + "cost; seed-cnn: the notebook's CNN, trained with the notebook's recipe), a spec in JSON (Lote's layer list or a Keras config), or a model to start from: "
+            description = "A preset (small-cnn: a small CNN that generalizes; seed-cnn: the notebook's CNN, trained with the "
+                    + "notebook's recipe), a spec in JSON (Lote's layer list or a Keras config), or a model to start from: "
                     + "a .lote, .keras or .h5 file or a TensorFlow.js model (default: ${DEFAULT-VALUE}).")
     String model;
 

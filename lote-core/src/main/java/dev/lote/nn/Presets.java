@@ -8,7 +8,7 @@ import java.util.List;
 
 /** Named architectures that {@code --model NAME} selects. */
 public final class Presets {
-    public static final List<String> NAMES = List.of("small-cnn", "small-resnet", "seed-cnn");
+    public static final List<String> NAMES = List.of("small-cnn", "seed-cnn");
 
     /** The longest side the small CNN works at; larger photos are scaled down to it, keeping their aspect ratio. */
     static final int SMALL_CNN_SIDE = 128;
@@ -50,40 +50,12 @@ public final class Presets {
     }
 
     /**
-     * A small residual network for training from scratch (He et al.'s basic blocks): a 3×3 stem of 32 at stride 2 (as
-     * ResNet's, so it costs what small-cnn does), then one block
-     * per stage at widths 32, 64, 128, 256 (the last three halving the resolution, a 1×1 projection on their shortcut),
-     * each block conv 3×3 → BN → ReLU → conv 3×3 → BN, added to the shortcut, then ReLU; global average pooling, dropout
-     * 0.3, softmax. 1.2 M parameters for 14 classes; BN with momentum 0.9, as small-cnn.
-     */
-    public static Model smallResnet(Shape input, int classes) {
-        Node x = Input.of(input);
-        Node y = relu(norm(new Conv2D(32, 3).strides(2).padding(SAME).useBias(false).call(x)));
-        int in = 32;
-        int[] widths = {32, 64, 128, 256};
-        for (int i = 0; i < widths.length; i++) {
-            int w = widths[i], s = i == 0 ? 1 : 2;
-            Node a = relu(norm(new Conv2D(w, 3).strides(s).padding(SAME).useBias(false).call(y)));
-            Node b = norm(new Conv2D(w, 3).padding(SAME).useBias(false).call(a));
-            Node shortcut = s == 1 && in == w ? y : norm(new Conv2D(w, 1).strides(s).padding(SAME).useBias(false).call(y));
-            y = relu(new Merge(Merge.Op.ADD).call(b, shortcut));
-            in = w;
-        }
-        Node out = new Dense(classes).activation(SOFTMAX).call(new Dropout(0.3).call(new GlobalAveragePooling2D().call(y)));
-        return new Model("small_resnet", List.of(x), out);
-    }
-
-    private static Node norm(Node x) { return new BatchNormalization(0.9, 1e-3).call(x); }
-
-    private static Node relu(Node x) { return new ActivationLayer(RELU).call(x); }
-
-    /**
      * The input size a preset uses for images of {@code first}'s size: seed-cnn takes them as they are (the
      * notebook's 768×1024); small-cnn scales them down so the longer side is at most 128 (768×1024 → 96×128: on
      * real photos this recognised unseen objects twice as often as 192×256 did, in less time; bench/real-photos.sh).
      */
     public static Shape defaultInput(String preset, Shape first) {
-        if (!preset.equals("small-cnn") && !preset.equals("small-resnet")) return first;
+        if (!preset.equals("small-cnn")) return first;
         int h = first.height(), w = first.width(), longest = Math.max(h, w);
         if (longest <= SMALL_CNN_SIDE) return first;
         double f = SMALL_CNN_SIDE / (double) longest;
@@ -101,7 +73,6 @@ public final class Presets {
         return switch (nameOrFile) {
             case "seed-cnn" -> seedCnn(input, classes);
             case "small-cnn" -> smallCnn(input, classes);
-            case "small-resnet" -> smallResnet(input, classes);
             default -> throw new IllegalArgumentException("Unknown model '" + nameOrFile + "'. Available presets are: "
                     + NAMES + ", or a spec file ending in .json.");
         };

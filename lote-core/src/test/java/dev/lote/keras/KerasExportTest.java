@@ -54,14 +54,9 @@ class KerasExportTest {
 
     @Test
     void aLotePresetExportsAndReadsBack() throws Exception {
-        presetRoundTrips(Presets.smallCnn(Shape.image(24, 32, 3), 3), "small.keras");
-        presetRoundTrips(Presets.smallResnet(Shape.image(24, 32, 3), 3), "resnet.keras"); // a functional graph with merges
-    }
-
-    private void presetRoundTrips(dev.lote.nn.Model spec, String name) throws Exception {
-        Shape in = spec.inputShape();
-        Path out = dir.resolve(name);
-        try (LoteModel m = LoteModel.create(spec, List.of("a", "b", "c"), dev.lote.image.Resize.STRETCH, 1)) {
+        Shape in = Shape.image(24, 32, 3);
+        Path out = dir.resolve("small.keras");
+        try (LoteModel m = LoteModel.create(Presets.smallCnn(in, 3), List.of("a", "b", "c"), dev.lote.image.Resize.STRETCH, 1)) {
             m.exportKeras(out);
             try (ZipFile z = new ZipFile(out.toFile())) {
                 assertEquals(List.of("metadata.json", "config.json", "model.weights.h5"), Collections.list(z.entries()).stream().map(e -> e.getName()).toList());
