@@ -155,5 +155,4 @@ final class RunFit {
                 ? "training" : "validation", java.util.stream.IntStream.range(0, t.length).mapToObj(c -> String.format(Locale.ROOT, "%s %.2f",
                 m.classes().get(c), t[c])).collect(Collectors.joining(", ")));
     }
-
 }
