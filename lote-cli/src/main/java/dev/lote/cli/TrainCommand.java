@@ -316,6 +316,7 @@ class TrainCommand implements Callable<Integer> {
         if (epochs != null && !(backbone != null && epochs == 0)) Options.positive(spec, "--epochs", epochs); // 0: the head alone
         Recipe r = Recipe.forModel(model);
         if (backbone != null) Options.requireCut(backbone, cut);
+        if (backbone != null) Options.positive(spec, "--views", views);
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
                 backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale != null ? backboneLrScale : discriminative ? Recipe.FineTuning.BOTTOM_LR_SCALE : 0.1, warmupEpochs,
                 unfreezeShare(), discriminative, views));
