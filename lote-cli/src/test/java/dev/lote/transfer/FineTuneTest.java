@@ -40,16 +40,26 @@ class FineTuneTest {
         }
     }
 
+    /**
+     * A small-cnn trained for {@code epochs} on {@code perClass} sample images per class (seed 1 where given), and a
+     * second set of the same kinds ({@code perClassB} each, from {@code seedB}) to fine-tune it on: {backbone, set}.
+     */
+    private Path[] backboneAndSet(int perClass, String[] training, int perClassB, long seedB) {
+        Path a = Images.sampleFolder(dir.resolve("a"), 3, perClass, 48, 64), b = dir.resolve("b");
+        SampleImages.write(b, 3, perClassB, 48, 64, seedB);
+        Path base = dir.resolve("base.lote");
+        Run r = lote(concat(new String[] {"train", a.toString(), "--batch-size", "8", "--no-summary", "--no-report", "-o", base.toString()},
+                training));
+        assertEquals(0, r.code(), r.err());
+        return new Path[] {base, b};
+    }
+
     /** A network trained on one set of photos is a backbone for another set of the same kinds. */
     @Test
     void aTrainedModelCutAtItsPoolingIsABackboneThatLearnsInBothPhases() throws Exception {
-        Path a = Images.sampleFolder(dir.resolve("a"), 3, 20, 48, 64), b = dir.resolve("b");
-        SampleImages.write(b, 3, 15, 48, 64, 99);
-        Path base = dir.resolve("base.lote");
-        Run r = lote("train", a.toString(), "--epochs", "12", "--batch-size", "8", "--no-summary", "--no-report", "-o", base.toString(), "--seed", "1");
-        assertEquals(0, r.code(), r.err());
-        Path tuned = dir.resolve("tuned.lote");
-        r = lote("train", b.toString(), "--backbone", base.toString(), "--cut", "global_average_pooling2d", "--head-epochs", "15",
+        Path[] set = backboneAndSet(20, new String[] {"--epochs", "12", "--seed", "1"}, 15, 99);
+        Path base = set[0], b = set[1], tuned = dir.resolve("tuned.lote");
+        Run r = lote("train", b.toString(), "--backbone", base.toString(), "--cut", "global_average_pooling2d", "--head-epochs", "15",
                 "--epochs", "3", "--batch-size", "8", "--no-summary", "--no-report", "-o", tuned.toString(), "--seed", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("phase 1 trains a new head on its features"), r.out());
@@ -66,14 +76,11 @@ class FineTuneTest {
     /** --unfreeze N: phase 2 changes the backbone's top N convolutions and leaves every layer below them as it was. */
     @Test
     void unfreezeTrainsOnlyTheTopLayers() throws Exception {
-        Path a = Images.sampleFolder(dir.resolve("a"), 3, 12, 48, 64), b = dir.resolve("b");
-        SampleImages.write(b, 3, 10, 48, 64, 98);
-        Path base = dir.resolve("base.lote");
-        Run r = lote("train", a.toString(), "--epochs", "2", "--batch-size", "8", "--no-summary", "--no-report", "-o", base.toString(), "--seed", "1");
-        assertEquals(0, r.code(), r.err());
+        Path[] set = backboneAndSet(12, new String[] {"--epochs", "2", "--seed", "1"}, 10, 98);
+        Path base = set[0], b = set[1];
         String[] tune = {"train", b.toString(), "--backbone", base.toString(), "--cut", "global_average_pooling2d", "--head-epochs", "3",
                 "--epochs", "2", "--early-stopping", "off", "--batch-size", "8", "--no-summary", "--no-report", "--seed", "2"};
-        r = lote(concat(tune, new String[] {"--unfreeze", "-1"}));
+        Run r = lote(concat(tune, new String[] {"--unfreeze", "-1"}));
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--unfreeze takes a number of layers"), r.err());
         Path tuned = dir.resolve("tuned.lote");
@@ -98,13 +105,10 @@ class FineTuneTest {
      */
     @Test
     void lrFindOnABackboneSweepsPhaseTwo() throws Exception {
-        Path a = Images.sampleFolder(dir.resolve("a"), 3, 12, 48, 64), b = dir.resolve("b");
-        SampleImages.write(b, 3, 10, 48, 64, 97);
-        Path base = dir.resolve("base.lote"), plot = dir.resolve("lr.html");
-        Run r = lote("train", a.toString(), "--epochs", "1", "--batch-size", "8", "--no-summary", "--no-report", "-o", base.toString());
-        assertEquals(0, r.code(), r.err());
+        Path[] set = backboneAndSet(12, new String[] {"--epochs", "1"}, 10, 97);
+        Path base = set[0], b = set[1], plot = dir.resolve("lr.html");
         String[] backbone = {"--backbone", base.toString(), "--cut", "global_average_pooling2d", "--head-epochs", "3", "--batch-size", "6"};
-        r = lote(concat(new String[] {"lr-find", b.toString(), "--steps", "20", "--plot", plot.toString()}, backbone));
+        Run r = lote(concat(new String[] {"lr-find", b.toString(), "--steps", "20", "--plot", plot.toString()}, backbone));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("phase 1 trains a new head") && r.out().contains("Phase 2: "), r.out());
         assertTrue(r.out().contains("Suggested learning rate: ") || r.out().contains("phase 1's head is already at its best"), r.out());
