@@ -89,13 +89,13 @@ final class RunFit {
             TerminateOnNaN nan = new TerminateOnNaN(out);
             Trainer trainer = new Trainer(net).loader(run.workers, run.prefetch).callback(nan);
             if (lead && run.console != null) trainer.console(run.console);
-            if (run.checkpointDir != null && lead) trainer.callback(new ModelCheckpoint(run.checkpointDir, run.keepCheckpoints, watched,
-                    (file, done) -> m.save(file, record.apply(done))).resuming(past != null ? history.asMap().get(watched) : null));
-            if (run.recipe.fineTuning() != null && past != null) dev.lote.transfer.Backbone.learningRates(net, m.architecture(), run.recipe.fineTuning());
-            if (run.checkpointDir != null && lead && past == null && phaseTwoStart > 0) { // a run killed from here on resumes after phase 1
-                java.nio.file.Files.createDirectories(run.checkpointDir);
-                m.save(run.checkpointDir.resolve(PHASE_ONE_CHECKPOINT), record.apply(phaseTwoStart));
+            if (run.checkpointDir != null && lead) {
+                ModelCheckpoint checkpoint = new ModelCheckpoint(run.checkpointDir, run.keepCheckpoints, watched,
+                        (file, done) -> m.save(file, record.apply(done))).resuming(past != null ? history.asMap().get(watched) : null);
+                trainer.callback(checkpoint);
+                if (past == null && phaseTwoStart > 0) checkpoint.save(PHASE_ONE_CHECKPOINT, phaseTwoStart); // a run killed from here resumes after phase 1
             }
+            if (run.recipe.fineTuning() != null && past != null) dev.lote.transfer.Backbone.learningRates(net, m.architecture(), run.recipe.fineTuning());
             RecipeCallbacks.add(trainer, run.recipe, net, watched, history, past != null, phaseTwoStart, out);
             if (run.csvLog != null && lead) trainer.callback(new CsvLogger(run.csvLog, past != null));
             if (board != null) {

@@ -318,7 +318,7 @@ class TrainCommand implements Callable<Integer> {
         if (backbone != null) Options.requireCut(backbone, cut);
         if (backbone != null) Options.positive(spec, "--views", views);
         if (backbone != null) r = Recipe.fineTuning(backbone).withFineTuning(new Recipe.FineTuning(backbone, cut,
-                backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale != null ? backboneLrScale : discriminative ? Recipe.FineTuning.BOTTOM_LR_SCALE : 0.1, warmupEpochs,
+                backboneWeights == null ? null : backboneWeights.toString(), headEpochs, backboneLrScale != null ? backboneLrScale : discriminative ? Recipe.FineTuning.BOTTOM_LR_SCALE : Recipe.FineTuning.UNIFORM_LR_SCALE, warmupEpochs,
                 unfreezeShare(), discriminative, views));
         r = r.withSeed(seed).withLearningRate(learningRate.equals("auto") ? 1e-3 : rate(learningRate)).withWeightDecay(weightDecay).withMinDelta(minDelta).withMonitor(monitor)
                 .withReduceLr(reduceLr).withStrict(strict).withDedup(dedup).withLabelSmoothing(labelSmoothing).withMultiLabel(multiLabel).withKeepLastBatch(keepLast).withImageSize(imageSize);

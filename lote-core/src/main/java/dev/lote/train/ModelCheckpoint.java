@@ -47,6 +47,16 @@ public final class ModelCheckpoint implements Callback {
         kept.clear();
     }
 
+    /** Saves the model now as {@code DIR/name}, outside the epochs' rotation (fine-tuning's model after phase 1). */
+    public void save(String name, int epochsDone) {
+        try {
+            Files.createDirectories(dir);
+            saver.save(dir.resolve(name), epochsDone);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write a checkpoint in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override public void onEpochEnd(int epoch, Logs logs) {
         try {
             Files.createDirectories(dir);

@@ -136,8 +136,8 @@ public record Recipe(
         public static final int WARMUP_EPOCHS = 1, VIEWS = 5, MAX_VIEWS = 20;
         /** The top half: as good on validation as the whole backbone on real photos, in half the memory and two thirds of the time. */
         public static final double UNFREEZE = 0.5;
-        /** The bottom layer's share of the head's rate with discriminative rates (fastai's fine_tune: lr_mult 100). */
-        public static final double BOTTOM_LR_SCALE = 0.01;
+        /** The bottom layer's share of the head's rate with discriminative rates (fastai's fine_tune: lr_mult 100); the whole backbone's without. */
+        public static final double BOTTOM_LR_SCALE = 0.01, UNIFORM_LR_SCALE = 0.1;
     }
 
     public Recipe {
@@ -276,7 +276,7 @@ public record Recipe(
     public static Recipe fromSettings(Map<String, String> s, long seed, int batchSize, int epochs) {
         Recipe r = forModel(s.getOrDefault("--model", "small-cnn"));
         if (s.containsKey("--backbone")) r = fineTuning(s.get("--backbone")).withFineTuning(new FineTuning(s.get("--backbone"), null,
-                null, 100, Double.parseDouble(s.getOrDefault("--backbone-lr-scale", "0.1")), 0, null, false, 1)); // as Lote 0.1 trained it
+                null, 100, s.containsKey("--backbone-lr-scale") ? Double.parseDouble(s.get("--backbone-lr-scale")) : FineTuning.UNIFORM_LR_SCALE, 0, null, false, 1)); // as Lote 0.1 trained it
         r = r.withSeed(seed).withBatchSize(batchSize).withEpochs(epochs);
         if (s.containsKey("--augment")) r = r.withAugmentation(Augmentation.parse(s.get("--augment")));
         if (s.containsKey("--lr-schedule") && !s.get("--lr-schedule").equals("auto")) r = r.withSchedule(Schedule.parse(s.get("--lr-schedule")));
