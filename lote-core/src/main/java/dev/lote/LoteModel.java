@@ -258,6 +258,35 @@ public final class LoteModel implements AutoCloseable {
      */
     public Int8Export.Result exportOnnxInt8(Path file, boolean nchw, boolean uint8, List<Path> calibration, List<ImageFolder.Sample> test,
                                             double maxDropPoints, SkippedFiles skipped) throws IOException {
+        Int8Export.Result r = quantized(file, new OnnxExport.Input(nchw, uint8), calibration, test, maxDropPoints, skipped);
+        byte[] bytes = r.bytes();
+        dev.lote.io.AtomicFile.write(file, out -> out.write(bytes));
+        return r;
+    }
+
+    /**
+     * Writes the model as full-integer int8 TFLite (float pixels in, float probabilities out), with the activation
+     * ranges {@link #exportOnnxInt8} would choose: the accuracies in the result are those of that quantization as ONNX
+     * Runtime runs it (Lote has no TFLite runtime; the tests check that TensorFlow's interpreter gives the same answers).
+     * Refused, writing nothing, as there.
+     */
+    public Int8Export.Result exportTfliteInt8(Path file, List<Path> calibration, List<ImageFolder.Sample> test, double maxDropPoints,
+                                              SkippedFiles skipped) throws IOException {
+        var p = info.preprocessing();
+        byte[] floatFile = dev.lote.tflite.TfliteExport.build(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(), temperature(),
+                onnxMetadata(false, false)); // refuses a model TFLite cannot express before calibrating
+        Int8Export.Result onnx = quantized(file, new OnnxExport.Input(false, true), calibration, test, maxDropPoints, skipped);
+        Map<String, String> meta = new java.util.LinkedHashMap<>(onnxMetadata(false, false));
+        meta.put("quantization", onnx.method());
+        byte[] bytes = dev.lote.tflite.TfliteExport.buildInt8(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(), temperature(),
+                meta, onnx.ranges());
+        dev.lote.io.AtomicFile.write(file, out -> out.write(bytes));
+        return onnx.withFile(bytes, floatFile.length);
+    }
+
+    /** Calibrates and measures an int8 quantization in ONNX Runtime; throws {@link QuantizationRefused} over the limit. */
+    private Int8Export.Result quantized(Path file, OnnxExport.Input input, List<Path> calibration, List<ImageFolder.Sample> test, double maxDropPoints,
+                                        SkippedFiles skipped) throws IOException {
         if (multiLabel()) throw new IllegalArgumentException("The int8 export measures one answer per image; export a multi-label model in float.");
         if (!(maxDropPoints >= 0)) throw new IllegalArgumentException("The largest accuracy drop allowed is 0 points or more, got " + maxDropPoints + ".");
         var p = info.preprocessing();
@@ -272,10 +301,8 @@ public final class LoteModel implements AutoCloseable {
             throw new IllegalStateException("The int8 export runs ONNX Runtime: add com.microsoft.onnxruntime:onnxruntime to the classpath.");
         }
         Int8Export.Result r = Int8Export.quantize(new Int8Export.Source(architecture(), network.weightValues(), p.pixelScale(), p.pixelOffset(),
-                temperature(), onnxMetadata(nchw, uint8)), calibrate, measure, new OnnxExport.Input(nchw, uint8), cores());
+                temperature(), onnxMetadata(input.nchw(), input.uint8())), calibrate, measure, input, cores());
         if (r.dropPoints() > maxDropPoints) throw new QuantizationRefused(file, r, maxDropPoints);
-        byte[] bytes = r.bytes();
-        dev.lote.io.AtomicFile.write(file, out -> out.write(bytes));
         return r;
     }
 

@@ -45,7 +45,8 @@ final class ExportCommand implements Callable<Integer> {
     String type;
 
     @Option(names = "--quantize", paramLabel = "int8",
-            description = "ONNX: int8 weights and activations (QDQ), calibrated on real images; refused when it costs more than --max-drop.")
+            description = "ONNX or TFLite: int8 weights and activations (ONNX: QDQ; TFLite: full-integer kernels), calibrated on real images; "
+                    + "refused when it costs more than --max-drop.")
     String quantize;
 
     @Option(names = "--calibrate", paramLabel = "DIR",
@@ -70,7 +71,7 @@ final class ExportCommand implements Callable<Integer> {
         Options.oneOf(type, "--input-type", "uint8", "float");
         boolean int8 = quantize != null;
         if (int8) Options.oneOf(quantize, "--quantize", "int8");
-        if (int8 && !format.equals("onnx")) throw bad("--quantize int8 is for --format onnx.");
+        if (int8 && format.equals("keras")) throw bad("--quantize int8 is for --format onnx or tflite.");
         if (!int8 && (calibrateDir != null || fromValidation != null || testDir != null || spec.commandLine().getParseResult().hasMatchedOption("--max-drop")))
             throw bad("--calibrate, --calibrate-from-validation, --test and --max-drop go with --quantize int8.");
         if (calibrateDir != null && fromValidation != null) throw bad("Give --calibrate DIR or --calibrate-from-validation N, not both.");
@@ -84,12 +85,13 @@ final class ExportCommand implements Callable<Integer> {
             }
             if (format.equals("tflite")) {
                 try {
-                    model.exportTflite(output);
+                    if (int8) int8(model);
+                    else model.exportTflite(output);
                 } catch (dev.lote.tflite.TfliteExport.UnsupportedLayerException e) {
                     throw new ModelFileException(modelFile, e.getMessage());
                 }
                 var p = model.info().preprocessing();
-                System.out.println("Wrote " + output + " (TensorFlow Lite, float32): input 'pixels' float 0-255 [batch, " + p.height() + ", "
+                System.out.println("Wrote " + output + " (TensorFlow Lite, " + (int8 ? "int8" : "float32") + "): input 'pixels' float 0-255 [batch, " + p.height() + ", "
                         + p.width() + ", 3], output 'probabilities' [batch, " + model.classes().size() + "]; class names in its 'lote' metadata");
                 return ExitCodes.OK;
             }
@@ -132,12 +134,14 @@ final class ExportCommand implements Callable<Integer> {
         SkippedFiles skipped = new SkippedFiles(System.err);
         Int8Export.Result r;
         try {
-            r = model.exportOnnxInt8(output, layout.equals("nchw"), type.equals("uint8"), calibration, test, maxDrop, skipped);
+            r = format.equals("tflite") ? model.exportTfliteInt8(output, calibration, test, maxDrop, skipped)
+                    : model.exportOnnxInt8(output, layout.equals("nchw"), type.equals("uint8"), calibration, test, maxDrop, skipped);
         } catch (LoteModel.QuantizationRefused e) {
             print(e.result());
             throw new ModelFileException(modelFile, e.getMessage());
         }
         print(r);
+        if (format.equals("tflite")) System.out.println("(Accuracies as ONNX Runtime runs the same int8 quantization; the file is TFLite's full-integer form of it.)");
     }
 
     private static void print(Int8Export.Result r) {

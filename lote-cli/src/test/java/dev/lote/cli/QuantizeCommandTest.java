@@ -92,7 +92,6 @@ class QuantizeCommandTest {
         for (String[] args : List.of(
                 new String[] {"--quantize", "int4"},
                 new String[] {"--quantize", "int8", "--format", "keras"},
-                new String[] {"--quantize", "int8", "--format", "tflite"},
                 new String[] {"--calibrate", data.toString()},
                 new String[] {"--quantize", "int8", "--max-drop", "-1"},
                 new String[] {"--quantize", "int8", "--calibrate", empty.toString()},
@@ -107,6 +106,60 @@ class QuantizeCommandTest {
             assertEquals(1, r.err().lines().count(), r.err());
             assertFalse(Files.exists(out));
         }
+    }
+
+    @Test
+    void anInt8TfliteFileRunsAsInt8KernelsInTensorFlowLiteAndGivesFloatsAnswers() throws Exception {
+        Path python = dev.lote.testing.Python.with("tensorflow");
+        Path floatTflite = dir.resolve("m.tflite"), int8 = dir.resolve("m8.tflite");
+        CliTest.Run r = lote("export", model.toString(), "--format", "tflite", "-o", floatTflite.toString());
+        assertEquals(0, r.code(), r.err());
+        r = lote("export", model.toString(), "--format", "tflite", "--quantize", "int8", "--calibrate", data.toString(), "--test", data.toString(),
+                "--max-drop", "4", "-o", int8.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("On 30 held-out images: accuracy") && r.out().contains("(TensorFlow Lite, int8)"), r.out());
+        long size = Files.size(int8), floatSize = Files.size(floatTflite);
+        assertTrue(size < 0.3 * floatSize, size + " bytes against float's " + floatSize);
+
+        // both files in TensorFlow's own interpreter, on the 30 images: the same classes
+        List<Path> images;
+        try (Stream<Path> s = Files.walk(data)) { images = s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList(); }
+        Path in = dir.resolve("images.f32");
+        ByteBuffer px = ByteBuffer.allocate(4 * 48 * 64 * 3 * images.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (byte b : pixels(images)) px.putFloat(b & 0xff);
+        Files.write(in, px.array());
+        String ops = "";
+        int[][] answers = new int[2][];
+        for (int k = 0; k < 2; k++) {
+            Path file = k == 0 ? floatTflite : int8, out = dir.resolve("out" + k + ".f32");
+            dev.lote.testing.Python.Result res = dev.lote.testing.Python.script(python, "run_tflite.py", file.toString(), in.toString(),
+                    Integer.toString(images.size()), out.toString());
+            assertEquals(0, res.exit(), res.output());
+            ops = res.output().lines().filter(l -> l.startsWith("ops: ")).findFirst().orElseThrow();
+            ByteBuffer p = ByteBuffer.wrap(Files.readAllBytes(out)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            answers[k] = new int[images.size()];
+            for (int i = 0; i < images.size(); i++) {
+                float best = -1;
+                for (int c = 0; c < 3; c++) {
+                    float v = p.getFloat();
+                    if (v > best) { best = v; answers[k][i] = c; }
+                }
+            }
+        }
+        int same = 0;
+        for (int i = 0; i < images.size(); i++) if (answers[0][i] == answers[1][i]) same++;
+        assertTrue(same >= images.size() - 1, same + " of " + images.size() + " answers agree");
+        // every convolution, pooling and the global average run as int8 kernels; only the scaling in and the softmax out are float
+        assertTrue(ops.contains("CONV_2D:INT8") && ops.contains("MAX_POOL_2D:INT8") && ops.contains("MEAN:INT8"), ops);
+        assertFalse(ops.contains("CONV_2D:FLOAT32") || ops.contains("POOL_2D:FLOAT32"), ops);
+    }
+
+    /** The images at the model's input size, NHWC bytes one after another. */
+    private static byte[] pixels(List<Path> images) throws Exception {
+        Decoder decoder = new Decoder(Limits.DEFAULT);
+        byte[] px = new byte[48 * 64 * 3 * images.size()];
+        for (int i = 0; i < images.size(); i++) decoder.readInto(images.get(i), 48, 64, dev.lote.image.Resize.STRETCH, px, i * 48 * 64 * 3);
+        return px;
     }
 
     /** The top class of each image, by the exported file in ONNX Runtime (the images are the model's input size). */

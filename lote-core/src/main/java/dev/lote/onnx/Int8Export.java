@@ -43,12 +43,20 @@ public final class Int8Export {
     /**
      * What quantizing gave: {@code bytes} is the chosen int8 file (with the input asked for), {@code floatBytes} the size
      * of the float file it replaces; accuracies and {@code testAgreement} (same answer as float) are on
-     * {@code testImages} held-out images.
+     * {@code testImages} held-out images; {@code ranges}: the chosen activation ranges by tap.
      */
     public record Result(byte[] bytes, long floatBytes, int calibrationImages, int testImages, double floatAccuracy, double int8Accuracy,
-                         double testAgreement, Tried chosen, List<Tried> tried) {
+                         double testAgreement, Tried chosen, List<Tried> tried, Map<String, float[]> ranges) {
         /** Accuracy lost, in points (percent). */
         public double dropPoints() { return 100 * (floatAccuracy - int8Accuracy); }
+
+        /** The same measurements for another format's file made with the same ranges (TFLite's). */
+        public Result withFile(byte[] file, long floatFile) {
+            return new Result(file, floatFile, calibrationImages, testImages, floatAccuracy, int8Accuracy, testAgreement, chosen, tried, ranges);
+        }
+
+        /** How the ranges were chosen, for the file's metadata. */
+        public String method() { return "int8 (" + chosen.method() + " activation ranges on " + calibrationImages + " images)"; }
     }
 
     /** Percentiles tried besides min/max: clipping rare outliers buys resolution for the common values. */
@@ -110,10 +118,11 @@ public final class Int8Export {
             }
             Map<String, String> meta = new LinkedHashMap<>(s.metadata());
             meta.put("quantization", "int8 QDQ (" + best.method() + " activation ranges on " + calibrated + " images)");
+            Map<String, float[]> chosenRanges = Map.copyOf(rangesOf.get(best.method()));
             byte[] chosen = OnnxExport.buildInt8(s.model(), s.weights(), s.pixelScale(), s.pixelOffset(), s.temperature(), output, meta, rangesOf.get(best.method()));
             long floatSize = OnnxExport.build(s.model(), s.weights(), s.pixelScale(), s.pixelOffset(), s.temperature(), output, s.metadata()).length;
             return new Result(chosen, floatSize, calibrated, floatOnTest.images(), floatOnTest.accuracy(), int8OnTest.accuracy(),
-                    int8OnTest.agreement(floatOnTest), best, List.copyOf(tried));
+                    int8OnTest.agreement(floatOnTest), best, List.copyOf(tried), chosenRanges);
         }
     }
 

@@ -298,7 +298,7 @@ public final class OnnxExport {
      * which lets ONNX Runtime drop the ReLU into the convolution). The top, 255 · scale, stays at or below hi, so a
      * clip at hi (ReLU6) is redundant for it too.
      */
-    static float[] uint8(float lo, float hi) {
+    public static float[] uint8(float lo, float hi) {
         lo = Math.min(lo, 0);
         hi = Math.max(hi, 0);
         if (!(hi > lo) || !Float.isFinite(hi - lo)) return new float[] {1f / 255, 0};

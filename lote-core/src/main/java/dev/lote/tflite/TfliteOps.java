@@ -53,10 +53,49 @@ final class TfliteOps implements Ops<TfliteOps.V> {
     static final int CONV_OPTIONS = 1, DEPTHWISE_OPTIONS = 2, POOL_OPTIONS = 5, FC_OPTIONS = 8, SOFTMAX_OPTIONS = 9, CONCAT_OPTIONS = 10,
             ADD_OPTIONS = 11, RESIZE_BILINEAR_OPTIONS = 15, MUL_OPTIONS = 21, REDUCER_OPTIONS = 27, SUB_OPTIONS = 28, DIV_OPTIONS = 29,
             TRANSPOSE_CONV_OPTIONS = 49, RESIZE_NEAREST_OPTIONS = 74, LEAKY_RELU_OPTIONS = 75, GELU_OPTIONS = 116;
-    static final int FLOAT32 = 0, INT32 = 2;
+    static final int QUANTIZE = 114, DEQUANTIZE = 6;
+    static final int FLOAT32 = 0, INT32 = 2, INT8 = 9;
     static final int FUSED_RELU = 1, FUSED_RELU6 = 3;
 
-    final List<Table> tensors = new ArrayList<>(), buffers = new ArrayList<>();
+    /** A tensor as the file describes it; the int8 pass ({@link Int8Graph}) gives some a type and quantization of their own. */
+    static final class Tensor {
+        String name;
+        final int[] shape, signature;
+        int type, buffer;
+        final float[] values; // a float constant's values (what int8 quantizes), else null
+        float[] scale; // with zeroPoint and axis: the quantization (real = scale · (q − zero point)), else null
+        long[] zeroPoint;
+        int axis;
+
+        Tensor(String name, int[] shape, int[] signature, int type, int buffer, float[] values) {
+            this.name = name;
+            this.shape = shape;
+            this.signature = signature;
+            this.type = type;
+            this.buffer = buffer;
+            this.values = values;
+        }
+
+        /** A value computed by an operator (or the graph's input), not a constant. */
+        boolean computed() { return buffer == 0; }
+
+        Table table() {
+            Table t = new Table().ref(0, FlatBuffer.ints(shape)).i8(1, type).i32(2, buffer).ref(3, name);
+            if (scale != null) {
+                ByteBuffer s = ByteBuffer.allocate(4 * scale.length).order(ByteOrder.LITTLE_ENDIAN), z = ByteBuffer.allocate(8 * zeroPoint.length)
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                for (float f : scale) s.putFloat(f);
+                for (long l : zeroPoint) z.putLong(l);
+                t.ref(4, new Table().ref(2, new FlatBuffer.Scalars(s.array(), scale.length, 4)).ref(3, new FlatBuffer.Scalars(z.array(), zeroPoint.length, 8))
+                        .i32(6, axis));
+            }
+            if (signature != null) t.ref(7, FlatBuffer.ints(signature));
+            return t;
+        }
+    }
+
+    final List<Tensor> tensors = new ArrayList<>();
+    final List<Table> buffers = new ArrayList<>();
     final List<Op> operators = new ArrayList<>();
 
     TfliteOps() { buffers.add(new Table()); } // buffer 0: the empty one every tensor without data points to
@@ -316,30 +355,38 @@ final class TfliteOps implements Ops<TfliteOps.V> {
         shape[0] = 1;
         signature[0] = -1;
         for (int i = 0; i < dims.length; i++) shape[i + 1] = signature[i + 1] = dims[i];
-        return add(name, shape, signature, type, buffer, s);
+        return add(name, shape, signature, type, buffer, s, null);
     }
 
-    private V add(String name, int[] shape, int[] signature, int type, int buffer, Shape s) {
-        Table t = new Table().ref(0, FlatBuffer.ints(shape)).i8(1, type).i32(2, buffer).ref(3, name);
-        if (signature != null) t.ref(7, FlatBuffer.ints(signature));
-        tensors.add(t);
+    private V add(String name, int[] shape, int[] signature, int type, int buffer, Shape s, float[] values) {
+        tensors.add(new Tensor(name, shape, signature, type, buffer, values));
         return new V(tensors.size() - 1, s);
+    }
+
+    /** A new tensor shaped as tensor {@code like}, of {@code type}, computed by an operator. */
+    int twin(int like, int type) {
+        Tensor t = tensors.get(like);
+        tensors.add(new Tensor(t.name + (type == INT8 ? "/int8" : "/float"), t.shape, t.signature, type, 0, null));
+        return tensors.size() - 1;
     }
 
     V constant(float[] v, int[] dims) {
         ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : v) b.putFloat(f);
-        return add("c" + tensors.size(), dims, null, FLOAT32, buffer(b.array()), null);
+        return add("c" + tensors.size(), dims, null, FLOAT32, buffer(b.array()), null, v);
     }
 
     private V intConstant(int[] v, int... dims) {
         ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int f : v) b.putInt(f);
-        return add("c" + tensors.size(), dims.length == 0 ? new int[] {v.length} : dims, null, INT32, buffer(b.array()), null);
+        return add("c" + tensors.size(), dims.length == 0 ? new int[] {v.length} : dims, null, INT32, buffer(b.array()), null, null);
     }
 
     int buffer(byte[] data) {
         buffers.add(new Table().ref(0, FlatBuffer.bytes(data, 16)));
         return buffers.size() - 1;
     }
+
+    /** Buffer {@code index}'s data replaced (a constant quantized: its float values leave the file). */
+    void rewrite(int index, byte[] data) { buffers.set(index, new Table().ref(0, FlatBuffer.bytes(data, 16))); }
 }

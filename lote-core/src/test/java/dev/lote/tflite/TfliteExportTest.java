@@ -83,27 +83,104 @@ class TfliteExportTest {
         }
     }
 
-    /** Exports, runs 3 random images in TFLite, compares with Lote; returns the file's metadata JSON. */
-    private String matchesLote(Path python, LoteModel m, String name) throws Exception {
-        Path file = dir.resolve(name + ".tflite"), in = dir.resolve(name + ".in"), out = dir.resolve(name + ".out");
-        m.exportTflite(file);
-        Shape s = m.architecture().inputShape();
-        int n = 3;
-        byte[] px = new byte[Math.toIntExact(s.size() * n)];
-        SplittableRandom r = new SplittableRandom(5);
-        for (int i = 0; i < px.length; i++) px[i] = (byte) r.nextInt(256);
+    /**
+     * int8 of Keras' MobileNetV2 (depthwise, ReLU6, explicit padding, residual adds) in TensorFlow's interpreter: every
+     * convolution runs as an int8 kernel, and its error against float is that of ONNX Runtime's int8 for the same
+     * quantization (what the export measures accuracy with), a small part of the logits' spread.
+     */
+    @Test
+    void anInt8MobileNetRunsAsInt8KernelsAndGivesOnnxRuntimesInt8Answers() throws Exception {
+        Path python = Python.with("tensorflow");
+        try (LoteModel m = LoteModel.importKeras(Fixtures.dir("keras").resolve("mobilenet_v2_035.keras"), null, null)) {
+            Shape in = m.architecture().inputShape();
+            Path data = dev.lote.testing.Images.sampleFolder(dir.resolve("q"), 3, 8, in.height(), in.width());
+            var samples = dev.lote.data.ImageFolder.scan(data, List.of("0", "1", "2")).samples();
+            List<Path> files = samples.stream().map(dev.lote.data.ImageFolder.Sample::file).toList();
+            Path tflite = dir.resolve("q8.tflite"), onnx = dir.resolve("q8.onnx"), floatTflite = dir.resolve("q.tflite");
+            var skipped = new dev.lote.data.SkippedFiles(System.err);
+            var r = m.exportTfliteInt8(tflite, files, samples, 100, skipped);
+            m.exportOnnxInt8(onnx, false, true, files, samples, 100, skipped);
+            m.exportTflite(floatTflite);
+            int n = files.size();
+            byte[] px = new byte[Math.toIntExact(in.size() * n)];
+            var decoder = new dev.lote.image.Decoder(dev.lote.image.Limits.DEFAULT);
+            for (int i = 0; i < n; i++) decoder.readInto(files.get(i), in.height(), in.width(), Resize.STRETCH, px, Math.toIntExact(i * in.size()));
+            Run int8 = tflite(python, tflite, px, n, "int8");
+            float[][] floats = tflite(python, floatTflite, px, n, "float").probabilities(), ort = onnxRuntime(onnx, px, n, in);
+            // in logits (log-probabilities up to a constant): random weights give probabilities too flat to tell apart
+            float[][] z = logits(floats);
+            double tfliteError = worst(logits(int8.probabilities()), z), ortError = worst(logits(ort), z), spread = 0;
+            for (float[] row : z) for (float v : row) for (float u : row) spread = Math.max(spread, v - u);
+            System.out.printf("TFLite int8 mobilenet_v2_035: logits' largest error %.4f (ONNX Runtime's int8: %.4f) in a spread of %.4f; %d of %d bytes%n",
+                    tfliteError, ortError, spread, Files.size(tflite), Files.size(floatTflite));
+            assertTrue(tfliteError < 2 * ortError && tfliteError < 0.1 * spread, "TFLite int8's error " + tfliteError + ", ONNX Runtime int8's "
+                    + ortError + ", spread " + spread);
+            assertTrue(int8.ops().contains("DEPTHWISE_CONV_2D:INT8") && int8.ops().contains("ADD:INT8"), int8.ops());
+            assertFalse(int8.ops().contains("CONV_2D:FLOAT32") || int8.ops().contains("PAD:FLOAT32"), int8.ops());
+            assertTrue(int8.metadata().contains("\"quantization\":\"int8 (" + r.chosen().method()), int8.metadata());
+        }
+    }
+
+    /** What TFLite gave: probabilities per image, the "lote" metadata JSON and the operators with their output types. */
+    private record Run(float[][] probabilities, String metadata, String ops) {}
+
+    /** Runs {@code n} images (NHWC bytes) through a TFLite file in TensorFlow's interpreter. */
+    private Run tflite(Path python, Path file, byte[] px, int n, String name) throws Exception {
+        Path in = dir.resolve(name + ".in"), out = dir.resolve(name + ".out");
         ByteBuffer f = ByteBuffer.allocate(4 * px.length).order(ByteOrder.LITTLE_ENDIAN);
         for (byte b : px) f.putFloat(b & 0xff);
         Files.write(in, f.array());
         Python.Result res = Python.script(python, "run_tflite.py", file.toString(), in.toString(), Integer.toString(n), out.toString());
         assertEquals(0, res.exit(), res.output());
-        float[][] lote = Engines.of(m).predict(new Batch(px, new int[n], s, Collections.nCopies(n, null)));
         ByteBuffer got = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
-        double worst = 0;
-        for (float[] row : lote) for (float p : row) worst = Math.max(worst, Math.abs(p - got.getFloat()));
+        float[][] p = new float[n][got.capacity() / 4 / n];
+        for (float[] row : p) for (int c = 0; c < row.length; c++) row[c] = got.getFloat();
+        String meta = res.output().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow(() -> new AssertionError(res.output()));
+        return new Run(p, meta, res.output().lines().filter(l -> l.startsWith("ops: ")).findFirst().orElseThrow());
+    }
+
+    private static float[][] onnxRuntime(Path onnx, byte[] px, int n, Shape s) throws Exception {
+        var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        try (var session = env.createSession(onnx.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
+             var x = ai.onnxruntime.OnnxTensor.createTensor(env, ByteBuffer.wrap(px), new long[] {n, s.height(), s.width(), s.channels()},
+                     ai.onnxruntime.OnnxJavaType.UINT8);
+             var r = session.run(java.util.Map.of("pixels", x))) {
+            return (float[][]) r.get(0).getValue();
+        }
+    }
+
+    /** log p, centred per image: the logits up to the constant softmax drops. */
+    private static float[][] logits(float[][] p) {
+        float[][] z = new float[p.length][];
+        for (int i = 0; i < p.length; i++) {
+            z[i] = new float[p[i].length];
+            double mean = 0;
+            for (float v : p[i]) mean += Math.log(v) / p[i].length;
+            for (int c = 0; c < z[i].length; c++) z[i][c] = (float) (Math.log(p[i][c]) - mean);
+        }
+        return z;
+    }
+
+    private static double worst(float[][] a, float[][] b) {
+        double w = 0;
+        for (int i = 0; i < a.length; i++) for (int c = 0; c < a[i].length; c++) w = Math.max(w, Math.abs(a[i][c] - b[i][c]));
+        return w;
+    }
+
+    /** Exports, runs 3 random images in TFLite, compares with Lote; returns the file's metadata JSON. */
+    private String matchesLote(Path python, LoteModel m, String name) throws Exception {
+        Path file = dir.resolve(name + ".tflite");
+        m.exportTflite(file);
+        Shape s = m.architecture().inputShape();
+        int n = 3;
+        byte[] px = new byte[Math.toIntExact(s.size() * n)];
+        new SplittableRandom(5).nextBytes(px);
+        float[][] lote = Engines.of(m).predict(new Batch(px, new int[n], s, Collections.nCopies(n, null)));
+        Run got = tflite(python, file, px, n, name);
+        double worst = worst(lote, got.probabilities());
         System.out.printf("TFLite %s: largest difference from Lote %.2e%n", name, worst);
         assertTrue(worst < 1e-5, name + ": largest difference from Lote " + worst);
-        return res.output().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow(() -> new AssertionError(res.output()));
+        return got.metadata();
     }
 
     private static void trainABit(LoteModel m) {
