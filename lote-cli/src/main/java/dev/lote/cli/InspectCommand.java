@@ -50,12 +50,12 @@ final class InspectCommand implements Callable<Integer> {
             + "whose features have a cosine similarity of at least --similarity.")
     boolean duplicates;
 
-    @Option(names = "--similarity", defaultValue = "0.97", paramLabel = "S",
-            description = "With --duplicates: the cosine similarity from which two images count as copies (default: ${DEFAULT-VALUE}).")
-    double similarity;
+    @Option(names = "--similarity", paramLabel = "S", description = "With --duplicates: the cosine similarity from which two images count as "
+            + "copies (default: 0.988 for the images' colours, 0.97 for a model's or backbone's features).")
+    Double similarity;
 
     @Option(names = "--model", paramLabel = "FILE",
-            description = "With --duplicates: compare a trained model's features (default: the images' 32x32 grey levels, no model needed).")
+            description = "With --duplicates: compare a trained model's features (default: the images' 32x32 colours, whole and centre crops; no model needed).")
     Path model;
 
     @Option(names = "--backbone", paramLabel = "NAME|FILE", description = "With --duplicates: compare a pretrained backbone's pooled features.")
@@ -70,6 +70,7 @@ final class InspectCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         Options.oneOf(format, "--format", "table", "json");
         if (json) format = "json";
+        if (similarity == null) similarity = model == null && backbone == null ? Duplicates.PIXEL_SIMILARITY : 0.97;
         if (!(similarity > 0 && similarity <= 1)) throw new IllegalArgumentException("--similarity must be in (0, 1], got " + similarity + ".");
         if (model != null && backbone != null) throw new IllegalArgumentException("Give --model or --backbone, not both.");
         if ((model != null || backbone != null) && !duplicates) throw new IllegalArgumentException("--model and --backbone choose the "
@@ -105,8 +106,8 @@ final class InspectCommand implements Callable<Integer> {
                 r.duplicates().forEach(g -> out.println("  " + String.join(" = ", g) + flags(new Duplicates.Group(g.stream().map(Path::of).toList(), 1), where)));
             }
             if (duplicates) {
-                out.printf(Locale.ROOT, "Near-duplicates (%d groups; cosine similarity of %s at least %.2f):%n", near.size(),
-                        model != null ? model + "'s features" : backbone != null ? backbone + "'s features" : "32x32 grey levels", similarity);
+                out.printf(Locale.ROOT, "Near-duplicates (%d groups; cosine similarity of %s at least %s):%n", near.size(),
+                        model != null ? model + "'s features" : backbone != null ? backbone + "'s features" : "32x32 colours (whole, centre 90 % and 80 %)", similarity);
                 near.forEach(g -> out.printf(Locale.ROOT, "  %s (%.3f)%s%n", String.join(" ~ ", g.files().stream().map(Path::toString).toList()),
                         g.similarity(), flags(g, where)));
             }
@@ -130,12 +131,12 @@ final class InspectCommand implements Callable<Integer> {
         return where;
     }
 
-    /** Near-duplicate groups that are not already identical files: by grey levels, or a model's or backbone's features. */
+    /** Near-duplicate groups that are not already identical files: by colours, or a model's or backbone's features. */
     private List<Duplicates.Group> near(List<Path> files, Inspection r, Decoder decoder, int threads) throws Exception {
         List<Path> readable = files.stream().filter(f -> !r.badFiles().containsKey(f.toString())).toList();
-        List<float[]> vectors;
+        List<float[][]> views;
         if (model == null && backbone == null) {
-            vectors = Duplicates.pixelVectors(readable, decoder, threads, null);
+            views = Duplicates.pixelVectors(readable, decoder, threads, null);
         } else {
             Engine.start(threads);
             Embedder embedder = EmbedCommand.embedder(model, backbone, cut, backboneWeights);
@@ -143,11 +144,11 @@ final class InspectCommand implements Callable<Integer> {
             try (embedder) {
                 embedder.embed(readable, null, 16, new SkippedFiles(null), e -> byFile.put(e.file(), e.features()));
             }
-            vectors = readable.stream().map(byFile::get).toList();
+            views = readable.stream().map(f -> byFile.containsKey(f) ? new float[][] {byFile.get(f)} : null).toList();
         }
         java.util.Set<java.util.Set<String>> identical = new java.util.HashSet<>();
         r.duplicates().forEach(g -> identical.add(java.util.Set.copyOf(g)));
-        return Duplicates.near(readable, vectors, similarity).stream()
+        return Duplicates.near(readable, views, similarity).stream()
                 .filter(g -> !identical.contains(java.util.Set.copyOf(g.files().stream().map(Path::toString).toList()))).toList();
     }
 

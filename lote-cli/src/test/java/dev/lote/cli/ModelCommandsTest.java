@@ -201,7 +201,7 @@ class ModelCommandsTest {
         assertTrue(!r.out().contains("Near-duplicates"), "only with --duplicates");
         r = lote("inspect", set.toString(), "--duplicates");
         assertEquals(1, r.code(), r.out());
-        assertTrue(r.out().contains("Near-duplicates (1 groups; cosine similarity of 32x32 grey levels at least 0.97):"), r.out());
+        assertTrue(r.out().contains("Near-duplicates (1 groups; cosine similarity of 32x32 colours (whole, centre 90 % and 80 %) at least 0.988):"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.contains(original.toString()) && l.contains(copy.toString())
                 && l.endsWith("[contradictory labels: 0, 1; leaks across train and val]")), r.out());
         r = lote("inspect", set.toString(), "--duplicates", "--model", trained("eval.lote").toString(), "--similarity", "0.999", "--format", "json");

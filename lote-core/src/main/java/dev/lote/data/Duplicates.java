@@ -60,27 +60,43 @@ public final class Duplicates {
         return groups;
     }
 
+    /** The similarity from which two images' {@link #pixelVectors} make them copies: measured on photos and on synthetic pictures. */
+    public static final double PIXEL_SIMILARITY = 0.988;
+
     /**
-     * Groups of files whose vectors ({@code vectors.get(i)} for {@code files.get(i)}) have a cosine similarity of at least
-     * {@code threshold}, joined transitively (single linkage). Every pair is compared: 10,000 images take ~50 M dot products.
+     * Groups of files whose views ({@code views.get(i)} for {@code files.get(i)}: one feature vector, or the whole and
+     * centred crops as {@link #pixelVectors} gives) have a cosine similarity of at least {@code threshold}, joined
+     * transitively (single linkage). Two images are as similar as their most similar pair of views, the whole of either
+     * against any of the other's, or crops of the same size: a copy cropped to 90 % matches the original's 90 % view.
+     * Every pair of images is compared (1,000 images: half a million pairs, a few seconds here).
      */
-    public static List<Group> near(List<Path> files, List<float[]> vectors, double threshold) {
+    public static List<Group> near(List<Path> files, List<float[][]> views, double threshold) {
         if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("The similarity threshold must be in (0, 1], got " + threshold + ".");
         int n = files.size();
-        float[][] unit = new float[n][];
-        for (int i = 0; i < n; i++) unit[i] = normalized(vectors.get(i));
+        float[][][] unit = new float[n][][];
+        for (int i = 0; i < n; i++) {
+            float[][] v = views.get(i);
+            if (v == null) continue;
+            unit[i] = new float[v.length][];
+            for (int k = 0; k < v.length; k++) unit[i][k] = normalized(v[k]);
+        }
+        // the pairs at or above the threshold, image by image in parallel; then joined in order, so the groups do not depend on threads
+        List<double[]> close = java.util.stream.IntStream.range(0, n).parallel().boxed().flatMap(i -> {
+            List<double[]> row = new ArrayList<>();
+            for (int j = i + 1; j < n; j++) {
+                double s = similarity(unit[i], unit[j]);
+                if (s >= threshold) row.add(new double[] {i, j, s});
+            }
+            return row.stream();
+        }).toList();
         int[] parent = new int[n];
         double[] lowest = new double[n];
         for (int i = 0; i < n; i++) { parent[i] = i; lowest[i] = 1; }
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                double s = dot(unit[i], unit[j]);
-                if (s < threshold) continue;
-                int a = root(parent, i), b = root(parent, j);
-                if (a == b) continue;
-                parent[Math.max(a, b)] = Math.min(a, b);
-                lowest[Math.min(a, b)] = Math.min(s, Math.min(lowest[a], lowest[b]));
-            }
+        for (double[] pair : close) {
+            int a = root(parent, (int) pair[0]), b = root(parent, (int) pair[1]);
+            if (a == b) continue;
+            parent[Math.max(a, b)] = Math.min(a, b);
+            lowest[Math.min(a, b)] = Math.min(pair[2], Math.min(lowest[a], lowest[b]));
         }
         Map<Integer, List<Path>> byRoot = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) byRoot.computeIfAbsent(root(parent, i), r -> new ArrayList<>()).add(files.get(i));
@@ -89,25 +105,39 @@ public final class Duplicates {
         return groups;
     }
 
+    private static double similarity(float[][] a, float[][] b) {
+        if (a == null || b == null) return 0;
+        double best = -1;
+        for (int i = 0; i < a.length; i++)
+            for (int j = 0; j < b.length; j++)
+                if (i == 0 || j == 0 || i == j) best = Math.max(best, dot(a[i], b[j]));
+        return best;
+    }
+
     /**
-     * A model-free picture of each image for {@link #near}: 32×32 grey levels, mean removed, so brightness, size and
-     * compression barely move it (a resized or re-encoded copy scores above 0.98; different photos rarely above 0.9).
-     * Files that do not decode go to {@code skipped} and get no vector (null).
+     * A model-free picture of each image for {@link #near}: its colours at 32×32, the mean level removed (so
+     * brightness and compression barely move it), of the whole image and of its centre 90 % and 80 % (so a cropped
+     * copy still matches). Measured on 1,400 real photos and on 1,000 of {@code sample-data}'s synthetic pictures, each
+     * with 20 copies re-encoded at quality 60, resized to 0.7× or cropped to 90 %: every copy scores 0.992 or more,
+     * distinct images 0.981 at most (hence 0.988). Files that do not decode go to {@code skipped} and get no views (null).
      */
-    public static List<float[]> pixelVectors(List<Path> files, Decoder decoder, int threads, SkippedFiles skipped) {
+    public static List<float[][]> pixelVectors(List<Path> files, Decoder decoder, int threads, SkippedFiles skipped) {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<Future<float[]>> futures = new ArrayList<>();
+            List<Future<float[][]>> futures = new ArrayList<>();
             for (Path f : files) futures.add(pool.submit(() -> {
                 try {
-                    return grey(decoder.read(f, SIDE, SIDE, Resize.STRETCH));
+                    Pixels px = decoder.read(f, DECODED, DECODED, Resize.STRETCH);
+                    float[][] views = new float[CROPS.length][];
+                    for (int k = 0; k < CROPS.length; k++) views[k] = colours(px, CROPS[k]);
+                    return views;
                 } catch (BadImageException e) {
                     if (skipped != null) skipped.report(f, e.reason());
                     return null;
                 }
             }));
-            List<float[]> out = new ArrayList<>();
-            for (Future<float[]> f : futures) out.add(f.get());
+            List<float[][]> out = new ArrayList<>();
+            for (Future<float[][]> f : futures) out.add(f.get());
             return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -119,18 +149,43 @@ public final class Duplicates {
         }
     }
 
-    private static final int SIDE = 32;
+    private static final int SIDE = 32, DECODED = 128;
+    private static final double[] CROPS = {1, 0.9, 0.8};
 
-    private static float[] grey(Pixels px) {
+    /** The centre {@code crop} of the image (a share of each side), area-averaged to SIDE × SIDE × 3, the mean removed. */
+    private static float[] colours(Pixels px, double crop) {
+        int h = px.height(), w = px.width();
         byte[] rgb = px.rgb();
-        float[] g = new float[rgb.length / 3];
-        double mean = 0;
-        for (int i = 0; i < g.length; i++) {
-            g[i] = 0.299f * (rgb[3 * i] & 0xff) + 0.587f * (rgb[3 * i + 1] & 0xff) + 0.114f * (rgb[3 * i + 2] & 0xff);
-            mean += g[i] / g.length;
+        double[] rows = new double[h * SIDE * 3]; // averaged across first: (y, output column, channel)
+        for (int ox = 0; ox < SIDE; ox++) {
+            double[] share = new double[w];
+            int[] span = cell(w, crop, ox, share);
+            for (int y = 0; y < h; y++)
+                for (int x = span[0]; x < span[1]; x++)
+                    for (int c = 0; c < 3; c++) rows[(y * SIDE + ox) * 3 + c] += share[x] * (rgb[(y * w + x) * 3 + c] & 0xff);
         }
-        for (int i = 0; i < g.length; i++) g[i] -= (float) mean;
-        return g;
+        float[] v = new float[SIDE * SIDE * 3];
+        for (int oy = 0; oy < SIDE; oy++) {
+            double[] share = new double[h];
+            int[] span = cell(h, crop, oy, share);
+            for (int y = span[0]; y < span[1]; y++)
+                for (int k = 0; k < SIDE * 3; k++) v[oy * SIDE * 3 + k] += (float) (share[y] * rows[y * SIDE * 3 + k]);
+        }
+        double mean = 0;
+        for (float x : v) mean += x / v.length;
+        for (int i = 0; i < v.length; i++) v[i] -= (float) mean;
+        return v;
+    }
+
+    /**
+     * Output cell {@code o} of SIDE tiling the centre {@code crop} of {@code n} pixels: each source pixel's share of it
+     * into {@code share}; returns the pixels it covers, [from, to).
+     */
+    private static int[] cell(int n, double crop, int o, double[] share) {
+        double size = n * crop / SIDE, lo = n * (1 - crop) / 2 + o * size, hi = lo + size;
+        int from = (int) Math.floor(lo), to = (int) Math.min(n, Math.ceil(hi));
+        for (int p = from; p < to; p++) share[p] = (Math.min(hi, p + 1) - Math.max(lo, p)) / size;
+        return new int[] {from, to};
     }
 
     private static float[] normalized(float[] v) {
@@ -145,8 +200,7 @@ public final class Duplicates {
     }
 
     private static double dot(float[] a, float[] b) {
-        if (a == null || b == null) return 0;
-        double s = 0;
+        float s = 0; // in float, which the JIT vectorizes
         for (int i = 0; i < a.length; i++) s += a[i] * b[i];
         return s;
     }

@@ -28,11 +28,18 @@ public final class Images {
 
     /** A smaller JPEG of {@code from}: the copy a user makes by exporting a photo again. */
     public static Path resizedCopy(Path from, Path to, double scale) throws IOException {
+        return croppedCopy(from, to, 1, scale);
+    }
+
+    /** A JPEG of the centre {@code keep} of {@code from} (a share of each side), resized by {@code scale}. */
+    public static Path croppedCopy(Path from, Path to, double keep, double scale) throws IOException {
         BufferedImage src = ImageIO.read(from.toFile());
-        BufferedImage dst = new BufferedImage((int) (src.getWidth() * scale), (int) (src.getHeight() * scale), BufferedImage.TYPE_INT_RGB);
+        int w = (int) Math.round(src.getWidth() * keep), h = (int) Math.round(src.getHeight() * keep);
+        int x = (src.getWidth() - w) / 2, y = (src.getHeight() - h) / 2;
+        BufferedImage dst = new BufferedImage((int) (w * scale), (int) (h * scale), BufferedImage.TYPE_INT_RGB);
         java.awt.Graphics2D g = dst.createGraphics();
         g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(src, 0, 0, dst.getWidth(), dst.getHeight(), null);
+        g.drawImage(src, 0, 0, dst.getWidth(), dst.getHeight(), x, y, x + w, y + h, null);
         g.dispose();
         Files.createDirectories(to.getParent());
         ImageIO.write(dst, "jpg", to.toFile());
