@@ -61,7 +61,7 @@ public final class Int8Export {
 
     /** Percentiles tried besides min/max: clipping rare outliers buys resolution for the common values. */
     static final double[] PERCENTILES = {99.999, 99.99, 99.9};
-    private static final int SAMPLE_PER_BATCH = 4096, SAMPLE_CAP = 1 << 18;
+    private static final int SAMPLE_PER_BATCH = 1 << 16, SAMPLE_CAP = 1 << 18; // enough values beyond the 99.99th percentile to place it
 
     private Int8Export() {}
 
@@ -126,10 +126,22 @@ public final class Int8Export {
         }
     }
 
-    /** Each tap's range: min/max at 100, else the percentile of its values (and 100 − it below zero). */
+    /**
+     * Each tap's range: min/max at 100, else the percentile of its values (and 100 − it below zero); then, for an
+     * image, each channel's mean (what the int8 kernels' bias correction needs).
+     */
     private static Map<String, float[]> ranges(Map<String, Stats> stats, double percentile) {
         Map<String, float[]> out = new HashMap<>();
-        stats.forEach((tap, st) -> out.put(tap, percentile >= 100 ? new float[] {st.min, st.max} : st.range(percentile)));
+        stats.forEach((tap, st) -> {
+            float[] r = percentile >= 100 ? new float[] {st.min, st.max} : st.range(percentile);
+            float[] means = st.channelMeans();
+            if (means == null) out.put(tap, r);
+            else {
+                float[] both = Arrays.copyOf(r, 2 + means.length);
+                System.arraycopy(means, 0, both, 2, means.length);
+                out.put(tap, both);
+            }
+        });
         return out;
     }
 
@@ -138,7 +150,6 @@ public final class Int8Export {
             throws OrtException {
         Map<String, List<String>> tapsOf = new LinkedHashMap<>(); // one output can be several taps (a dropout passes it on)
         taps.forEach((tap, out) -> tapsOf.computeIfAbsent(out, k -> new ArrayList<>()).add(tap));
-        SplittableRandom random = new SplittableRandom(7);
         int n = 0;
         try (Loader loader = new Loader(images, 2, 2)) {
             while (loader.hasNext()) {
@@ -147,8 +158,10 @@ public final class Int8Export {
                 n += b.size();
                 try (OnnxTensor x = pixels(env, b); OrtSession.Result r = session.run(Map.of("pixels", x), tapsOf.keySet())) {
                     for (Map.Entry<String, OnnxValue> e : r) {
-                        FloatBuffer v = ((OnnxTensor) e.getValue()).getFloatBuffer();
-                        for (String tap : tapsOf.get(e.getKey())) stats.computeIfAbsent(tap, k -> new Stats()).add(v, random);
+                        OnnxTensor t = (OnnxTensor) e.getValue();
+                        FloatBuffer v = t.getFloatBuffer();
+                        long[] shape = t.getInfo().getShape();
+                        for (String tap : tapsOf.get(e.getKey())) stats.computeIfAbsent(tap, Stats::new).add(v, shape);
                     }
                 }
             }
@@ -219,9 +232,34 @@ public final class Int8Export {
         float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
         private float[] sample = new float[1024];
         private int size, stride = 1;
+        private final SplittableRandom random;
+        private double[] channelSums; // an image's (NCHW) sum per channel
+        private long perChannel;
 
-        void add(FloatBuffer v, SplittableRandom random) {
+        /** Each channel's mean over every image and position; null for a tensor that is not an image. */
+        float[] channelMeans() {
+            if (channelSums == null) return null;
+            float[] m = new float[channelSums.length];
+            for (int c = 0; c < m.length; c++) m[c] = (float) (channelSums[c] / perChannel);
+            return m;
+        }
+
+        /** Each tap samples with its own generator, so the ranges do not depend on the order ONNX Runtime returns the taps in. */
+        Stats(String tap) { random = new SplittableRandom(tap.hashCode()); }
+
+        void add(FloatBuffer v, long[] shape) {
             int n = v.remaining();
+            if (shape.length == 4) {
+                int channels = (int) shape[1], area = (int) (shape[2] * shape[3]);
+                if (channelSums == null) channelSums = new double[channels];
+                for (int b = 0; b < shape[0]; b++)
+                    for (int c = 0; c < channels; c++) {
+                        double sum = 0;
+                        for (int i = (b * channels + c) * area, end = i + area; i < end; i++) sum += v.get(i);
+                        channelSums[c] += sum;
+                    }
+                perChannel += shape[0] * area;
+            }
             for (int i = 0; i < n; i++) {
                 float x = v.get(i);
                 if (x < min) min = x;

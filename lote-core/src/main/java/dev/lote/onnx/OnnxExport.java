@@ -280,7 +280,7 @@ public final class OnnxExport {
         float[] q = uint8(r[0], r[1]);
         String scale = g.scalar(q[0]), zero = g.raw(new long[0], 2, new byte[] {(byte) q[1]});
         String dq = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of(v.name(), scale, zero)), scale, zero));
-        ops.quantization.put(dq, new Quantized(q[0], scale, zero));
+        ops.quantization.put(dq, new Quantized(q[0], scale, zero, r.length > 2 ? java.util.Arrays.copyOfRange(r, 2, r.length) : null));
         return new V(dq, v.shape());
     }
 
@@ -289,7 +289,7 @@ public final class OnnxExport {
         Quantized q = ops.quantization.get(like.name());
         if (q == null) return v;
         String dq = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of(v.name(), q.scaleName(), q.zeroName())), q.scaleName(), q.zeroName()));
-        ops.quantization.put(dq, q);
+        ops.quantization.put(dq, new Quantized(q.scale(), q.scaleName(), q.zeroName())); // the pooled values' means are not the input's
         return new V(dq, v.shape());
     }
 

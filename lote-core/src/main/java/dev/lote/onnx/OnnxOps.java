@@ -38,7 +38,9 @@ final class OnnxOps implements Ops<OnnxOps.V> {
     }
 
     /** A uint8 activation's scale, and the initializers holding it and its zero point. */
-    record Quantized(float scale, String scaleName, String zeroName) {}
+    record Quantized(float scale, String scaleName, String zeroName, float[] means) {
+        Quantized(float scale, String scaleName, String zeroName) { this(scale, scaleName, zeroName, null); }
+    }
 
     final OnnxGraph g;
     /** int8: kernels are written as int8 (activations are quantized by the exporter); false: float. */
@@ -105,6 +107,11 @@ final class OnnxOps implements Ops<OnnxOps.V> {
         if (int8) { // int8 kernel per output channel; an int32 bias where the input is quantized too
             float[][] scales = new float[1][];
             inputs.add(int8Weight(kdims, k, (int) out, scales));
+            if (inputQ != null && inputQ.means() != null) { // the kernel's rounding, on average, taken back out of the bias
+                float[] inside = BiasCorrection.inside(in.height(), in.width(), kk, s, d, p[0], p[2], outShape.height(), outShape.width());
+                b = BiasCorrection.corrected(b, k, scales[0], inputQ.means(), c.groups(), inside, BiasCorrection.Layout.ROWS);
+                hasBias = true;
+            }
             if (hasBias) inputs.add(inputQ != null ? int32Bias(b, inputQ.scale(), scales[0]) : g.init(new long[] {out}, b));
         } else {
             inputs.add(g.init(kdims, k));

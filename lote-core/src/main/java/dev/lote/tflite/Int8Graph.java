@@ -1,11 +1,13 @@
 package dev.lote.tflite;
 
+import dev.lote.onnx.BiasCorrection;
 import dev.lote.onnx.OnnxExport;
 import dev.lote.tflite.TfliteOps.Op;
 import dev.lote.tflite.TfliteOps.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +69,13 @@ final class Int8Graph {
         return new Q(u[0], (int) u[1] - 128);
     }
 
+    /** Each channel's mean of the value tensor t holds, from calibration; null where unknown. */
+    private float[] means(int t) {
+        String tap = tags.get(t);
+        float[] r = tap == null ? null : ranges.get(tap);
+        return r == null || r.length <= 2 ? null : Arrays.copyOfRange(r, 2, r.length);
+    }
+
     private Q known(int t) { return int8.containsKey(t) ? int8.get(t) : calibrated(t); }
 
     private boolean rewrite(Op op) {
@@ -86,14 +95,25 @@ final class Int8Graph {
             return false;
         }
         boolean weighted = op.code == TfliteOps.CONV_2D || op.code == TfliteOps.DEPTHWISE_CONV_2D || op.code == TfliteOps.FULLY_CONNECTED;
-        float[] kernelScale = null;
+        float[] kernelScale = null, means = means(op.source >= 0 ? op.source : op.inputs[0]);
+        Tensor kernel = weighted ? ops.tensors.get(op.inputs[1]) : null;
         for (int j = 0; j < op.inputs.length; j++) {
             int t = op.inputs[j];
             Tensor x = ops.tensors.get(t);
             if (x.computed()) op.inputs[j] = quantized(t);
             else if (x.type != TfliteOps.FLOAT32) continue; // shapes and axes
             else if (weighted && j == 1) kernelScale = kernel(x, op.code == TfliteOps.CONV_2D ? 0 : op.code == TfliteOps.DEPTHWISE_CONV_2D ? 3 : -1);
-            else if (weighted && j == 2) bias(x, known(op.inputs[0]).scale(), kernelScale);
+            else if (weighted && j == 2) {
+                float[] b = x.values;
+                if (means != null && op.window != null) { // as the ONNX export does (BiasCorrection)
+                    int[] w = op.window, in = ops.tensors.get(op.source).shape, out = ops.tensors.get(op.output).shape;
+                    float[] inside = BiasCorrection.inside(in[1], in[2], new int[] {w[0], w[1]}, new int[] {w[2], w[3]}, new int[] {w[4], w[5]}, w[6], w[7],
+                            out[1], out[2]);
+                    b = BiasCorrection.corrected(b, kernel.values, kernelScale, means, 1, inside,
+                            op.code == TfliteOps.CONV_2D ? BiasCorrection.Layout.OUT_AREA_IN : BiasCorrection.Layout.AREA_OUT);
+                }
+                bias(x, b, known(op.inputs[0]).scale(), kernelScale);
+            }
             else constant(x);
         }
         Tensor y = ops.tensors.get(op.output);
@@ -161,9 +181,8 @@ final class Int8Graph {
 
     private static int channel(int i, int channels, int inner) { return channels == 1 ? 0 : (i / inner) % channels; }
 
-    /** A bias as int32 at the input's scale × each channel's kernel scale (what the kernels accumulate in). */
-    private void bias(Tensor b, float inputScale, float[] kernelScale) {
-        float[] v = b.values;
+    /** A bias ({@code v}: its values) as int32 at the input's scale × each channel's kernel scale (what the kernels accumulate in). */
+    private void bias(Tensor b, float[] v, float inputScale, float[] kernelScale) {
         float[] scale = new float[v.length];
         ByteBuffer q = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int c = 0; c < v.length; c++) {

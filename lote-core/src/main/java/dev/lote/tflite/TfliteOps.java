@@ -34,6 +34,9 @@ final class TfliteOps implements Ops<TfliteOps.V> {
         int output;
         Table options;
         int fused;
+        /** A convolution's: the value it reads before any padding, and {kh, kw, stride h, w, dilation h, w, pad top, left}. */
+        int source = -1;
+        int[] window;
 
         Op(int code, int[] inputs, int output, int optionsType, Table options, int fusedField) {
             this.code = code;
@@ -152,9 +155,13 @@ final class TfliteOps implements Ops<TfliteOps.V> {
         int[] p = c.pads();
         Shape out = Shape.image((x.shape().height() + p[0] + p[1] - ((k[0] - 1) * d[0] + 1)) / s[0] + 1,
                 (x.shape().width() + p[2] + p[3] - ((k[1] - 1) * d[1] + 1)) / s[1] + 1, o);
-        return op(depthwise ? DEPTHWISE_CONV_2D : CONV_2D, List.of(px.index(), constant(t, dims).index(),
+        V y = op(depthwise ? DEPTHWISE_CONV_2D : CONV_2D, List.of(px.index(), constant(t, dims).index(),
                 constant(bias == null ? new float[o] : bias.data(), new int[] {o}).index()), out, depthwise ? DEPTHWISE_OPTIONS : CONV_OPTIONS,
                 options, depthwise ? 4 : 3);
+        Op made = operators.get(operators.size() - 1);
+        made.source = x.index();
+        made.window = new int[] {k[0], k[1], s[0], s[1], d[0], d[1], p[0], p[2]};
+        return y;
     }
 
     /** VALID transposed convolution to the full size, then cropped or grown and the bias added (TFLite's own padding is SAME or VALID only). */

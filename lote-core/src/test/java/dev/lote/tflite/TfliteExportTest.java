@@ -99,6 +99,9 @@ class TfliteExportTest {
             Path tflite = dir.resolve("q8.tflite"), onnx = dir.resolve("q8.onnx"), floatTflite = dir.resolve("q.tflite");
             var skipped = new dev.lote.data.SkippedFiles(System.err);
             var r = m.exportTfliteInt8(tflite, files, samples, 100, skipped);
+            byte[] first = Files.readAllBytes(tflite);
+            m.exportTfliteInt8(tflite, files, samples, 100, skipped);
+            assertTrue(java.util.Arrays.equals(first, Files.readAllBytes(tflite)), "the same calibration writes the same file");
             m.exportOnnxInt8(onnx, false, true, files, samples, 100, skipped);
             m.exportTflite(floatTflite);
             int n = files.size();
