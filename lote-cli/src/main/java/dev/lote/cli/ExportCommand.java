@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write a Lote model in another format: ONNX (for ONNX Runtime, on phones, in browsers, in C#, Go or "
                 + "Triton; preprocessing inside, probabilities out; --quantize int8 for a smaller, faster file), TensorFlow Lite "
-                + "(float32, for Android and microcontrollers' runtimes) or a Keras 3 .keras file.")
+                + "(float32, or full-integer with --quantize int8; for Android and microcontrollers' runtimes) or a Keras 3 .keras file.")
 final class ExportCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
