@@ -165,12 +165,10 @@ class QuantizeCommandTest {
     /** The top class of each image, by the exported file in ONNX Runtime (the images are the model's input size). */
     private static int[] answers(Path onnx, List<Path> images) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        Decoder decoder = new Decoder(Limits.DEFAULT);
         int[] out = new int[images.size()];
         try (OrtSession s = env.createSession(onnx.toString(), new OrtSession.SessionOptions())) {
             for (int i = 0; i < out.length; i++) {
-                byte[] px = new byte[48 * 64 * 3];
-                decoder.readInto(images.get(i), 48, 64, dev.lote.image.Resize.STRETCH, px, 0);
+                byte[] px = pixels(List.of(images.get(i)));
                 try (OnnxTensor t = OnnxTensor.createTensor(env, ByteBuffer.wrap(px), new long[] {1, 48, 64, 3}, OnnxJavaType.UINT8);
                      OrtSession.Result r = s.run(Map.of("pixels", t))) {
                     float[] p = ((float[][]) r.get(0).getValue())[0];

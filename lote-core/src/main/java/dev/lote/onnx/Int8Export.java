@@ -56,7 +56,7 @@ public final class Int8Export {
         }
 
         /** How the ranges were chosen, for the file's metadata. */
-        public String method() { return "int8 (" + chosen.method() + " activation ranges on " + calibrationImages + " images)"; }
+        public String method() { return describe("int8", chosen.method(), calibrationImages); }
     }
 
     /** Percentiles tried besides min/max: clipping rare outliers buys resolution for the common values. */
@@ -117,13 +117,18 @@ public final class Int8Export {
                 int8OnTest = score(env, session, test);
             }
             Map<String, String> meta = new LinkedHashMap<>(s.metadata());
-            meta.put("quantization", "int8 QDQ (" + best.method() + " activation ranges on " + calibrated + " images)");
+            meta.put("quantization", describe("int8 QDQ", best.method(), calibrated));
             Map<String, float[]> chosenRanges = Map.copyOf(rangesOf.get(best.method()));
             byte[] chosen = OnnxExport.buildInt8(s.model(), s.weights(), s.pixelScale(), s.pixelOffset(), s.temperature(), output, meta, rangesOf.get(best.method()));
             long floatSize = OnnxExport.build(s.model(), s.weights(), s.pixelScale(), s.pixelOffset(), s.temperature(), output, s.metadata()).length;
             return new Result(chosen, floatSize, calibrated, floatOnTest.images(), floatOnTest.accuracy(), int8OnTest.accuracy(),
                     int8OnTest.agreement(floatOnTest), best, List.copyOf(tried), chosenRanges);
         }
+    }
+
+    /** What the file's metadata says of its quantization. */
+    private static String describe(String form, String method, int images) {
+        return form + " (" + method + " activation ranges on " + images + " images)";
     }
 
     /**

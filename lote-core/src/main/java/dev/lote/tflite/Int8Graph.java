@@ -21,11 +21,10 @@ import java.util.Set;
  * cannot quantize: the graph stays correct, only slower there. The input and the probabilities stay float.
  */
 final class Int8Graph {
-    /** Operators that run as int8 kernels when their ranges are known. */
-    private static final Set<Integer> INT8 = Set.of(TfliteOps.CONV_2D, TfliteOps.DEPTHWISE_CONV_2D, TfliteOps.FULLY_CONNECTED, TfliteOps.ADD,
+    /** int8 kernels that rescale: their output has a quantization of its own (calibrated, or fixed by TFLite). */
+    private static final Set<Integer> RESCALING = Set.of(TfliteOps.CONV_2D, TfliteOps.DEPTHWISE_CONV_2D, TfliteOps.FULLY_CONNECTED, TfliteOps.ADD,
             TfliteOps.MUL, TfliteOps.SUB, TfliteOps.MEAN, TfliteOps.RELU, TfliteOps.RELU6, TfliteOps.HARD_SWISH, TfliteOps.LEAKY_RELU,
-            TfliteOps.LOGISTIC, TfliteOps.TANH, TfliteOps.MAX_POOL_2D, TfliteOps.AVERAGE_POOL_2D, TfliteOps.RESHAPE, TfliteOps.PAD,
-            TfliteOps.TRANSPOSE, TfliteOps.SLICE, TfliteOps.REDUCE_MAX, TfliteOps.RESIZE_BILINEAR, TfliteOps.RESIZE_NEAREST);
+            TfliteOps.LOGISTIC, TfliteOps.TANH);
     /** int8 kernels that move values without rescaling them: their output must be quantized as their input is. */
     private static final Set<Integer> SAME_AS_INPUT = Set.of(TfliteOps.MAX_POOL_2D, TfliteOps.AVERAGE_POOL_2D, TfliteOps.RESHAPE, TfliteOps.PAD,
             TfliteOps.TRANSPOSE, TfliteOps.SLICE, TfliteOps.REDUCE_MAX, TfliteOps.RESIZE_BILINEAR, TfliteOps.RESIZE_NEAREST);
@@ -82,7 +81,7 @@ final class Int8Graph {
         List<Integer> computed = new ArrayList<>();
         for (int t : op.inputs) if (ops.tensors.get(t).computed()) computed.add(t);
         Q result = null;
-        if (INT8.contains(op.code) && !computed.isEmpty() && computed.stream().allMatch(t -> known(t) != null)) {
+        if ((RESCALING.contains(op.code) || SAME_AS_INPUT.contains(op.code)) && !computed.isEmpty() && computed.stream().allMatch(t -> known(t) != null)) {
             Q first = known(computed.get(0));
             result = SAME_AS_INPUT.contains(op.code) ? first
                     : op.code == TfliteOps.LOGISTIC ? new Q(1f / 256, -128) // the fixed output ranges of TFLite's int8 kernels
