@@ -6,7 +6,10 @@ channels_last memory and torch.inference_mode, on batches of random pixels at 22
 With --fine-tune, the peer of `lote bench step --model NAME --input 224x224x3 --freeze-batch-norm`: training steps of
 the features + global pooling + a linear head (14 classes), batch normalization frozen in eval mode (fine-tuning's
 phase 2), Adam, at channels_last.
-  infer_torch.py mobilenet_v2|resnet18|resnet34 [--batch-size 16] [--steps 20] [--threads 0] [--fine-tune]
+small_cnn is Lote's default recipe's model (five 3x3 conv + ReLU + BN blocks, 2x2 max pooling between, global average
+pooling, dropout 0.3, a 14-class softmax layer) at 96x128; with --train, the peer of `lote bench step --model small-cnn
+--input 96x128x3`: whole training steps, batch normalization in training mode, Adam, at channels_last.
+  infer_torch.py mobilenet_v2|resnet18|resnet34|small_cnn [--batch-size 16] [--steps 20] [--threads 0] [--fine-tune|--train]
 Run it with jemalloc preloaded, as ./lote does (bench/compare.sh does)."""
 import argparse, time
 import torch
@@ -59,7 +62,18 @@ def resnet(blocks):
     return nn.Sequential(*layers)
 
 
-MODELS = {"mobilenet_v2": mobilenet_v2, "resnet18": lambda: resnet([2, 2, 2, 2]), "resnet34": lambda: resnet([3, 4, 6, 3])}
+def small_cnn():
+    layers, i = [], 3
+    for k, o in enumerate([32, 64, 128, 256, 256]):
+        layers += [nn.Conv2d(i, o, 3, padding=1), nn.ReLU(inplace=True), nn.BatchNorm2d(o, momentum=0.1, eps=1e-3)]
+        layers += [nn.MaxPool2d(2)] if k < 4 else []
+        i = o
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3), nn.Linear(i, 14))
+
+
+MODELS = {"mobilenet_v2": mobilenet_v2, "resnet18": lambda: resnet([2, 2, 2, 2]), "resnet34": lambda: resnet([3, 4, 6, 3]),
+          "small_cnn": small_cnn}
+SIZES = {"small_cnn": (96, 128)}
 
 
 def main():
@@ -69,14 +83,18 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--fine-tune", action="store_true")
+    p.add_argument("--train", action="store_true")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     m = MODELS[a.model]().eval().to(memory_format=torch.channels_last)
-    x = (torch.randint(0, 256, (a.batch_size, 3, 224, 224)).float() / 255).contiguous(memory_format=torch.channels_last)
+    h, w = SIZES.get(a.model, (224, 224))
+    x = (torch.randint(0, 256, (a.batch_size, 3, h, w)).float() / 255).contiguous(memory_format=torch.channels_last)
     if a.fine_tune:
         return fine_tune(m, x, a)
+    if a.train:
+        return train(m.train(), x, a)
     with torch.inference_mode():
         for _ in range(3):
             m(x)
@@ -87,7 +105,7 @@ def main():
             ms.append((time.perf_counter() - t) * 1000)
     ms.sort()
     med = ms[len(ms) // 2]
-    print(f"PyTorch {torch.__version__} {a.model} features (channels_last, inference_mode) 224x224 batch {a.batch_size}, "
+    print(f"PyTorch {torch.__version__} {a.model} features (channels_last, inference_mode) {h}x{w} batch {a.batch_size}, "
           f"{torch.get_num_threads()} threads: {med:.1f} ms/batch median, {a.batch_size * 1000 / med:.1f} images/s")
 
 
@@ -98,6 +116,19 @@ def fine_tune(features, x, a):
     with torch.no_grad():
         width = features(x[:1]).shape[1]
     m = nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, 14))
+    med = steps(m, x, a)
+    print(f"PyTorch {torch.__version__} {a.model} fine-tuning step (batch norm frozen, channels_last, Adam) 224x224 batch "
+          f"{a.batch_size}, {torch.get_num_threads()} threads: {med:.1f} ms/step median, {a.batch_size * 1000 / med:.1f} images/s")
+
+
+def train(m, x, a):
+    med = steps(m, x, a)
+    print(f"PyTorch {torch.__version__} {a.model} training step (channels_last, Adam) {x.shape[2]}x{x.shape[3]} batch "
+          f"{a.batch_size}, {torch.get_num_threads()} threads: {med:.1f} ms/step median, {a.batch_size * 1000 / med:.1f} images/s")
+
+
+def steps(m, x, a):
+    """The median ms of a.steps Adam steps on cross-entropy, after 2 untimed ones."""
     opt = torch.optim.Adam([w for w in m.parameters() if w.requires_grad], lr=1e-4)
     y = torch.arange(a.batch_size) % 14
     ms = []
@@ -109,9 +140,7 @@ def fine_tune(features, x, a):
         if i >= 2:
             ms.append((time.perf_counter() - t) * 1000)
     ms.sort()
-    med = ms[len(ms) // 2]
-    print(f"PyTorch {torch.__version__} {a.model} fine-tuning step (batch norm frozen, channels_last, Adam) 224x224 batch "
-          f"{a.batch_size}, {torch.get_num_threads()} threads: {med:.1f} ms/step median, {a.batch_size * 1000 / med:.1f} images/s")
+    return ms[len(ms) // 2]
 
 
 if __name__ == "__main__":
