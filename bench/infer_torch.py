@@ -82,8 +82,9 @@ def main():
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--threads", type=int, default=0)
-    p.add_argument("--fine-tune", action="store_true")
-    p.add_argument("--train", action="store_true")
+    steps_of = p.add_mutually_exclusive_group()
+    steps_of.add_argument("--fine-tune", action="store_true")
+    steps_of.add_argument("--train", action="store_true")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -116,19 +117,11 @@ def fine_tune(features, x, a):
     with torch.no_grad():
         width = features(x[:1]).shape[1]
     m = nn.Sequential(features, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, 14))
-    med = steps(m, x, a)
-    print(f"PyTorch {torch.__version__} {a.model} fine-tuning step (batch norm frozen, channels_last, Adam) 224x224 batch "
-          f"{a.batch_size}, {torch.get_num_threads()} threads: {med:.1f} ms/step median, {a.batch_size * 1000 / med:.1f} images/s")
+    train(m, x, a, "fine-tuning step (batch norm frozen, channels_last, Adam)")
 
 
-def train(m, x, a):
-    med = steps(m, x, a)
-    print(f"PyTorch {torch.__version__} {a.model} training step (channels_last, Adam) {x.shape[2]}x{x.shape[3]} batch "
-          f"{a.batch_size}, {torch.get_num_threads()} threads: {med:.1f} ms/step median, {a.batch_size * 1000 / med:.1f} images/s")
-
-
-def steps(m, x, a):
-    """The median ms of a.steps Adam steps on cross-entropy, after 2 untimed ones."""
+def train(m, x, a, kind="training step (channels_last, Adam)"):
+    """Prints the median ms of a.steps Adam steps on cross-entropy, after 2 untimed ones."""
     opt = torch.optim.Adam([w for w in m.parameters() if w.requires_grad], lr=1e-4)
     y = torch.arange(a.batch_size) % 14
     ms = []
@@ -140,7 +133,9 @@ def steps(m, x, a):
         if i >= 2:
             ms.append((time.perf_counter() - t) * 1000)
     ms.sort()
-    return ms[len(ms) // 2]
+    med = ms[len(ms) // 2]
+    print(f"PyTorch {torch.__version__} {a.model} {kind} {x.shape[2]}x{x.shape[3]} batch {a.batch_size}, "
+          f"{torch.get_num_threads()} threads: {med:.1f} ms/step median, {a.batch_size * 1000 / med:.1f} images/s")
 
 
 if __name__ == "__main__":
