@@ -11,7 +11,7 @@ pooling, dropout 0.3, a 14-class softmax layer) at 96x128; with --train, the pee
 --input 96x128x3`: whole training steps, batch normalization in training mode, Adam, at channels_last.
   infer_torch.py mobilenet_v2|resnet18|resnet34|small_cnn [--batch-size 16] [--steps 20] [--threads 0] [--fine-tune|--train]
 Run it with jemalloc preloaded, as ./lote does (bench/compare.sh does)."""
-import argparse, time
+import argparse, contextlib, time
 import torch
 from torch import nn
 
@@ -85,7 +85,9 @@ def main():
     steps_of = p.add_mutually_exclusive_group()
     steps_of.add_argument("--fine-tune", action="store_true")
     steps_of.add_argument("--train", action="store_true")
+    p.add_argument("--bf16", action="store_true", help="autocast to bfloat16 (the peer of Lote's --precision bf16)")
     a = p.parse_args()
+    a.cast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if a.bf16 else contextlib.nullcontext
     if a.threads:
         torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -96,7 +98,7 @@ def main():
         return fine_tune(m, x, a)
     if a.train:
         return train(m.train(), x, a)
-    with torch.inference_mode():
+    with torch.inference_mode(), a.cast():
         for _ in range(3):
             m(x)
         ms = []
@@ -106,7 +108,7 @@ def main():
             ms.append((time.perf_counter() - t) * 1000)
     ms.sort()
     med = ms[len(ms) // 2]
-    print(f"PyTorch {torch.__version__} {a.model} features (channels_last, inference_mode) {h}x{w} batch {a.batch_size}, "
+    print(f"PyTorch {torch.__version__} {a.model} features (channels_last, inference_mode{', bf16' if a.bf16 else ''}) {h}x{w} batch {a.batch_size}, "
           f"{torch.get_num_threads()} threads: {med:.1f} ms/batch median, {a.batch_size * 1000 / med:.1f} images/s")
 
 
@@ -128,13 +130,15 @@ def train(m, x, a, kind="training step (channels_last, Adam)"):
     for i in range(a.steps + 2):
         t = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        nn.functional.cross_entropy(m(x), y).backward()
+        with a.cast():
+            loss = nn.functional.cross_entropy(m(x), y)
+        loss.backward()
         opt.step()
         if i >= 2:
             ms.append((time.perf_counter() - t) * 1000)
     ms.sort()
     med = ms[len(ms) // 2]
-    print(f"PyTorch {torch.__version__} {a.model} {kind} {x.shape[2]}x{x.shape[3]} batch {a.batch_size}, "
+    print(f"PyTorch {torch.__version__} {a.model} {kind}{' bf16' if a.bf16 else ''} {x.shape[2]}x{x.shape[3]} batch {a.batch_size}, "
           f"{torch.get_num_threads()} threads: {med:.1f} ms/step median, {a.batch_size * 1000 / med:.1f} images/s")
 
 

@@ -70,8 +70,7 @@ final class BenchCommand implements Runnable {
         @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
         int warmup;
 
-        @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
-        int threads;
+        @picocli.CommandLine.Mixin EngineFlags engine; // --threads, --precision
 
         @Option(names = "--neighbours", defaultValue = "0", paramLabel = "N",
                 description = "Then again with N CPU-bound processes running beside it (a busy machine) (default: ${DEFAULT-VALUE}).")
@@ -92,13 +91,13 @@ final class BenchCommand implements Runnable {
             Options.positive(spec, "--steps", steps);
             Options.positive(spec, "--batch-size", batchSize);
             if (neighbours < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--neighbours must be 0 or more.");
-            Engine.start(threads);
+            engine.start(spec);
             Model m = LoteModel.isModelFile(model) ? LoteModel.architecture(Path.of(model))
                     : Torchvision.has(model) ? Torchvision.build(model, input, classes) : Presets.resolve(model, input, classes);
             if (frozenBatchNorm) freezeBatchNorm(m);
             StepBench.Result r = StepBench.run(m, batchSize, warmup, steps, 42);
-            System.out.printf(model + " %s batch %d, %d threads: %.0f ms/step median (%.0f mean), %.2f images/s, peak RSS %.2f GB%n",
-                    m.inputShape(), batchSize, Engine.threads(), r.medianMs(), r.meanMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
+            System.out.printf(model + " %s batch %d, %d threads, %s: %.0f ms/step median (%.0f mean), %.2f images/s, peak RSS %.2f GB%n",
+                    m.inputShape(), batchSize, Engine.threads(), Engine.precision(), r.medianMs(), r.meanMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
             double[] p = r.phases();
             System.out.printf("  per step: forward %.0f ms, backward %.0f ms, Adam %.0f ms; native kernels %s%n", p[0], p[1], p[3],
                     Engine.nativeKernels());
@@ -229,13 +228,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--steps", defaultValue = "20", description = "Timed batches (default: ${DEFAULT-VALUE}).")
         int steps;
 
-        @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
-        int threads;
+        @picocli.CommandLine.Mixin EngineFlags engine; // --threads, --precision
 
         @Override public Integer call() throws Exception {
             Options.positive(spec, "--steps", steps);
             Options.positive(spec, "--batch-size", batchSize);
-            Engine.start(threads);
+            engine.start(spec);
             long t = System.nanoTime();
             String name = modelFile.toString();
             if (Torchvision.has(name) && cut == null) cut = Torchvision.FEATURES.get(name);
@@ -247,8 +245,8 @@ final class BenchCommand implements Runnable {
                 Model arch = cut == null ? m.architecture() : m.architecture().upTo(cut);
                 var r = InferBench.run(arch, m.weights(), m.info().preprocessing().pixelScale(),
                         batchSize, 3, steps);
-                System.out.printf("%s%s %s batch %d, %d threads: loaded in %.2f s; %.1f ms/batch median, %.1f images/s, peak RSS %.2f GB%n",
-                        modelFile, cut == null ? "" : " up to " + cut, arch.inputShape(), batchSize, Engine.threads(), load,
+                System.out.printf("%s%s %s batch %d, %d threads, %s: loaded in %.2f s; %.1f ms/batch median, %.1f images/s, peak RSS %.2f GB%n",
+                        modelFile, cut == null ? "" : " up to " + cut, arch.inputShape(), batchSize, Engine.threads(), Engine.precision(), load,
                         r.medianMs(), r.imagesPerSecond(), r.peakRssBytes() / 1e9);
             }
             return ExitCodes.OK;

@@ -67,7 +67,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--csv", hidden = true, description = "Same as --format csv.")
     boolean csv;
 
+    @picocli.CommandLine.Mixin EngineFlags engine; // --threads, --precision
+
     @Override public Integer call() throws Exception {
+        engine.start(spec);
         double threshold = Options.probability(spec, "--unknown-below", unknownBelow);
         if (suspects < 0) Options.positive(spec, "--suspects", suspects);
         if (folds != null && folds < 2) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--folds must be at least 2, got " + folds + ".");

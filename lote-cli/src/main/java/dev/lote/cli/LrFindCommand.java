@@ -44,7 +44,7 @@ final class LrFindCommand extends TrainCommand {
         if (steps < 10) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--steps must be at least 10, got " + steps + ".");
         Recipe recipe = recipe();
         AtomicFile.checkWritable(plot, "the curve");
-        Engine.start(threads);
+        engine.start(spec);
         LearningRateFinder.Result r = settings(TrainingRun.of(dataset(dataDir, recipe.strict()), recipe), World.ALONE, System.out)
                 .findLearningRate(start, end, steps);
         String what = String.format(Locale.ROOT, "%s on %s, batch %d, %d steps from %.0e", recipe.model(), dataDir, recipe.batchSize(), r.curve().size(), start);

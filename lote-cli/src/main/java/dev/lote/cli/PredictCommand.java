@@ -59,7 +59,10 @@ final class PredictCommand implements Callable<Integer> {
             + "image-shaped output; backbone/LAYER reaches inside a nested model).")
     String layer;
 
+    @picocli.CommandLine.Mixin EngineFlags engine; // --threads, --precision
+
     @Override public Integer call() throws Exception {
+        engine.start(spec);
         Options.oneOf(format, "--format", "table", "csv", "json");
         if (layer != null && explain == null) throw new IllegalArgumentException("--layer chooses what --explain draws; add --explain.");
         double threshold = Options.probability(spec, "--unknown-below", unknownBelow);

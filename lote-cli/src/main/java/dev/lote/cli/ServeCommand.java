@@ -43,8 +43,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue", defaultValue = "64", description = "Images that may wait for the model; beyond, 503 (default: ${DEFAULT-VALUE}).")
     int queue;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
-    int threads;
+    @picocli.CommandLine.Mixin EngineFlags engine; // --threads, --precision
 
     @Option(names = "--unknown-below", paramLabel = "P",
             description = "Answer \"class\": \"unknown\" when the top probability is below P (0 to 1; ?unknown_below=P per request).")
@@ -61,7 +60,7 @@ final class ServeCommand implements Callable<Integer> {
         Options.positive(spec, "--max-batch", maxBatch);
         Options.positive(spec, "--queue", queue);
         if (maxPixels <= 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-pixels must be positive, got " + maxPixels + ".");
-        Engine.start(threads);
+        engine.start(spec);
         var defaults = Server.Options.defaults();
         Server.Options options = new Server.Options(host, port, (long) maxBodyMb << 20, maxPixels, topK, maxBatch, queue, defaults.threads(), token,
                 Options.probability(spec, "--unknown-below", unknownBelow));

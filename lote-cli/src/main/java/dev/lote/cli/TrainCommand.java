@@ -207,8 +207,7 @@ class TrainCommand implements Callable<Integer> {
             description = "Refuse images whose header declares more pixels (default: ${DEFAULT-VALUE}).")
     long maxPixels;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
-    int threads;
+    @picocli.CommandLine.Mixin EngineFlags engine; // --threads, --precision
 
     @Option(names = "--keep-last-batch", description = "Also train on the last, partial batch (the notebook drops it).")
     boolean keepLast;
@@ -239,12 +238,11 @@ class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         Options.positive(spec, "--prefetch", prefetch);
-        if (threads < 0) Options.positive(spec, "--threads", threads);
         if (workers < 0) Options.positive(spec, "--workers", workers);
         Options.positive(spec, "--dist-timeout", distTimeout);
         World world = World.resolve(worldSize, rank, master, System.getenv());
         PrintStream out = world.rank() == 0 ? System.out : new PrintStream(OutputStream.nullOutputStream());
-        Engine.start(threads);
+        engine.start(spec);
         TrainingRun run;
         if (resume != null) {
             LoteModel past = LoteModel.load(resume);

@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class Engine {
     private static int threads;
     private static boolean pinned; // the user chose the thread count: nothing adapts it
+    private static volatile Precision precision = Precision.FLOAT32;
 
     private Engine() {}
 
@@ -19,22 +20,34 @@ public final class Engine {
      * How the engine runs: {@code threads} intra-op threads (0: all cores, or OMP_NUM_THREADS), and whether Lote's
      * own kernels (the fused first block, Adam in one pass, the decoder's messages by file; C compiled with the
      * machine's {@code cc} on first use) may run. Off by default, so a service that embeds Lote spawns no compiler;
-     * the CLI turns them on unless {@code LOTE_NATIVE=0}.
+     * the CLI turns them on unless {@code LOTE_NATIVE=0}. {@code precision} is the number format of convolutions
+     * ({@link Precision}), float32 unless chosen.
      */
-    public record Options(int threads, boolean nativeKernels) {
-        public Options threads(int n) { return new Options(n, nativeKernels); }
+    public record Options(int threads, boolean nativeKernels, Precision precision) {
+        public Options threads(int n) { return new Options(n, nativeKernels, precision); }
 
-        public Options nativeKernels(boolean on) { return new Options(threads, on); }
+        public Options nativeKernels(boolean on) { return new Options(threads, on, precision); }
+
+        public Options precision(Precision p) { return new Options(threads, nativeKernels, p); }
     }
 
-    /** The options in force (at first: all cores, no native kernels). */
-    public static Options options() { return new Options(pinned ? threads : 0, NativeCode.enabled()); }
+    /** The options in force (at first: all cores, no native kernels, float32). */
+    public static Options options() { return new Options(pinned ? threads : 0, NativeCode.enabled(), precision); }
 
-    /** Starts the engine with these options (nothing is compiled until a native kernel is first needed); safe to call again. */
+    /**
+     * Starts the engine with these options (nothing is compiled until a native kernel is first needed); safe to call
+     * again. A precision this CPU cannot run fast is an IllegalArgumentException that says why.
+     */
     public static synchronized void start(Options o) {
+        String why = Precision.unsupported(o.precision());
+        if (why != null) throw new IllegalArgumentException(why + ".");
         NativeCode.enable(o.nativeKernels());
         start(o.threads());
+        precision = o.precision();
     }
+
+    /** The number format convolutions run in now. */
+    public static Precision precision() { return precision; }
 
     /** Loads the natives and uses {@code n} intra-op threads (0 = all cores); safe to call again. */
     public static synchronized void start(int n) {

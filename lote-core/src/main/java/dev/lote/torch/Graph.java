@@ -215,12 +215,13 @@ final class Graph {
             Mode m = i == model.outputIndex() ? mode : inner;
             out[i] = i == stemCall ? calls.get(i).apply(args, m) : scoped(calls.get(i), args, m);
             if (tap.wanted != null && tap.wanted.equals(prefix + c.layer().name())) { // the rest of the pass reads a leaf
-                out[i] = out[i].detach().requires_grad_(true);
+                out[i] = TorchOps.float32(out[i].detach()).requires_grad_(true);
                 tap.captured = out[i];
             }
             for (int j : c.inputs()) if (lastUse[j] == i) release(out, j, in);
         }
-        return out[model.outputIndex()];
+        Tensor y = out[model.outputIndex()];
+        return prefix.isEmpty() ? TorchOps.float32(y) : y; // the loss and every reader of outputs take float32 (bf16 stays inside)
     }
 
     /**

@@ -36,6 +36,11 @@ final class TorchOps implements Ops<Tensor> {
 
     /** A convolution with explicit padding; libtorch pads inside the convolution when it is symmetric, without copying the input. */
     @Override public Tensor conv(Tensor x, Tensor w, Tensor b, Convolution c) {
+        if (Engine.precision() == Precision.BF16) { // autocast: the float32 weights are cast per call, so their gradients stay float32
+            x = bf16(x);
+            w = bf16(w);
+            b = b == null ? null : bf16(b);
+        }
         int[] k = c.kernel(), s = c.strides(), d = c.dilation(), p = c.pads();
         if (!Engine.ONE_BY_ONE_TRUSTED && k[0] == 1 && k[1] == 1 && c.groups() == 1 && !c.padded()) return pointwise(x, w, b, s);
         boolean symmetric = p[0] == p[1] && p[2] == p[3];
@@ -61,6 +66,10 @@ final class TorchOps implements Ops<Tensor> {
     }
 
     @Override public Tensor convTranspose(Tensor x, Tensor w, Tensor b, Convolution c, int[] outputPadding) {
+        if (Engine.precision() == Precision.BF16) {
+            x = bf16(x);
+            w = bf16(w);
+        }
         int[] s = c.strides(), d = c.dilation(), p = c.pads();
         Tensor y = torch.conv_transpose2d(x, w, new TensorOptional(), new long[] {s[0], s[1]}, new long[] {0, 0}, new long[] {0, 0}, c.groups(),
                 d[0], d[1]);
@@ -69,7 +78,9 @@ final class TorchOps implements Ops<Tensor> {
         return b == null ? y : y.add(b.view(1, -1, 1, 1));
     }
 
+    /** Dense layers stay float32 under bf16: the head decides the class, and its matrix multiply is a small share of the time. */
     @Override public Tensor dense(Tensor x, Tensor k, Tensor b) {
+        x = float32(x);
         return x.dim() == 4 ? torch.linear(x.permute(0, 2, 3, 1), k, optional(b)).permute(0, 3, 1, 2) : torch.linear(x, k, optional(b));
     }
 
@@ -200,6 +211,13 @@ final class TorchOps implements Ops<Tensor> {
     @Override public Tensor dropout(Tensor x, double rate, boolean channels) {
         return channels ? torch.feature_dropout(x, rate, true) : torch.dropout(x, rate, true);
     }
+
+    private static boolean is(Tensor t, torch.ScalarType type) { return t.scalar_type().value == type.value; } // JavaCPP's enums compare by value
+
+    static Tensor bf16(Tensor t) { return is(t, torch.ScalarType.BFloat16) ? t : t.to(torch.ScalarType.BFloat16); }
+
+    /** t as float32: itself unless bf16 made it otherwise. */
+    static Tensor float32(Tensor t) { return is(t, torch.ScalarType.BFloat16) ? t.to(torch.ScalarType.Float) : t; }
 
     static TensorOptional optional(Tensor t) { return t == null ? new TensorOptional() : new TensorOptional(t); }
 
