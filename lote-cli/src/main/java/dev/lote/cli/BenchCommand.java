@@ -172,6 +172,8 @@ final class BenchCommand implements Runnable {
             description = "Train the notebook's recipe and the default recipe on TRAIN and measure both on TEST (unseen images "
                     + "with the same class folders): test accuracy and training time of each.")
     static final class Recipes implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
         @Parameters(index = "0", paramLabel = "TRAIN", description = "Training folder of class folders.")
         Path train;
 
@@ -187,8 +189,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--only", paramLabel = "notebook|default", description = "Run one recipe only.")
         String only;
 
+        @picocli.CommandLine.Mixin EngineFlags engine; // --threads, --precision
+
         @Override public Integer call() throws Exception {
-            Engine.start(Engine.options().threads(0));
+            engine.start(spec);
             Map<String, Recipe> recipes = new LinkedHashMap<>();
             recipes.put("notebook", Recipe.notebook().withValidationSplit(0).withEpochs(notebookEpochs));
             recipes.put("default", Recipe.defaults().withEpochs(epochs));

@@ -352,6 +352,38 @@ class ModelCommandsTest {
     }
 
     @Test
+    void bf16TrainsEvaluatesAndExplainsAndPredictsAsFloat32Does() throws Exception {
+        CliTest.Run r = lote("predict", dir.resolve("any.lote").toString(), "x.jpg", "--precision", "fp16");
+        assertEquals(2, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("Unknown precision 'fp16'. Expected float32 or bf16."), r.err());
+        String why = dev.lote.torch.Precision.unsupported(dev.lote.torch.Precision.BF16);
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, "skipped: " + why);
+        try {
+            Path model = dir.resolve("bf16.lote");
+            r = lote("train", data.toString(), "--epochs", "2", "--batch-size", "4", "--no-summary", "--no-report", "--precision", "bf16",
+                    "-o", model.toString());
+            assertEquals(0, r.code(), r.err());
+            List<String> exact = lote("predict", model.toString(), data.resolve("0").toString(), "--top-k", "1").out().lines().toList();
+            List<String> fast = lote("predict", model.toString(), data.resolve("0").toString(), "--top-k", "1", "--precision", "bf16").out().lines().toList();
+            assertEquals(8, exact.size(), String.join("\n", exact));
+            for (int i = 0; i < exact.size(); i++) { // "path   class probability"
+                String[] a = exact.get(i).trim().split("\\s+"), b = fast.get(i).trim().split("\\s+");
+                assertEquals(a[0], b[0]);
+                assertEquals(Double.parseDouble(a[2]), Double.parseDouble(b[2]), 0.03, exact.get(i) + " | " + fast.get(i));
+            }
+            r = lote("evaluate", model.toString(), data.toString(), "--precision", "bf16");
+            assertEquals(0, r.code(), r.err());
+            Path png = dir.resolve("bf16-why.png");
+            r = lote("predict", model.toString(), data.resolve("1/1_0.jpg").toString(), "--explain", png.toString(), "--precision", "bf16");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(Files.size(png) > 0);
+        } finally {
+            dev.lote.torch.Engine.start(dev.lote.torch.Engine.options().precision(dev.lote.torch.Precision.FLOAT32));
+        }
+    }
+
+    @Test
     void calibrateStoresATemperatureThatPredictAndEvaluateUse() throws Exception {
         Path model = trained("calibrate.lote"), calibrated = dir.resolve("calibrated.lote");
         CliTest.Run r = lote("calibrate", model.toString(), "-o", calibrated.toString());
