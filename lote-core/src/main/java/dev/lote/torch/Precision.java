@@ -45,7 +45,7 @@ public enum Precision {
     static String unsupported(Precision p, String cpuinfo) {
         if (p == FLOAT32) return null;
         String flags = cpuinfo.lines().filter(l -> l.startsWith("flags")).findFirst().orElse("");
-        boolean has = java.util.Arrays.asList(flags.split("[\\s:]+")).stream().anyMatch(f -> f.equals("avx512_bf16") || f.equals("amx_bf16"));
+        boolean has = java.util.Arrays.stream(flags.split("[\\s:]+")).anyMatch(f -> f.equals("avx512_bf16") || f.equals("amx_bf16"));
         return has ? null : "bf16 needs a CPU with AVX512-BF16 or AMX, and this one has neither: float32 runs here";
     }
 }
