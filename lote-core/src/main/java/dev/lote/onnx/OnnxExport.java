@@ -4,10 +4,14 @@ package dev.lote.onnx;
 import dev.lote.io.AtomicFile;
 import dev.lote.wire.Proto;
 import dev.lote.nn.Activation;
+import dev.lote.nn.Flatten;
 import dev.lote.nn.Fusion;
 import dev.lote.nn.Layer;
+import dev.lote.nn.MaxPooling2D;
 import dev.lote.nn.Mode;
 import dev.lote.nn.Model;
+import dev.lote.nn.Reshape;
+import dev.lote.nn.SeparableConv2D;
 import dev.lote.nn.Shape;
 import dev.lote.nn.Weights;
 import dev.lote.onnx.OnnxOps.Quantized;
@@ -168,7 +172,8 @@ public final class OnnxExport {
             // a value read only by a ReLU is not quantized: int8 kernels apply the ReLU as they write the convolution's output
             int next = f.onlyReader(last);
             boolean beforeRelu = next >= 0 && Fusion.isRelu(calls.get(next).layer());
-            out[i] = probabilities || beforeRelu ? y : tap(prefix + named.name() + (f.callsOf(named) > 1 ? "@" + last : ""), y);
+            if (keepsRange(l) && ops.quantization.containsKey(in.get(0).name())) out[i] = requantized(in.get(0), y);
+            else out[i] = probabilities || beforeRelu ? y : tap(prefix + named.name() + (f.callsOf(named) > 1 ? "@" + last : ""), y);
             if (foldAt >= 0) out[foldAt] = out[i];
         }
         return out[model.outputIndex()];
@@ -222,7 +227,7 @@ public final class OnnxExport {
         if (ranges == null || !ops.bytes.contains(x.name())) return false;
         if (f.callsOf(model.calls().get(i).layer()) != 1) return false;
         if (f.padTakenIn(i)) i = f.onlyReader(i);
-        if (!Fusion.isDenseConvolution(model.calls().get(i).layer())) return false;
+        if (!Fusion.isConvolution(model.calls().get(i).layer()) || model.calls().get(i).layer() instanceof SeparableConv2D) return false;
         for (int ch = 0; ch < x.affine()[0].length; ch++) {
             double zero = -x.affine()[1][ch] / x.affine()[0][ch];
             if (!(zero >= 0 && zero <= 255)) return false;
@@ -284,7 +289,15 @@ public final class OnnxExport {
         return new V(dq, v.shape());
     }
 
-    /** {@code v} quantized as {@code like} is (a max pooling's output, which keeps its input's range): ONNX Runtime then pools in uint8. */
+    /**
+     * A layer whose outputs are some of its input's values (a max pooling, a flatten, a reshape): quantized as its input
+     * is, ONNX Runtime drops the DequantizeLinear/QuantizeLinear around it and runs it on the uint8 values.
+     */
+    private static boolean keepsRange(Layer l) {
+        return l instanceof MaxPooling2D || l instanceof Flatten || l instanceof Reshape;
+    }
+
+    /** {@code v} quantized as {@code like} is (see {@link #keepsRange}): ONNX Runtime then runs the layer in uint8. */
     private V requantized(V like, V v) {
         Quantized q = ops.quantization.get(like.name());
         if (q == null) return v;

@@ -89,14 +89,15 @@ final class OnnxOps implements Ops<OnnxOps.V> {
                 (in.width() + p[2] + p[3] - ((kk[1] - 1) * d[1] + 1)) / s[1] + 1, (int) out);
         if (x.affine() != null) { // uint8 pixels read as they are (see OnnxExport.readsPixels): w' = w · a[c], b' = b + Σ w · b[c]
             float[] a = x.affine()[0], sh = x.affine()[1];
-            int ch = a.length, area = (int) (per / ch);
+            int perGroup = (int) kdims[1], area = (int) (per / perGroup); // a depthwise kernel's row reads one channel
+            long outPerGroup = out / c.groups();
             k = k.clone();
             for (int o = 0; o < out; o++)
-                for (int i = 0; i < ch; i++)
+                for (int i = 0, ch = (int) (o / outPerGroup) * perGroup; i < perGroup; i++, ch++)
                     for (int t = 0; t < area; t++) {
                         int at = (int) (o * per) + i * area + t;
-                        b[o] += k[at] * sh[i];
-                        k[at] *= a[i];
+                        b[o] += k[at] * sh[ch];
+                        k[at] *= a[ch];
                     }
             hasBias = true;
             x = padPixels(x, pads);

@@ -136,6 +136,50 @@ class OnnxExportTest {
         }
     }
 
+    /**
+     * The presets in int8 run as ONNX Runtime's integer kernels from the pixels to the dense layer, as its own profile
+     * names them: no float convolution or pooling, and no float pass over the pixels (once the notebook's model ran its
+     * max pooling in float, between a dequantization and a reorder, and was 3× slower in int8 than in float).
+     */
+    @Test
+    void int8PresetsRunAsIntegerKernelsFromThePixelsOn() throws Exception {
+        Shape in = Shape.image(48, 64, 3);
+        for (Model arch : List.of(Presets.seedCnn(in, 3), Presets.smallCnn(in, 3))) {
+            try (LoteModel m = LoteModel.create(arch, List.of("0", "1", "2"), Resize.STRETCH, 5)) {
+                trainABit(m);
+                Path data = dev.lote.testing.Images.sampleFolder(dir.resolve(arch.name()), 3, 4, in.height(), in.width());
+                var samples = dev.lote.data.ImageFolder.scan(data, List.of("0", "1", "2")).samples();
+                Path int8 = dir.resolve(arch.name() + ".onnx");
+                m.exportOnnxInt8(int8, false, true, samples.stream().map(dev.lote.data.ImageFolder.Sample::file).toList(), samples, 100,
+                        new dev.lote.data.SkippedFiles(System.err));
+                Map<String, Integer> kernels = kernelsRun(int8, in);
+                System.out.printf("int8 %s in ONNX Runtime: %s%n", arch.name(), kernels);
+                assertTrue(kernels.getOrDefault("QLinearConv", 0) >= 3, kernels.toString());
+                for (String floatOp : List.of("Conv", "FusedConv", "MaxPool", "Cast", "Mul", "ReorderInput"))
+                    assertFalse(kernels.containsKey(floatOp), floatOp + " runs in float: " + kernels);
+            }
+        }
+    }
+
+    /** The kernels ONNX Runtime runs for one batch of a file, by name, from its profile. */
+    private Map<String, Integer> kernelsRun(Path onnx, Shape in) throws Exception {
+        Map<String, Integer> kernels = new java.util.TreeMap<>();
+        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+            o.enableProfiling(dir.resolve("profile").toString());
+            try (OrtSession s = ORT.createSession(onnx.toString(), o);
+                 OnnxTensor t = OnnxTensor.createTensor(ORT, ByteBuffer.wrap(random(in, 2, 1)), new long[] {2, in.height(), in.width(), 3},
+                         ai.onnxruntime.OnnxJavaType.UINT8);
+                 OrtSession.Result r = s.run(Map.of("pixels", t))) {
+                Path profile = Path.of(s.endProfiling());
+                for (var e : new ObjectMapper().readTree(profile.toFile()))
+                    if ("Node".equals(e.path("cat").asText()) && e.path("name").asText().endsWith("_kernel_time"))
+                        kernels.merge(e.path("args").path("op_name").asText(), 1, Integer::sum);
+                Files.delete(profile);
+            }
+        }
+        return kernels;
+    }
+
     /** A few steps so batch-norm statistics and biases are not their initial values (folding must be exact). */
     private static void trainABit(LoteModel m) {
         Shape in = m.architecture().inputShape();
