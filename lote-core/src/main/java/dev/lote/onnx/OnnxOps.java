@@ -87,6 +87,7 @@ final class OnnxOps implements Ops<OnnxOps.V> {
         int[] kk = c.kernel();
         Shape outShape = Shape.image((in.height() + p[0] + p[1] - ((kk[0] - 1) * d[0] + 1)) / s[0] + 1,
                 (in.width() + p[2] + p[3] - ((kk[1] - 1) * d[1] + 1)) / s[1] + 1, (int) out);
+        int pixelZero = 0;
         if (x.affine() != null) { // uint8 pixels read as they are (see OnnxExport.readsPixels): w' = w · a[c], b' = b + Σ w · b[c]
             float[] a = x.affine()[0], sh = x.affine()[1];
             int perGroup = (int) kdims[1], area = (int) (per / perGroup); // a depthwise kernel's row reads one channel
@@ -100,20 +101,29 @@ final class OnnxOps implements Ops<OnnxOps.V> {
                         k[at] *= a[ch];
                     }
             hasBias = true;
-            x = padPixels(x, pads);
-            pads = new long[4];
+            int zero = Arrays.stream(pads).allMatch(v -> v == 0) ? 0 : padValue(x);
+            if (zero >= 0) { // the int8 convolution pads with the pixels' zero point, which is the value padding needs
+                pixelZero = zero;
+                x = pixels(x, zero);
+            } else {
+                x = padPixels(x, pads);
+                pads = new long[4];
+            }
         }
         List<String> inputs = new ArrayList<>(List.of(x.name()));
         Quantized inputQ = quantization.get(x.name());
         if (int8) { // int8 kernel per output channel; an int32 bias where the input is quantized too
-            float[][] scales = new float[1][];
-            inputs.add(int8Weight(kdims, k, (int) out, scales));
+            Int8 kq = int8Weight(kdims, k, (int) out);
+            inputs.add(kq.dequantized());
+            if (pixelZero != 0) // the convolution reads pixel − zero: the bias adds back zero · Σ w
+                for (int o = 0; o < out; o++)
+                    for (int i = (int) (o * per); i < (o + 1) * per; i++) b[o] += pixelZero * kq.values()[i] * kq.scales()[o];
             if (inputQ != null && inputQ.means() != null) { // the kernel's rounding, on average, taken back out of the bias
                 float[] inside = BiasCorrection.inside(in.height(), in.width(), kk, s, d, p[0], p[2], outShape.height(), outShape.width());
-                b = BiasCorrection.corrected(b, k, scales[0], inputQ.means(), c.groups(), inside, BiasCorrection.Layout.ROWS);
+                b = BiasCorrection.corrected(b, k, kq.scales(), inputQ.means(), c.groups(), inside, BiasCorrection.Layout.ROWS);
                 hasBias = true;
             }
-            if (hasBias) inputs.add(inputQ != null ? int32Bias(b, inputQ.scale(), scales[0]) : g.init(new long[] {out}, b));
+            if (hasBias) inputs.add(inputQ != null ? int32Bias(b, inputQ, kq) : g.init(new long[] {out}, b));
         } else {
             inputs.add(g.init(kdims, k));
             if (hasBias) inputs.add(g.init(new long[] {out}, b));
@@ -142,7 +152,7 @@ final class OnnxOps implements Ops<OnnxOps.V> {
         int[] kd = kernel.weight().shape(); // Keras' (in, out) is MatMul's
         long[] dims = {kd[0], kd[1]};
         String y = x.image() ? g.op("Transpose", List.of(x.name()), ints("perm", 0, 2, 3, 1)) : x.name();
-        y = g.op("MatMul", List.of(y, int8 ? int8Weight(dims, kernel.data(), 1, new float[1][]) : g.init(dims, kernel.data())));
+        y = g.op("MatMul", List.of(y, int8 ? int8Weight(dims, kernel.data(), 1).dequantized() : g.init(dims, kernel.data())));
         if (bias != null) y = g.op("Add", List.of(y, g.init(new long[] {kd[1]}, bias.data())));
         if (x.image()) y = g.op("Transpose", List.of(y), ints("perm", 0, 3, 1, 2));
         int[] sd = x.shape().dims().clone();
@@ -161,6 +171,11 @@ final class OnnxOps implements Ops<OnnxOps.V> {
 
     @Override public V globalPool(V x, boolean max, boolean keepDims) {
         String y = g.op(max ? "GlobalMaxPool" : "GlobalAveragePool", List.of(x.name()));
+        Quantized q = quantization.get(x.name());
+        if (q != null) { // a mean or max stays in its input's range: quantized as it is, ONNX Runtime pools the uint8 values as they lie
+            y = g.op("DequantizeLinear", List.of(g.op("QuantizeLinear", List.of(y, q.scaleName(), q.zeroName())), q.scaleName(), q.zeroName()));
+            quantization.put(y, new Quantized(q.scale(), q.scaleName(), q.zeroName()));
+        }
         int c = x.shape().channels();
         return keepDims ? new V(y, Shape.image(1, 1, c)) : new V(g.op("Flatten", List.of(y), attr("axis", 1)), new Shape(c));
     }
@@ -345,56 +360,73 @@ final class OnnxOps implements Ops<OnnxOps.V> {
         return scales;
     }
 
-    /** A kernel (rows: output channels, or one row per tensor) as int8 and its DequantizeLinear; returns its scales via {@code scalesOut}. */
-    private String int8Weight(long[] dims, float[] w, int rows, float[][] scalesOut) {
+    /** An int8 kernel: its DequantizeLinear's output, the scale per row and the initializer holding them, and the int8 values. */
+    private record Int8(String dequantized, float[] scales, String scaleName, byte[] values) {}
+
+    /**
+     * A kernel (rows: output channels, or one row per tensor) as int8 and its DequantizeLinear. The zero point, 0, is
+     * left out (ONNX's default), which for kernels per channel saves a byte a channel.
+     */
+    private Int8 int8Weight(long[] dims, float[] w, int rows) {
         byte[] q = new byte[w.length];
         float[] scales = symmetric(w, w.length / rows, q);
-        scalesOut[0] = scales;
         String data = g.raw(dims, 3, q);
-        if (rows == 1) return g.op("DequantizeLinear", List.of(data, g.scalar(scales[0]), g.raw(new long[0], 3, new byte[1])));
-        return g.op("DequantizeLinear", List.of(data, g.init(new long[] {rows}, scales), g.zeros(3, rows)), attr("axis", 0));
-    }
-
-    /** A bias as int32 at scale inputScale · weightScale[o] (zero point 0), as ONNX Runtime's int8 convolution reads it. */
-    private String int32Bias(float[] b, float inputScale, float[] weightScales) {
-        float[] scales = new float[b.length];
-        ByteBuffer q = ByteBuffer.allocate(4 * b.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (int o = 0; o < b.length; o++) {
-            scales[o] = inputScale * weightScales[o];
-            q.putInt((int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, Math.round((double) b[o] / scales[o]))));
+        if (rows == 1) {
+            String scale = g.scalar(scales[0]);
+            return new Int8(g.op("DequantizeLinear", List.of(data, scale)), scales, scale, q);
         }
-        long[] dims = {b.length};
-        return g.op("DequantizeLinear", List.of(g.raw(dims, 6, q.array()), g.init(dims, scales), g.zeros(6, b.length)), attr("axis", 0));
+        String scale = g.init(new long[] {rows}, scales);
+        return new Int8(g.op("DequantizeLinear", List.of(data, scale), attr("axis", 0)), scales, scale, q);
     }
 
     /**
-     * uint8 pixels padded, per channel, with the pixel value nearest the one their scaling takes to 0, then read as
-     * uint8 with scale 1 (what the int8 convolution takes).
+     * A bias as int32 at scale inputScale · weightScale[o] (zero point 0), as ONNX Runtime's int8 convolution reads it.
+     * The scales are a Mul of the two that ONNX Runtime folds as it loads the file: a float a channel less in the file.
+     */
+    private String int32Bias(float[] b, Quantized input, Int8 kernel) {
+        ByteBuffer q = ByteBuffer.allocate(4 * b.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int o = 0; o < b.length; o++) {
+            float scale = input.scale() * kernel.scales()[o]; // in float, as the Mul computes it
+            q.putInt((int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, Math.round((double) b[o] / scale))));
+        }
+        String scales = g.op("Mul", List.of(kernel.scaleName(), input.scaleName()));
+        return g.op("DequantizeLinear", List.of(g.raw(new long[] {b.length}, 6, q.array()), scales), attr("axis", 0));
+    }
+
+    /** The pixel value that the pixels' scaling takes to 0, when it is the same in every channel; else -1. */
+    private static int padValue(V x) {
+        int v = -1;
+        for (int ch = 0; ch < x.affine()[0].length; ch++) {
+            int c = (int) Math.round(-x.affine()[1][ch] / x.affine()[0][ch]);
+            if (ch > 0 && c != v) return -1;
+            v = c;
+        }
+        return v;
+    }
+
+    /** uint8 pixels read with scale 1 and zero point {@code zero}, what the int8 convolution takes. */
+    private V pixels(V x, int zero) {
+        Quantized q = new Quantized(1, g.scalar(1), g.raw(new long[0], 2, new byte[] {(byte) zero}));
+        String dq = g.op("DequantizeLinear", List.of(x.name(), q.scaleName(), q.zeroName()));
+        quantization.put(dq, q);
+        return new V(dq, x.shape());
+    }
+
+    /**
+     * uint8 pixels padded per channel with the pixel value nearest the one their scaling takes to 0, for channels that
+     * need different values (one zero point cannot pad them), then read as uint8 with scale 1.
      */
     private V padPixels(V x, long[] pads) {
-        String y = x.name();
         int c = x.affine()[0].length;
-        if (Arrays.stream(pads).anyMatch(p -> p > 0)) {
-            byte[] value = new byte[c];
-            for (int ch = 0; ch < c; ch++) value[ch] = (byte) Math.round(-x.affine()[1][ch] / x.affine()[0][ch]);
-            String padding = g.longs(0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]);
-            boolean same = true;
-            for (byte v : value) same &= v == value[0];
-            if (same) {
-                y = g.op("Pad", List.of(y, padding, g.raw(new long[0], 2, new byte[] {value[0]})));
-            } else {
-                List<String> parts = new ArrayList<>();
-                for (int ch = 0; ch < c; ch++) {
-                    String one = g.op("Slice", List.of(y, g.longs(ch), g.longs(ch + 1), g.longs(1)));
-                    parts.add(g.op("Pad", List.of(one, padding, g.raw(new long[0], 2, new byte[] {value[ch]}))));
-                }
-                y = g.op("Concat", parts, attr("axis", 1));
-            }
+        String padding = g.longs(0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]);
+        List<String> parts = new ArrayList<>();
+        for (int ch = 0; ch < c; ch++) {
+            byte value = (byte) Math.round(-x.affine()[1][ch] / x.affine()[0][ch]);
+            String one = g.op("Slice", List.of(x.name(), g.longs(ch), g.longs(ch + 1), g.longs(1)));
+            parts.add(g.op("Pad", List.of(one, padding, g.raw(new long[0], 2, new byte[] {value}))));
         }
-        Quantized q = new Quantized(1, g.scalar(1), g.raw(new long[0], 2, new byte[1]));
-        String dq = g.op("DequantizeLinear", List.of(y, q.scaleName(), q.zeroName()));
-        quantization.put(dq, q);
         Shape s = x.shape();
-        return new V(dq, Shape.image(s.height() + (int) (pads[0] + pads[2]), s.width() + (int) (pads[1] + pads[3]), s.channels()));
+        return pixels(new V(g.op("Concat", parts, attr("axis", 1)), Shape.image(s.height() + (int) (pads[0] + pads[2]),
+                s.width() + (int) (pads[1] + pads[3]), s.channels())), 0);
     }
 }
