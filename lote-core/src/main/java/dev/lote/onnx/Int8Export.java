@@ -43,16 +43,17 @@ public final class Int8Export {
     /**
      * What quantizing gave: {@code bytes} is the chosen int8 file (with the input asked for), {@code floatBytes} the size
      * of the float file it replaces; accuracies and {@code testAgreement} (same answer as float) are on
-     * {@code testImages} held-out images; {@code ranges}: the chosen activation ranges by tap.
+     * {@code testImages} held-out images, and so is {@code speedup}: float's time in ONNX Runtime over int8's, on this
+     * machine with the threads given; {@code ranges}: the chosen activation ranges by tap.
      */
     public record Result(byte[] bytes, long floatBytes, int calibrationImages, int testImages, double floatAccuracy, double int8Accuracy,
-                         double testAgreement, Tried chosen, List<Tried> tried, Map<String, float[]> ranges) {
+                         double testAgreement, double speedup, Tried chosen, List<Tried> tried, Map<String, float[]> ranges) {
         /** Accuracy lost, in points (percent). */
         public double dropPoints() { return 100 * (floatAccuracy - int8Accuracy); }
 
         /** The same measurements for another format's file made with the same ranges (TFLite's). */
         public Result withFile(byte[] file, long floatFile) {
-            return new Result(file, floatFile, calibrationImages, testImages, floatAccuracy, int8Accuracy, testAgreement, chosen, tried, ranges);
+            return new Result(file, floatFile, calibrationImages, testImages, floatAccuracy, int8Accuracy, testAgreement, speedup, chosen, tried, ranges);
         }
 
         /** How the ranges were chosen, for the file's metadata. */
@@ -122,7 +123,7 @@ public final class Int8Export {
             byte[] chosen = OnnxExport.buildInt8(s.model(), s.weights(), s.pixelScale(), s.pixelOffset(), s.temperature(), output, meta, rangesOf.get(best.method()));
             long floatSize = OnnxExport.build(s.model(), s.weights(), s.pixelScale(), s.pixelOffset(), s.temperature(), output, s.metadata()).length;
             return new Result(chosen, floatSize, calibrated, floatOnTest.images(), floatOnTest.accuracy(), int8OnTest.accuracy(),
-                    int8OnTest.agreement(floatOnTest), best, List.copyOf(tried), chosenRanges);
+                    int8OnTest.agreement(floatOnTest), floatOnTest.seconds() / int8OnTest.seconds(), best, List.copyOf(tried), chosenRanges);
         }
     }
 
@@ -175,8 +176,8 @@ public final class Int8Export {
         return n;
     }
 
-    /** A graph's probabilities on a sequence of images, with their labels. */
-    private record Scored(float[][] probabilities, int[] labels) {
+    /** A graph's probabilities on a sequence of images, with their labels, and the seconds ONNX Runtime took (see score). */
+    private record Scored(float[][] probabilities, int[] labels, double seconds) {
         int images() { return labels.length; }
 
         int answer(int i) {
@@ -208,11 +209,15 @@ public final class Int8Export {
     private static Scored score(OrtEnvironment env, OrtSession session, BatchSequence images) throws OrtException {
         List<float[]> probabilities = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        long first = 0, all = 0; // a new session's first batch also sets it up: timed apart, and left out when others follow
         try (Loader loader = new Loader(images, 2, 2)) {
             while (loader.hasNext()) {
                 Batch b = loader.next();
                 if (b.size() == 0) continue;
+                long start = System.nanoTime();
                 try (OnnxTensor x = pixels(env, b); OrtSession.Result r = session.run(Map.of("pixels", x))) {
+                    all += System.nanoTime() - start;
+                    if (first == 0) first = all;
                     float[][] p = (float[][]) r.get("probabilities").orElseThrow().getValue();
                     for (int i = 0; i < b.size(); i++) {
                         probabilities.add(p[i]);
@@ -222,7 +227,8 @@ public final class Int8Export {
             }
         }
         if (labels.isEmpty()) throw new IllegalArgumentException("None of the images could be read.");
-        return new Scored(probabilities.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray());
+        return new Scored(probabilities.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray(),
+                (all > first ? all - first : all) / 1e9);
     }
 
     private static OnnxTensor pixels(OrtEnvironment env, Batch b) throws OrtException {

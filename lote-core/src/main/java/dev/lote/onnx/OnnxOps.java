@@ -78,6 +78,12 @@ final class OnnxOps implements Ops<OnnxOps.V> {
         Weight kw = kernel.weight();
         long[] kdims = longs(kw.torchShape());
         float[] k = kw.toTorchLayout(kernel.data());
+        int groups = c.groups();
+        if (int8 && groups > 1 && groups == x.shape().channels() && groups <= 4) { // see denseKernel
+            k = denseKernel(k, kdims, groups);
+            kdims = new long[] {kdims[0], groups, kdims[2], kdims[3]};
+            groups = 1;
+        }
         long out = kdims[0], per = k.length / out;
         float[] b = bias == null ? new float[(int) out] : bias.data().clone();
         boolean hasBias = bias != null;
@@ -91,7 +97,7 @@ final class OnnxOps implements Ops<OnnxOps.V> {
         if (x.affine() != null) { // uint8 pixels read as they are (see OnnxExport.readsPixels): w' = w · a[c], b' = b + Σ w · b[c]
             float[] a = x.affine()[0], sh = x.affine()[1];
             int perGroup = (int) kdims[1], area = (int) (per / perGroup); // a depthwise kernel's row reads one channel
-            long outPerGroup = out / c.groups();
+            long outPerGroup = out / groups;
             k = k.clone();
             for (int o = 0; o < out; o++)
                 for (int i = 0, ch = (int) (o / outPerGroup) * perGroup; i < perGroup; i++, ch++)
@@ -120,7 +126,7 @@ final class OnnxOps implements Ops<OnnxOps.V> {
                     for (int i = (int) (o * per); i < (o + 1) * per; i++) b[o] += pixelZero * kq.values()[i] * kq.scales()[o];
             if (inputQ != null && inputQ.means() != null) { // the kernel's rounding, on average, taken back out of the bias
                 float[] inside = BiasCorrection.inside(in.height(), in.width(), kk, s, d, p[0], p[2], outShape.height(), outShape.width());
-                b = BiasCorrection.corrected(b, k, kq.scales(), inputQ.means(), c.groups(), inside, BiasCorrection.Layout.ROWS);
+                b = BiasCorrection.corrected(b, k, kq.scales(), inputQ.means(), groups, inside, BiasCorrection.Layout.ROWS);
                 hasBias = true;
             }
             if (hasBias) inputs.add(inputQ != null ? int32Bias(b, inputQ, kq) : g.init(new long[] {out}, b));
@@ -129,8 +135,19 @@ final class OnnxOps implements Ops<OnnxOps.V> {
             if (hasBias) inputs.add(g.init(new long[] {out}, b));
         }
         String y = g.op("Conv", inputs, ints("kernel_shape", c.kernel()[0], c.kernel()[1]), ints("strides", s[0], s[1]),
-                ints("dilations", d[0], d[1]), attr("group", c.groups()), ints("pads", pads));
+                ints("dilations", d[0], d[1]), attr("group", groups), ints("pads", pads));
         return new V(y, outShape);
+    }
+
+    /**
+     * A depthwise kernel over a few channels (the pixels' three) as the equivalent dense one, zero off its diagonal:
+     * ONNX Runtime's int8 depthwise kernel is made for many channels, and over three it was 4× slower than float's.
+     */
+    private static float[] denseKernel(float[] k, long[] kdims, int channels) {
+        int out = (int) kdims[0], area = (int) (kdims[2] * kdims[3]), multiplier = out / channels;
+        float[] dense = new float[out * channels * area];
+        for (int o = 0; o < out; o++) System.arraycopy(k, o * area, dense, (o * channels + o / multiplier) * area, area);
+        return dense;
     }
 
     @Override public V convTranspose(V x, V kernel, V bias, Convolution c, int[] outputPadding) {
@@ -151,6 +168,13 @@ final class OnnxOps implements Ops<OnnxOps.V> {
     @Override public V dense(V x, V kernel, V bias) {
         int[] kd = kernel.weight().shape(); // Keras' (in, out) is MatMul's
         long[] dims = {kd[0], kd[1]};
+        Quantized xq = int8 && x.shape().dims().length == 1 ? quantization.get(x.name()) : null;
+        if (xq != null) { // one Gemm with an int32 bias, which ONNX Runtime runs as its int8 QGemm (a MatMul and an Add it ran in float)
+            Int8 kq = int8Weight(dims, kernel.data(), 1);
+            List<String> in = new ArrayList<>(List.of(x.name(), kq.dequantized()));
+            if (bias != null) in.add(int32Bias(bias.data(), xq, kq));
+            return new V(g.op("Gemm", in), new Shape(kd[1]));
+        }
         String y = x.image() ? g.op("Transpose", List.of(x.name()), ints("perm", 0, 2, 3, 1)) : x.name();
         y = g.op("MatMul", List.of(y, int8 ? int8Weight(dims, kernel.data(), 1).dequantized() : g.init(dims, kernel.data())));
         if (bias != null) y = g.op("Add", List.of(y, g.init(new long[] {kd[1]}, bias.data())));
@@ -364,8 +388,8 @@ final class OnnxOps implements Ops<OnnxOps.V> {
     private record Int8(String dequantized, float[] scales, String scaleName, byte[] values) {}
 
     /**
-     * A kernel (rows: output channels, or one row per tensor) as int8 and its DequantizeLinear. The zero point, 0, is
-     * left out (ONNX's default), which for kernels per channel saves a byte a channel.
+     * A kernel (rows: output channels, or one row per tensor) as int8 and its DequantizeLinear. Per channel the zero
+     * point, 0, is left out (ONNX's default), which saves a byte a channel.
      */
     private Int8 int8Weight(long[] dims, float[] w, int rows) {
         byte[] q = new byte[w.length];
@@ -373,24 +397,26 @@ final class OnnxOps implements Ops<OnnxOps.V> {
         String data = g.raw(dims, 3, q);
         if (rows == 1) {
             String scale = g.scalar(scales[0]);
-            return new Int8(g.op("DequantizeLinear", List.of(data, scale)), scales, scale, q);
+            return new Int8(g.op("DequantizeLinear", List.of(data, scale, g.raw(new long[0], 3, new byte[1]))), scales, scale, q); // Gemm fusion wants its zero point
         }
         String scale = g.init(new long[] {rows}, scales);
         return new Int8(g.op("DequantizeLinear", List.of(data, scale), attr("axis", 0)), scales, scale, q);
     }
 
     /**
-     * A bias as int32 at scale inputScale · weightScale[o] (zero point 0), as ONNX Runtime's int8 convolution reads it.
-     * The scales are a Mul of the two that ONNX Runtime folds as it loads the file: a float a channel less in the file.
+     * A bias as int32 at scale inputScale · weightScale[o] (zero point 0), as ONNX Runtime's int8 convolution and Gemm
+     * read it. The scales are a Mul of the two that ONNX Runtime folds as it loads the file: a float a channel less in the file.
      */
     private String int32Bias(float[] b, Quantized input, Int8 kernel) {
         ByteBuffer q = ByteBuffer.allocate(4 * b.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int o = 0; o < b.length; o++) {
-            float scale = input.scale() * kernel.scales()[o]; // in float, as the Mul computes it
+            float scale = input.scale() * kernel.scales()[kernel.scales().length == 1 ? 0 : o]; // in float, as the Mul computes it
             q.putInt((int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, Math.round((double) b[o] / scale))));
         }
         String scales = g.op("Mul", List.of(kernel.scaleName(), input.scaleName()));
-        return g.op("DequantizeLinear", List.of(g.raw(new long[] {b.length}, 6, q.array()), scales), attr("axis", 0));
+        String values = g.raw(new long[] {b.length}, 6, q.array());
+        if (kernel.scales().length == 1) return g.op("DequantizeLinear", List.of(values, scales));
+        return g.op("DequantizeLinear", List.of(values, scales), attr("axis", 0));
     }
 
     /** The pixel value that the pixels' scaling takes to 0, when it is the same in every channel; else -1. */
