@@ -319,10 +319,11 @@ final class BenchCommand implements Runnable {
                 description = "Images to send, up to 64 (default: 16 generated 96x128 JPEGs).")
         Path images;
 
-        @Option(names = "--threads", defaultValue = "0", description = "The server's intra-op threads; 0 = all cores (default: ${DEFAULT-VALUE}).")
-        int threads;
+        @picocli.CommandLine.Mixin EngineFlags engine; // the server's --threads and --precision
 
         @Override public Integer call() throws Exception {
+            List<String> server = new java.util.ArrayList<>(List.of("serve", modelFile.toString(), "--port", "0"));
+            server.addAll(engine.forChild(spec));
             Options.positive(spec, "--clients", clients);
             Options.positive(spec, "--requests", requests);
             List<byte[]> bodies = new java.util.ArrayList<>();
@@ -334,10 +335,9 @@ final class BenchCommand implements Runnable {
                 }
             }
             if (bodies.isEmpty()) throw new IllegalArgumentException("No image files in " + dir + ".");
-            System.out.printf("%d clients x %d requests against lote serve %s (%d different images, %.1f KB on average)%n",
-                    clients, requests, modelFile, bodies.size(), bodies.stream().mapToInt(b -> b.length).average().orElse(0) / 1024);
-            ServeLoad.Result r = ServeLoad.run(Launcher.javaCommand(List.of("serve", modelFile.toString(), "--port", "0",
-                    "--threads", Integer.toString(threads))), bodies, clients, requests);
+            System.out.printf("%d clients x %d requests against lote serve %s, %s (%d different images, %.1f KB on average)%n",
+                    clients, requests, modelFile, engine.precision, bodies.size(), bodies.stream().mapToInt(b -> b.length).average().orElse(0) / 1024);
+            ServeLoad.Result r = ServeLoad.run(Launcher.javaCommand(server), bodies, clients, requests);
             System.out.printf("server RSS when idle after warm-up: %.0f MB%n", r.rssBeforeBytes() / 1e6);
             String[] names = {"first half ", "second half"};
             for (int i = 0; i < 2; i++) {

@@ -21,6 +21,14 @@ final class EngineFlags {
         Engine.start(Engine.options().threads(threads).precision(precision));
     }
 
+    /** The same flags for a `lote` process this one starts (bench serve's server); a precision this CPU lacks is refused here first. */
+    java.util.List<String> forChild(CommandLine.Model.CommandSpec spec) {
+        if (threads < 0) Options.positive(spec, "--threads", threads);
+        String why = Precision.unsupported(precision);
+        if (why != null) throw new IllegalArgumentException(why + ".");
+        return java.util.List.of("--threads", Integer.toString(threads), "--precision", precision.toString());
+    }
+
     static final class PrecisionConverter implements CommandLine.ITypeConverter<Precision> {
         @Override public Precision convert(String value) {
             try {
