@@ -65,6 +65,13 @@ if "$python" -c 'import tensorflow, keras' 2>/dev/null; then
   keras_rec_ips=$(awk -v ms="$keras_rec" 'BEGIN { printf "%.1f", 32000 / ms }')
   printf '%-44s %12s %12s %7.2fx %8s\n' "default recipe, steady epochs (images/s; Keras)" "$lote_rec_ips" "$keras_rec_ips" \
     "$(awk -v a="$lote_rec_ips" -v b="$keras_rec_ips" 'BEGIN{print a/b}')" ">= 2x"
+  if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then # the same recipe with Lote's --precision bf16, against Keras' float32
+    lote_bf16=$("$root/lote" train "$dir" --epochs "$epochs" --no-summary --no-report --cache "$work/cache" --precision bf16 -o "$work/r-bf16.lote" \
+      | steady 's/.* \([0-9.]*\)ms\/step .*/\1/p')
+    lote_bf16_ips=$(awk -v ms="$lote_bf16" 'BEGIN { printf "%.1f", 32000 / ms }')
+    printf '%-44s %12s %12s %7.2fx %8s\n' "  the same, Lote --precision bf16" "$lote_bf16_ips" "$keras_rec_ips" \
+      "$(awk -v a="$lote_bf16_ips" -v b="$keras_rec_ips" 'BEGIN{print a/b}')" ">= 2x"
+  fi
 else
   echo "default recipe against Keras: skipped ($python has no TensorFlow and Keras; pip installs tensorflow-cpu and keras)"
 fi
@@ -81,6 +88,12 @@ for net in mobilenet_v2 resnet18; do
   lote_inf=$("$root/lote" bench infer "$net" --batch-size 16 --threads "$threads" | infer_ms)
   peer_inf=$("${peer_env[@]}" "$python" "$root/bench/infer_torch.py" "$net" --batch-size 16 --threads "$threads" | infer_ms)
   infer_row "$net features inference" "$lote_inf" "$peer_inf" "PyTorch" ">= 1.2x"
+  if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo; then # Lote's bf16 against PyTorch's float32 and its bf16 autocast
+    lote_bf16=$("$root/lote" bench infer "$net" --batch-size 16 --threads "$threads" --precision bf16 | infer_ms)
+    peer_bf16=$("${peer_env[@]}" "$python" "$root/bench/infer_torch.py" "$net" --batch-size 16 --threads "$threads" --bf16 | infer_ms)
+    infer_row "  the same, Lote bf16" "$lote_bf16" "$peer_inf" "PyTorch float32" ">= 1.2x"
+    infer_row "  the same, Lote bf16" "$lote_bf16" "$peer_bf16" "PyTorch bf16" "-"
+  fi
 done
 if "$python" -c 'import onnxruntime' 2>/dev/null; then
   [[ -f "$work/r.lote" ]] || "$root/lote" train "$dir" --epochs 1 --no-summary --no-report -o "$work/r.lote" >/dev/null
